@@ -1,0 +1,141 @@
+//! Groups of (near-)equal eigenvalues and bases of their invariant subspaces.
+
+use super::EigenPairs;
+use nalgebra::DMatrix;
+use num_complex::Complex64;
+
+/// A group of eigenvalues equal within a tolerance, with bases of its right and left
+/// invariant subspaces.
+///
+/// `right` (n × m) has orthonormal columns spanning the right eigenvectors of the group;
+/// `left` (n × m) spans the left eigenvectors and is scaled so that
+/// `left.adjoint() * right` is the m × m identity (Y_cᴴ X_c = I). For a semisimple
+/// eigenvalue these span the invariant subspaces exactly; at a defective eigenvalue the
+/// eigenvectors nearly coincide and the bases are as well determined as they are.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    /// Indices into [`EigenPairs::values`], ascending.
+    pub indices: Vec<usize>,
+    /// The mean of the group's eigenvalues.
+    pub value: Complex64,
+    /// Orthonormal basis of the right invariant subspace (n × m).
+    pub right: DMatrix<Complex64>,
+    /// Left basis with `left.adjoint() * right = I` (n × m).
+    pub left: DMatrix<Complex64>,
+}
+
+/// Single-linkage groups of `values` closer than `tol` (each group ascending, groups in
+/// order of their first member).
+pub(crate) fn group_close(values: &[Complex64], tol: f64) -> Vec<Vec<usize>> {
+    let n = values.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    for i in 0..n {
+        for j in i + 1..n {
+            if (values[i] - values[j]).norm() <= tol {
+                let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                if a != b {
+                    parent[a.max(b)] = a.min(b);
+                }
+            }
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut slot = vec![usize::MAX; n];
+    for i in 0..n {
+        let r = find(&mut parent, i);
+        if slot[r] == usize::MAX {
+            slot[r] = groups.len();
+            groups.push(Vec::new());
+        }
+        groups[slot[r]].push(i);
+    }
+    groups
+}
+
+/// Columns `idx` of `m`.
+pub(crate) fn columns(m: &DMatrix<Complex64>, idx: &[usize]) -> DMatrix<Complex64> {
+    DMatrix::from_fn(m.nrows(), idx.len(), |i, k| m[(i, idx[k])])
+}
+
+/// Y_c ← Y_c (Y_cᴴ X_c)^{-H} inside groups of eigenvalues equal within `tol`.
+pub(crate) fn biorthonormalize_exact(p: &mut EigenPairs, tol: f64) {
+    for g in group_close(&p.values, tol) {
+        if g.len() < 2 {
+            continue;
+        }
+        let xc = columns(&p.right, &g);
+        let yc = columns(&p.left, &g);
+        let gram = yc.adjoint() * &xc;
+        let Some(inv) = gram.try_inverse() else {
+            continue;
+        };
+        let ynew = yc * inv.adjoint();
+        if ynew.iter().any(|v| !v.re.is_finite() || !v.im.is_finite()) {
+            continue;
+        }
+        for (k, &j) in g.iter().enumerate() {
+            p.left.set_column(j, &ynew.column(k));
+            p.condition[j] = ynew.column(k).norm();
+        }
+    }
+}
+
+impl EigenPairs {
+    /// Groups of eigenvalues equal within `rel_tol · ‖A‖_F` (single linkage: a chain of
+    /// close eigenvalues is one group), with bases of their invariant subspaces. Groups of
+    /// one eigenvalue are included, so every index appears exactly once.
+    ///
+    /// ```
+    /// use eigentrack::eig;
+    /// use nalgebra::DMatrix;
+    ///
+    /// let a = DMatrix::from_row_slice(3, 3, &[2.0, 0.0, 1.0, 0.0, 2.0, 1.0, 0.0, 0.0, 5.0]);
+    /// let e = eig(&a)?;
+    /// let c = e.clusters(1e-10);
+    /// assert_eq!(c.len(), 2);
+    /// assert_eq!(c[0].indices, vec![0, 1]);
+    /// // the bases span the invariant subspace: A X_c = X_c (Y_cᴴ A X_c)
+    /// let ac = a.map(|v| num_complex::Complex64::new(v, 0.0));
+    /// let m = c[0].left.adjoint() * &ac * &c[0].right;
+    /// assert!((&ac * &c[0].right - &c[0].right * m).norm() < 1e-13);
+    /// # Ok::<(), eigentrack::Error>(())
+    /// ```
+    pub fn clusters(&self, rel_tol: f64) -> Vec<Cluster> {
+        group_close(&self.values, rel_tol * self.norm)
+            .into_iter()
+            .map(|g| {
+                let value = g.iter().map(|&i| self.values[i]).sum::<Complex64>() / g.len() as f64;
+                let xc = columns(&self.right, &g);
+                let yc = columns(&self.left, &g);
+                let (right, left) = if g.len() == 1 {
+                    (xc, yc)
+                } else {
+                    let q = orthonormal_basis(&xc);
+                    let gram = yc.adjoint() * &q;
+                    match gram.try_inverse() {
+                        Some(inv) => (q, yc * inv.adjoint()),
+                        None => (q.clone(), q),
+                    }
+                };
+                Cluster {
+                    indices: g,
+                    value,
+                    right,
+                    left,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Orthonormal basis of the column space of `m` (thin QR).
+pub(crate) fn orthonormal_basis(m: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+    m.clone().qr().q()
+}

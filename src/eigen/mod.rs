@@ -1,0 +1,523 @@
+//! Eigen-decompositions with right and left eigenvectors and condition numbers.
+//!
+//! # Conventions
+//!
+//! For a square matrix A with eigenvalues λᵢ, right eigenvectors xᵢ (A xᵢ = λᵢ xᵢ) and
+//! left eigenvectors yᵢ (yᵢᴴ A = λᵢ yᵢᴴ), an [`EigenPairs`] holds
+//!
+//! * the eigenvalues in ascending (Re, Im) order: sorted by the real part; eigenvalues
+//!   whose real parts agree to `1e-12·‖A‖_F` are ordered by the imaginary part, so a
+//!   conjugate pair a ± ib comes as a − ib, a + ib. On the Hermitian path the
+//!   eigenvalues are real and ascending.
+//! * right eigenvectors with unit 2-norm, ‖xᵢ‖₂ = 1 (the phase is the solver's);
+//! * left eigenvectors scaled so that yᵢᴴ xᵢ = 1, hence Yᴴ X = I (biorthonormal). Inside a
+//!   group of eigenvalues that agree to `1e3·ε·‖A‖_F` the left vectors are combined so
+//!   that the block of Yᴴ X is the identity too. On the Hermitian path Y = X.
+//! * the eigenvalue condition numbers κᵢ = ‖xᵢ‖‖yᵢ‖ / |yᵢᴴ xᵢ| = ‖yᵢ‖ ≥ 1
+//!   (κ = 1 for normal matrices, κ → ∞ at a defective eigenvalue). When yᵢᴴ xᵢ vanishes
+//!   to working precision κᵢ is reported as `f64::INFINITY` and yᵢ is left with unit
+//!   norm.
+//!
+//! Real input stays in real arithmetic (faer's `evd_real`): its complex eigenvalues come
+//! in exact conjugate pairs, with conjugate eigenvectors.
+//!
+//! The Hermitian path is taken by [`eigh`], or by [`eig`] when
+//! max |aᵢⱼ − conj(aⱼᵢ)| ≤ [`HERMITIAN_TOL`]·max |aᵢⱼ|.
+//!
+//! Input is scaled by a power of two before the decomposition (exact), so matrices with
+//! entries from 1e-300 to 1e300 are handled. Every result passes a residual check
+//! (‖A X v − X Λ v‖ ≤ 1e-6·‖A‖_F·‖X v‖‖ for probe vectors v, and the same for Y);
+//! a solver result that fails it is returned as [`Error::NoConvergence`].
+
+mod clusters;
+mod solver;
+
+pub use clusters::Cluster;
+
+use crate::error::{At, Error, Result};
+use nalgebra::DMatrix;
+use num_complex::Complex64;
+
+/// Relative tolerance under which [`eig`] treats its input as Hermitian:
+/// max |aᵢⱼ − conj(aⱼᵢ)| ≤ `HERMITIAN_TOL`·max |aᵢⱼ|.
+pub const HERMITIAN_TOL: f64 = 1e-12;
+
+/// Which decomposition path to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HermitianMode {
+    /// Hermitian path when the input is Hermitian within [`HERMITIAN_TOL`], general
+    /// otherwise (the default).
+    #[default]
+    Auto,
+    /// Always the Hermitian path, on the Hermitian part (A + Aᴴ)/2.
+    Yes,
+    /// Always the general path (left and right vectors computed separately).
+    No,
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f64 {}
+    impl Sealed for num_complex::Complex64 {}
+}
+
+/// The entry types eigentrack accepts: `f64` and [`Complex64`].
+///
+/// Real matrices are decomposed in real arithmetic; their complex eigenvalues come in
+/// exact conjugate pairs.
+pub trait Element:
+    nalgebra::Scalar + Copy + Send + Sync + std::fmt::Debug + sealed::Sealed + 'static
+{
+    /// Whether the type is real.
+    const IS_REAL: bool;
+    /// The value as a complex number.
+    fn to_c64(self) -> Complex64;
+    /// A real number as this type.
+    fn from_f64(x: f64) -> Self;
+    /// `self · s`.
+    fn scale(self, s: f64) -> Self;
+    /// A complex number as this type (the real part, for `f64`).
+    fn from_c64(z: Complex64) -> Self;
+    /// The complex conjugate (identity for reals).
+    fn conjugate(self) -> Self;
+    /// The first non-finite component, if any.
+    fn non_finite(self) -> Option<f64>;
+    /// Modulus.
+    fn modulus(self) -> f64;
+    #[doc(hidden)]
+    fn general(a: &DMatrix<Self>) -> Option<solver::Raw>;
+    #[doc(hidden)]
+    fn hermitian(a: &DMatrix<Self>) -> Option<solver::Raw>;
+}
+
+impl Element for f64 {
+    const IS_REAL: bool = true;
+    fn to_c64(self) -> Complex64 {
+        Complex64::new(self, 0.0)
+    }
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+    fn scale(self, s: f64) -> Self {
+        self * s
+    }
+    fn from_c64(z: Complex64) -> Self {
+        z.re
+    }
+    fn conjugate(self) -> Self {
+        self
+    }
+    fn non_finite(self) -> Option<f64> {
+        (!self.is_finite()).then_some(self)
+    }
+    fn modulus(self) -> f64 {
+        self.abs()
+    }
+    fn general(a: &DMatrix<Self>) -> Option<solver::Raw> {
+        solver::general_real(a)
+    }
+    fn hermitian(a: &DMatrix<Self>) -> Option<solver::Raw> {
+        solver::hermitian_real(a)
+    }
+}
+
+impl Element for Complex64 {
+    const IS_REAL: bool = false;
+    fn to_c64(self) -> Complex64 {
+        self
+    }
+    fn from_f64(x: f64) -> Self {
+        Complex64::new(x, 0.0)
+    }
+    fn scale(self, s: f64) -> Self {
+        self * s
+    }
+    fn from_c64(z: Complex64) -> Self {
+        z
+    }
+    fn conjugate(self) -> Self {
+        self.conj()
+    }
+    fn non_finite(self) -> Option<f64> {
+        if !self.re.is_finite() {
+            Some(self.re)
+        } else if !self.im.is_finite() {
+            Some(self.im)
+        } else {
+            None
+        }
+    }
+    fn modulus(self) -> f64 {
+        self.norm()
+    }
+    fn general(a: &DMatrix<Self>) -> Option<solver::Raw> {
+        solver::general_complex(a)
+    }
+    fn hermitian(a: &DMatrix<Self>) -> Option<solver::Raw> {
+        solver::hermitian_complex(a)
+    }
+}
+
+/// Eigenvalues with right and left eigenvectors and condition numbers.
+///
+/// See the [module documentation](self) for the conventions (order, normalisation,
+/// biorthonormality). Column `i` of [`right`](Self::right) and [`left`](Self::left) and
+/// entry `i` of [`condition`](Self::condition) belong to `values()[i]`.
+///
+/// ```
+/// use eigentrack::eig;
+/// use nalgebra::DMatrix;
+///
+/// let a = DMatrix::from_row_slice(2, 2, &[2.0, 1.0, 0.0, 3.0]);
+/// let e = eig(&a)?;
+/// assert_eq!(e.values()[0].re, 2.0);
+/// assert!((e.values()[1].re - 3.0).abs() < 1e-14);
+/// // Yᴴ X = I
+/// let g = e.left().adjoint() * e.right();
+/// assert!((g - nalgebra::DMatrix::identity(2, 2)).norm() < 1e-14);
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct EigenPairs {
+    values: Vec<Complex64>,
+    right: DMatrix<Complex64>,
+    left: DMatrix<Complex64>,
+    condition: Vec<f64>,
+    hermitian: bool,
+    norm: f64,
+}
+
+impl EigenPairs {
+    /// The eigenvalues, ascending in (Re, Im).
+    pub fn values(&self) -> &[Complex64] {
+        &self.values
+    }
+    /// Right eigenvectors as unit-norm columns.
+    pub fn right(&self) -> &DMatrix<Complex64> {
+        &self.right
+    }
+    /// Left eigenvectors as columns, scaled so that Yᴴ X = I.
+    pub fn left(&self) -> &DMatrix<Complex64> {
+        &self.left
+    }
+    /// Eigenvalue condition numbers κᵢ = ‖xᵢ‖‖yᵢ‖/|yᵢᴴxᵢ| (∞ at a defective eigenvalue).
+    pub fn condition(&self) -> &[f64] {
+        &self.condition
+    }
+    /// Whether the Hermitian path was taken (then Y = X and the values are real).
+    pub fn is_hermitian(&self) -> bool {
+        self.hermitian
+    }
+    /// ‖A‖_F of the decomposed matrix (the scale that tolerances are relative to).
+    pub fn norm(&self) -> f64 {
+        self.norm
+    }
+    /// Number of eigenvalues.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+    /// Whether there are no eigenvalues (never true for a decomposed matrix).
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Reorder the eigenpairs: entry `k` of the result is entry `perm[k]` of `self`.
+    pub(crate) fn permuted(&self, perm: &[usize]) -> EigenPairs {
+        let n = self.len();
+        EigenPairs {
+            values: perm.iter().map(|&p| self.values[p]).collect(),
+            right: DMatrix::from_fn(n, n, |i, k| self.right[(i, perm[k])]),
+            left: DMatrix::from_fn(n, n, |i, k| self.left[(i, perm[k])]),
+            condition: perm.iter().map(|&p| self.condition[p]).collect(),
+            hermitian: self.hermitian,
+            norm: self.norm,
+        }
+    }
+}
+
+/// Eigen-decomposition of a square real or complex matrix, general or Hermitian
+/// (chosen automatically, see [`HermitianMode::Auto`]).
+///
+/// Returns the eigenvalues in ascending (Re, Im) order with unit-norm right eigenvectors,
+/// biorthonormal left eigenvectors (Yᴴ X = I) and condition numbers; see the
+/// [module documentation](crate::eigen) for every convention.
+///
+/// # Errors
+/// [`Error::Empty`], [`Error::NotSquare`], [`Error::NonFinite`] (with the row and column
+/// of the first NaN or ±∞), [`Error::NoConvergence`].
+///
+/// ```
+/// use eigentrack::eig;
+/// use nalgebra::DMatrix;
+///
+/// // a rotation by 90°: eigenvalues ∓i, an exact conjugate pair
+/// let a = DMatrix::from_row_slice(2, 2, &[0.0, -1.0, 1.0, 0.0]);
+/// let e = eig(&a)?;
+/// assert_eq!(e.values()[0], e.values()[1].conj());
+/// assert!((e.values()[1].im - 1.0).abs() < 1e-15);
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+pub fn eig<T: Element>(a: &DMatrix<T>) -> Result<EigenPairs> {
+    eig_with(a, HermitianMode::Auto)
+}
+
+/// Eigen-decomposition on the Hermitian path: real eigenvalues ascending, Y = X
+/// orthonormal, κ = 1. It decomposes the Hermitian part (A + Aᴴ)/2, so it is meant for
+/// input that is Hermitian up to rounding.
+///
+/// ```
+/// use eigentrack::eigh;
+/// use nalgebra::DMatrix;
+///
+/// let a = DMatrix::from_row_slice(2, 2, &[2.0, 1.0, 1.0, 2.0]);
+/// let e = eigh(&a)?;
+/// assert!((e.values()[0].re - 1.0).abs() < 1e-14 && (e.values()[1].re - 3.0).abs() < 1e-14);
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+pub fn eigh<T: Element>(a: &DMatrix<T>) -> Result<EigenPairs> {
+    eig_with(a, HermitianMode::Yes)
+}
+
+/// Check that `a` is square, non-empty and finite; `what` names it in the error.
+pub(crate) fn check_matrix<T: Element>(a: &DMatrix<T>, what: &'static str) -> Result<()> {
+    let (rows, cols) = a.shape();
+    if rows == 0 || cols == 0 {
+        return Err(Error::Empty {
+            rows,
+            cols,
+            at: At(None),
+        });
+    }
+    if rows != cols {
+        return Err(Error::NotSquare {
+            rows,
+            cols,
+            at: At(None),
+        });
+    }
+    check_finite(a, what)
+}
+
+/// The first non-finite entry of `a`, as an error.
+pub(crate) fn check_finite<T: Element>(a: &DMatrix<T>, what: &'static str) -> Result<()> {
+    for col in 0..a.ncols() {
+        for row in 0..a.nrows() {
+            if let Some(value) = a[(row, col)].non_finite() {
+                return Err(Error::NonFinite {
+                    what,
+                    row,
+                    col,
+                    value,
+                    at: At(None),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `a` is Hermitian within [`HERMITIAN_TOL`].
+pub fn is_hermitian<T: Element>(a: &DMatrix<T>) -> bool {
+    let n = a.nrows();
+    if n != a.ncols() {
+        return false;
+    }
+    let mut amax = 0.0f64;
+    let mut dev = 0.0f64;
+    for j in 0..n {
+        for i in 0..n {
+            amax = amax.max(a[(i, j)].modulus());
+        }
+        for i in j..n {
+            let d = (a[(i, j)].to_c64() - a[(j, i)].to_c64().conj()).norm();
+            dev = dev.max(d);
+        }
+    }
+    dev <= HERMITIAN_TOL * amax
+}
+
+/// Eigen-decomposition with an explicit [`HermitianMode`].
+///
+/// ```
+/// use eigentrack::{eig_with, HermitianMode};
+/// use nalgebra::DMatrix;
+///
+/// let a = DMatrix::from_row_slice(2, 2, &[2.0, 1.0, 1.0, 2.0]);
+/// let e = eig_with(&a, HermitianMode::No)?; // general path on a symmetric matrix
+/// assert!(!e.is_hermitian());
+/// assert!((e.values()[1].re - 3.0).abs() < 1e-14);
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+pub fn eig_with<T: Element>(a: &DMatrix<T>, mode: HermitianMode) -> Result<EigenPairs> {
+    check_matrix(a, "A")?;
+    let n = a.nrows();
+    let hermitian = match mode {
+        HermitianMode::Yes => true,
+        HermitianMode::No => false,
+        HermitianMode::Auto => is_hermitian(a),
+    };
+    let amax = a.iter().fold(0.0f64, |m, v| m.max(v.modulus()));
+    if amax == 0.0 {
+        return Ok(zero_matrix(n, hermitian));
+    }
+    // exact power-of-two scaling to max |a_ij| ≈ 1
+    let s = (2.0f64).powi(-(amax.log2().round() as i32));
+    let mut scaled = a.map(|v| v.scale(s));
+    if hermitian {
+        for j in 0..n {
+            for i in j..n {
+                let avg = (scaled[(i, j)].to_c64() + scaled[(j, i)].to_c64().conj()) * 0.5;
+                let v = T::from_c64(avg);
+                scaled[(i, j)] = v;
+                scaled[(j, i)] = v.conjugate();
+            }
+        }
+    }
+    let norm_scaled = scaled
+        .iter()
+        .map(|v| v.modulus().powi(2))
+        .sum::<f64>()
+        .sqrt();
+    let raw = if hermitian {
+        T::hermitian(&scaled)
+    } else {
+        T::general(&scaled)
+    }
+    .ok_or(Error::NoConvergence {
+        n,
+        residual: f64::INFINITY,
+        at: At(None),
+    })?;
+    let pairs = finish(raw, hermitian, norm_scaled)?;
+    residual_check(&scaled, &pairs)?;
+    // undo the scaling of the eigenvalues
+    let mut pairs = pairs;
+    for v in pairs.values.iter_mut() {
+        *v /= s;
+    }
+    pairs.norm = norm_scaled / s;
+    Ok(pairs)
+}
+
+fn zero_matrix(n: usize, hermitian: bool) -> EigenPairs {
+    let id = DMatrix::<Complex64>::identity(n, n);
+    EigenPairs {
+        values: vec![Complex64::new(0.0, 0.0); n],
+        right: id.clone(),
+        left: id,
+        condition: vec![1.0; n],
+        hermitian,
+        norm: 0.0,
+    }
+}
+
+/// 1 / conj(z) without the overflow and underflow of a naive |z|².
+fn recip_conj(z: Complex64) -> Complex64 {
+    let m = z.re.abs().max(z.im.abs());
+    let w = z / m;
+    w / (w.norm_sqr() * m)
+}
+
+/// Normalise, compute κ, biorthonormalise inside exact clusters, sort.
+fn finish(raw: solver::Raw, hermitian: bool, norm: f64) -> Result<EigenPairs> {
+    let n = raw.values.len();
+    let mut right = raw.right;
+    for j in 0..n {
+        let nx = right.column(j).norm();
+        if nx > 0.0 && nx.is_finite() {
+            right.column_mut(j).unscale_mut(nx);
+        }
+    }
+    let (left, condition) = match raw.left {
+        None => (right.clone(), vec![1.0; n]),
+        Some(mut left) => {
+            let mut cond = vec![1.0; n];
+            for j in 0..n {
+                let ny = left.column(j).norm();
+                if ny > 0.0 && ny.is_finite() {
+                    left.column_mut(j).unscale_mut(ny);
+                }
+                let s = left.column(j).dotc(&right.column(j));
+                if s.norm() > 64.0 * f64::EPSILON {
+                    let c = recip_conj(s);
+                    for i in 0..n {
+                        left[(i, j)] *= c;
+                    }
+                    cond[j] = left.column(j).norm();
+                } else {
+                    cond[j] = f64::INFINITY;
+                }
+            }
+            (left, cond)
+        }
+    };
+    let mut pairs = EigenPairs {
+        values: raw.values,
+        right,
+        left,
+        condition,
+        hermitian,
+        norm,
+    };
+    if !hermitian {
+        clusters::biorthonormalize_exact(
+            &mut pairs,
+            1e3 * f64::EPSILON * norm.max(f64::MIN_POSITIVE),
+        );
+    }
+    let order = canonical_order(&pairs.values, 1e-12 * norm);
+    Ok(pairs.permuted(&order))
+}
+
+/// Indices that sort `values` ascending by real part, ties (within `tol`) by imaginary part.
+pub(crate) fn canonical_order(values: &[Complex64], tol: f64) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..values.len()).collect();
+    idx.sort_by(|&a, &b| values[a].re.total_cmp(&values[b].re));
+    let mut start = 0;
+    while start < idx.len() {
+        let mut end = start + 1;
+        while end < idx.len() && values[idx[end]].re - values[idx[end - 1]].re <= tol {
+            end += 1;
+        }
+        idx[start..end].sort_by(|&a, &b| values[a].im.total_cmp(&values[b].im));
+        start = end;
+    }
+    idx
+}
+
+/// Probe-vector residual check of a decomposition of `a` (cost O(n²)).
+fn residual_check<T: Element>(a: &DMatrix<T>, p: &EigenPairs) -> Result<()> {
+    let n = a.nrows();
+    let ac = a.map(|v| v.to_c64());
+    let anorm = p.norm.max(f64::MIN_POSITIVE);
+    let mut worst = 0.0f64;
+    for probe in 0..2 {
+        let v = nalgebra::DVector::from_fn(n, |i, _| {
+            let x = ((i * 7 + probe * 13 + 1) as f64 * 0.618_033_988_749_895).fract();
+            Complex64::new(x - 0.5, 0.3 * (x * 3.0).fract())
+        });
+        let xv = &p.right * &v;
+        let lv = v.component_mul(&nalgebra::DVector::from_column_slice(&p.values));
+        let r = &ac * &xv - &p.right * &lv;
+        let scale = anorm * xv.norm().max(v.norm());
+        worst = worst.max(r.norm() / scale);
+        if p.condition.iter().all(|c| c.is_finite()) {
+            let yv = &p.left * &v;
+            let lcv = v.component_mul(&nalgebra::DVector::from_iterator(
+                n,
+                p.values.iter().map(|l| l.conj()),
+            ));
+            let rl = ac.adjoint() * &yv - &p.left * &lcv;
+            let scale_l = anorm * yv.norm().max(v.norm());
+            worst = worst.max(rl.norm() / scale_l);
+        }
+    }
+    if worst.is_nan() || worst > 1e-6 {
+        return Err(Error::NoConvergence {
+            n,
+            residual: worst,
+            at: At(None),
+        });
+    }
+    Ok(())
+}

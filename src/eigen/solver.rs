@@ -1,0 +1,181 @@
+//! The faer back end: general (real and complex) and Hermitian eigen-decompositions.
+//!
+//! Everything here works on matrices that were already checked (square, non-empty,
+//! finite) and scaled to max |a_ij| ≈ 1 by the caller.
+
+use faer::diag::Diag;
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::evd::{self, ComputeEigenvectors};
+use faer::{Mat, MatRef, Par};
+use nalgebra::DMatrix;
+use num_complex::Complex64;
+
+/// A raw decomposition: eigenvalues, right vectors, left vectors (unnormalised).
+#[doc(hidden)]
+pub struct Raw {
+    pub values: Vec<Complex64>,
+    pub right: DMatrix<Complex64>,
+    /// `None` on the Hermitian path, where Y = X.
+    pub left: Option<DMatrix<Complex64>>,
+}
+
+/// Real general matrix through `evd_real` (real arithmetic, exact conjugate pairs).
+pub(crate) fn general_real(a: &DMatrix<f64>) -> Option<Raw> {
+    let n = a.nrows();
+    let am = MatRef::from_column_major_slice(a.as_slice(), n, n);
+    let mut s_re = Diag::<f64>::zeros(n);
+    let mut s_im = Diag::<f64>::zeros(n);
+    let mut ul = Mat::<f64>::zeros(n, n);
+    let mut ur = Mat::<f64>::zeros(n, n);
+    let req = evd::evd_scratch::<f64>(
+        n,
+        ComputeEigenvectors::Yes,
+        ComputeEigenvectors::Yes,
+        Par::Seq,
+        Default::default(),
+    );
+    let mut buf = MemBuffer::new(req);
+    evd::evd_real(
+        am,
+        s_re.as_mut(),
+        s_im.as_mut(),
+        Some(ul.as_mut()),
+        Some(ur.as_mut()),
+        Par::Seq,
+        MemStack::new(&mut buf),
+        Default::default(),
+    )
+    .ok()?;
+    let re = s_re.column_vector();
+    let im = s_im.column_vector();
+    let mut values = vec![Complex64::new(0.0, 0.0); n];
+    let mut right = DMatrix::<Complex64>::zeros(n, n);
+    let mut left = DMatrix::<Complex64>::zeros(n, n);
+    let mut j = 0;
+    while j < n {
+        if im[j] == 0.0 || j + 1 == n {
+            values[j] = Complex64::new(re[j], 0.0);
+            for i in 0..n {
+                right[(i, j)] = Complex64::new(ur[(i, j)], 0.0);
+                left[(i, j)] = Complex64::new(ul[(i, j)], 0.0);
+            }
+            j += 1;
+        } else {
+            // LAPACK packing: columns j and j+1 hold the real and imaginary parts of the
+            // vector of the eigenvalue re[j] + i·im[j]; its partner is the conjugate.
+            let lam = Complex64::new(re[j], im[j]);
+            values[j] = lam;
+            values[j + 1] = lam.conj();
+            for i in 0..n {
+                let r = Complex64::new(ur[(i, j)], ur[(i, j + 1)]);
+                let l = Complex64::new(ul[(i, j)], ul[(i, j + 1)]);
+                right[(i, j)] = r;
+                right[(i, j + 1)] = r.conj();
+                left[(i, j)] = l;
+                left[(i, j + 1)] = l.conj();
+            }
+            j += 2;
+        }
+    }
+    Some(Raw {
+        values,
+        right,
+        left: Some(left),
+    })
+}
+
+/// Complex general matrix through `evd_cplx`.
+pub(crate) fn general_complex(a: &DMatrix<Complex64>) -> Option<Raw> {
+    let n = a.nrows();
+    let am = MatRef::from_column_major_slice(a.as_slice(), n, n);
+    let mut s = Diag::<Complex64>::zeros(n);
+    let mut ul = Mat::<Complex64>::zeros(n, n);
+    let mut ur = Mat::<Complex64>::zeros(n, n);
+    let req = evd::evd_scratch::<Complex64>(
+        n,
+        ComputeEigenvectors::Yes,
+        ComputeEigenvectors::Yes,
+        Par::Seq,
+        Default::default(),
+    );
+    let mut buf = MemBuffer::new(req);
+    evd::evd_cplx(
+        am,
+        s.as_mut(),
+        Some(ul.as_mut()),
+        Some(ur.as_mut()),
+        Par::Seq,
+        MemStack::new(&mut buf),
+        Default::default(),
+    )
+    .ok()?;
+    let sv = s.column_vector();
+    let values = (0..n).map(|i| sv[i]).collect();
+    let right = DMatrix::from_fn(n, n, |i, j| ur[(i, j)]);
+    let left = DMatrix::from_fn(n, n, |i, j| ul[(i, j)]);
+    Some(Raw {
+        values,
+        right,
+        left: Some(left),
+    })
+}
+
+/// Real symmetric matrix (both triangles equal) through `self_adjoint_evd`.
+pub(crate) fn hermitian_real(a: &DMatrix<f64>) -> Option<Raw> {
+    let n = a.nrows();
+    let am = MatRef::from_column_major_slice(a.as_slice(), n, n);
+    let mut s = Diag::<f64>::zeros(n);
+    let mut u = Mat::<f64>::zeros(n, n);
+    let req = evd::self_adjoint_evd_scratch::<f64>(
+        n,
+        ComputeEigenvectors::Yes,
+        Par::Seq,
+        Default::default(),
+    );
+    let mut buf = MemBuffer::new(req);
+    evd::self_adjoint_evd(
+        am,
+        s.as_mut(),
+        Some(u.as_mut()),
+        Par::Seq,
+        MemStack::new(&mut buf),
+        Default::default(),
+    )
+    .ok()?;
+    let sv = s.column_vector();
+    Some(Raw {
+        values: (0..n).map(|i| Complex64::new(sv[i], 0.0)).collect(),
+        right: DMatrix::from_fn(n, n, |i, j| Complex64::new(u[(i, j)], 0.0)),
+        left: None,
+    })
+}
+
+/// Complex Hermitian matrix through `self_adjoint_evd`.
+pub(crate) fn hermitian_complex(a: &DMatrix<Complex64>) -> Option<Raw> {
+    let n = a.nrows();
+    let am = MatRef::from_column_major_slice(a.as_slice(), n, n);
+    let mut s = Diag::<Complex64>::zeros(n);
+    let mut u = Mat::<Complex64>::zeros(n, n);
+    let req = evd::self_adjoint_evd_scratch::<Complex64>(
+        n,
+        ComputeEigenvectors::Yes,
+        Par::Seq,
+        Default::default(),
+    );
+    let mut buf = MemBuffer::new(req);
+    evd::self_adjoint_evd(
+        am,
+        s.as_mut(),
+        Some(u.as_mut()),
+        Par::Seq,
+        MemStack::new(&mut buf),
+        Default::default(),
+    )
+    .ok()?;
+    let sv = s.column_vector();
+    Some(Raw {
+        values: (0..n).map(|i| Complex64::new(sv[i].re, 0.0)).collect(),
+        right: DMatrix::from_fn(n, n, |i, j| u[(i, j)]),
+        left: None,
+    })
+}

@@ -1,0 +1,176 @@
+//! The one error type of the crate.
+//!
+//! Every fallible function returns [`Result<T>`](crate::Result). The variants carry
+//! structured fields (the parameter value `t`, the row and column, the sizes) so that a
+//! caller can react to them, and their `Display` text names what went wrong and where.
+
+use std::fmt;
+
+/// Where in a parameter sweep an error happened: the value of `t`, when there is one.
+///
+/// Displayed as `" at t = …"` or as nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct At(pub Option<f64>);
+
+impl fmt::Display for At {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(t) => write!(f, " at t = {t}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Everything that can go wrong in eigentrack.
+///
+/// The enum is `#[non_exhaustive]`: match on the variants you handle and keep a
+/// wildcard arm.
+///
+/// ```
+/// use eigentrack::{eig, Error};
+/// use nalgebra::DMatrix;
+///
+/// let a = DMatrix::from_row_slice(2, 2, &[1.0, f64::NAN, 0.0, 1.0]);
+/// match eig(&a) {
+///     Err(Error::NonFinite { row, col, .. }) => assert_eq!((row, col), (0, 1)),
+///     other => panic!("expected NonFinite, got {other:?}"),
+/// }
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// The matrix has no rows or no columns.
+    #[error("the matrix is empty ({rows}×{cols}){at}")]
+    Empty {
+        /// Number of rows.
+        rows: usize,
+        /// Number of columns.
+        cols: usize,
+        /// The parameter value, when the matrix came from a family.
+        at: At,
+    },
+    /// The matrix is not square.
+    #[error("the matrix is not square: {rows}×{cols}{at}")]
+    NotSquare {
+        /// Number of rows.
+        rows: usize,
+        /// Number of columns.
+        cols: usize,
+        /// The parameter value, when the matrix came from a family.
+        at: At,
+    },
+    /// An entry is NaN or ±∞.
+    #[error("entry ({row}, {col}) of {what} is not finite ({value}){at}")]
+    NonFinite {
+        /// Which matrix: "A", "A'" (the derivative), "A''", "dA", ….
+        what: &'static str,
+        /// Row of the first non-finite entry (0-based).
+        row: usize,
+        /// Column of the first non-finite entry (0-based).
+        col: usize,
+        /// The offending value (its real or imaginary part).
+        value: f64,
+        /// The parameter value, when the matrix came from a family.
+        at: At,
+    },
+    /// The eigen-solver did not converge, or its result failed the residual check.
+    #[error(
+        "the eigen-decomposition of a {n}×{n} matrix did not converge (relative residual {residual:e}){at}"
+    )]
+    NoConvergence {
+        /// Matrix size.
+        n: usize,
+        /// ‖AX − XΛ‖_F / ‖A‖_F of the rejected result (∞ if the solver reported failure).
+        residual: f64,
+        /// The parameter value, when the matrix came from a family.
+        at: At,
+    },
+    /// The size of A(t) changed along the parameter.
+    #[error("the size of A(t) changed from {expected}×{expected} to {found}×{found} at t = {t}")]
+    SizeChanged {
+        /// The size at the first parameter value.
+        expected: usize,
+        /// The size found at `t`.
+        found: usize,
+        /// Where the size changed.
+        t: f64,
+    },
+    /// Two matrices that must have the same size do not.
+    #[error("{what}: expected {expected_rows}×{expected_cols}, found {found_rows}×{found_cols}")]
+    DimensionMismatch {
+        /// What was compared, e.g. "dA against A".
+        what: &'static str,
+        /// Expected rows.
+        expected_rows: usize,
+        /// Expected columns.
+        expected_cols: usize,
+        /// Found rows.
+        found_rows: usize,
+        /// Found columns.
+        found_cols: usize,
+    },
+    /// An option or argument is out of its valid range.
+    #[error("invalid {name}: {reason}")]
+    InvalidArgument {
+        /// The option or argument.
+        name: &'static str,
+        /// Why it is invalid, with the value.
+        reason: String,
+    },
+    /// A derivative is ill-defined: a gradient at a repeated eigenvalue whose cotangent is
+    /// not invariant inside the cluster, or a loss that depends on the eigenvector phase.
+    #[error("{reason}")]
+    IllDefined {
+        /// What makes it ill-defined and where (eigenvalue indices).
+        reason: String,
+    },
+    /// Writing a figure or a file failed.
+    #[error("cannot write {path}: {reason}")]
+    Output {
+        /// The path that was being written.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// Attach the parameter value `t` to an error that came from decomposing A(t).
+    #[allow(dead_code)] // used by the tracker
+    pub(crate) fn at(self, t: f64) -> Self {
+        match self {
+            Error::Empty { rows, cols, .. } => Error::Empty {
+                rows,
+                cols,
+                at: At(Some(t)),
+            },
+            Error::NotSquare { rows, cols, .. } => Error::NotSquare {
+                rows,
+                cols,
+                at: At(Some(t)),
+            },
+            Error::NonFinite {
+                what,
+                row,
+                col,
+                value,
+                ..
+            } => Error::NonFinite {
+                what,
+                row,
+                col,
+                value,
+                at: At(Some(t)),
+            },
+            Error::NoConvergence { n, residual, .. } => Error::NoConvergence {
+                n,
+                residual,
+                at: At(Some(t)),
+            },
+            other => other,
+        }
+    }
+}
+
+/// `Result` with the crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,18 @@
+//! # eigentrack
+//!
+//! Follow the eigenvalues of a parameter-dependent matrix A(t) along t.
+#![warn(missing_docs)]
+
+pub mod eigen;
+mod error;
+pub mod family;
+pub mod tracking;
+
+pub use eigen::{eig, eig_with, eigh, is_hermitian, Cluster, EigenPairs, Element, HermitianMode};
+pub use error::{At, Error, Result};
+pub use family::{
+    finite_difference_jet, Jet, MatrixFamily, Polynomial, WithDerivative, WithDerivatives,
+};
+pub use nalgebra;
+pub use num_complex::{self, Complex64};
+pub use tracking::{Branch, Event, Level, Part, Stats, Tracking};
