@@ -5,7 +5,12 @@
 
 pub mod eigen;
 mod error;
+mod events;
 pub mod family;
+mod linalg;
+mod matching;
+mod perturb;
+pub mod tracker;
 pub mod tracking;
 
 pub use eigen::{eig, eig_with, eigh, is_hermitian, Cluster, EigenPairs, Element, HermitianMode};
@@ -15,4 +20,5 @@ pub use family::{
 };
 pub use nalgebra;
 pub use num_complex::{self, Complex64};
+pub use tracker::{track, CrossingPolicy, Tracker};
 pub use tracking::{Branch, Event, Level, Part, Stats, Tracking};
