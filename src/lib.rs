@@ -5,7 +5,10 @@
 
 pub mod eigen;
 mod error;
+pub mod expr;
 pub mod family;
+pub mod family_file;
+pub mod mtx;
 pub mod tracking;
 
 pub use eigen::{eig, eig_with, eigh, is_hermitian, Cluster, EigenPairs, Element, HermitianMode};
