@@ -179,7 +179,6 @@ fn term_prefix(term: Option<usize>, sep: &str) -> String {
 
 impl Error {
     /// Attach the parameter value `t` to an error that came from decomposing A(t).
-    #[allow(dead_code)] // used by the tracker
     pub(crate) fn at(self, t: f64) -> Self {
         match self {
             Error::Empty { rows, cols, .. } => Error::Empty {

@@ -5,10 +5,15 @@
 
 pub mod eigen;
 mod error;
+mod events;
 pub mod expr;
 pub mod family;
 pub mod family_file;
+mod linalg;
+mod matching;
 pub mod mtx;
+mod perturb;
+pub mod tracker;
 pub mod tracking;
 
 pub use eigen::{eig, eig_with, eigh, is_hermitian, Cluster, EigenPairs, Element, HermitianMode};
@@ -18,4 +23,5 @@ pub use family::{
 };
 pub use nalgebra;
 pub use num_complex::{self, Complex64};
+pub use tracker::{track, CrossingPolicy, Tracker};
 pub use tracking::{Branch, Event, Level, Part, Stats, Tracking};
