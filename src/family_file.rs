@@ -16,7 +16,7 @@
 //! }
 //! ```
 //!
-//! * `range` (required): `[t0, t1]`, finite, t0 < t1.
+//! * `range` (required): `[t0, t1]`, finite, t0 ≠ t1 (t1 < t0 tracks backwards).
 //! * `params` (optional): names and values of the parameters the coefficients may use
 //!   besides `t`. A name is a letter or `_` followed by letters, digits or `_`, and not
 //!   `t` or a constant or function of the [expression language](crate::expr).
@@ -643,11 +643,11 @@ impl FamilyFile {
         let range = match root.get("range") {
             None => return Err(input(None, "missing \"range\": [t0, t1]".into())),
             Some(Value::Array(r)) if r.len() == 2 => match (r[0].as_f64(), r[1].as_f64()) {
-                (Some(a), Some(b)) if a < b => (a, b),
+                (Some(a), Some(b)) if a != b => (a, b),
                 (Some(a), Some(b)) => {
                     return Err(input(
                         None,
-                        format!("\"range\": [{a}, {b}] must be increasing (t0 < t1)"),
+                        format!("\"range\": [{a}, {b}] is empty (t0 = t1)"),
                     ))
                 }
                 _ => return Err(input(None, "\"range\" must hold two numbers".into())),
@@ -841,7 +841,7 @@ impl FamilyFile {
     pub fn path(&self) -> &Path {
         &self.path
     }
-    /// `range`: (t0, t1), t0 < t1.
+    /// `range`: (t0, t1), t0 ≠ t1.
     pub fn range(&self) -> (f64, f64) {
         self.range
     }
