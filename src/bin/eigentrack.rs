@@ -271,25 +271,10 @@ fn emit(path: Option<&Path>, text: &str) -> Result<(), Failure> {
     }
 }
 
-/// The uniform sample grid of the tracker.
-fn grid(a: f64, b: f64, n: usize) -> Vec<f64> {
-    let m = n - 1;
-    (0..=m)
-        .map(|k| {
-            if k == m {
-                b
-            } else {
-                a + (b - a) * (k as f64 / m as f64)
-            }
-        })
-        .collect()
-}
-
 struct Setup {
     file: FamilyFile,
     tracker: Tracker,
     range: (f64, f64),
-    grid: Vec<f64>,
 }
 
 /// Errors about a coefficient get the family file's path in front (file errors carry
@@ -331,17 +316,35 @@ fn setup(c: &Common) -> Result<Setup, Failure> {
         file,
         tracker,
         range,
-        grid: grid(range.0, range.1, samples),
     })
 }
 
+/// Track one family. A non-finite A(t) is traced back to the coefficient and the
+/// derivative that caused it, when it is one.
 fn track_one<T: Scalar>(
     fam: &ExprFamily<T>,
     s: &Setup,
     tracker: &Tracker,
 ) -> eigentrack::Result<Tracking> {
-    fam.check_on(&s.grid)?;
-    tracker.track_family(fam, s.range.0..=s.range.1)
+    tracker
+        .track_family(fam, s.range.0..=s.range.1)
+        .map_err(|e| match e {
+            Error::NonFinite {
+                at: eigentrack::At(Some(t)),
+                ..
+            } => fam.check_on(&[t]).err().unwrap_or(e),
+            e => e,
+        })
+}
+
+/// Serialise `v` as one line of JSON.
+fn json_line(v: &Value) -> Result<String, Failure> {
+    let mut text = serde_json::to_string(v).map_err(|e| Failure {
+        message: format!("cannot serialise the result: {e}"),
+        code: 1,
+    })?;
+    text.push('\n');
+    Ok(text)
 }
 
 fn run_track(args: &TrackArgs) -> Result<(), Failure> {
@@ -354,12 +357,7 @@ fn run_track(args: &TrackArgs) -> Result<(), Failure> {
     if let Some(csv) = &args.csv {
         emit(Some(csv), &tracking.to_csv())?;
     }
-    let mut text = serde_json::to_string(&tracking.to_json()).map_err(|e| Failure {
-        message: format!("cannot serialise the result: {e}"),
-        code: 1,
-    })?;
-    text.push('\n');
-    emit(args.common.out.as_deref(), &text)?;
+    emit(args.common.out.as_deref(), &json_line(&tracking.to_json())?)?;
     if !args.common.quiet {
         eprintln!("{tracking}");
     }
@@ -522,12 +520,7 @@ fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
         "values": args.param.values,
         "runs": values,
     });
-    let mut text = serde_json::to_string(&out).map_err(|e| Failure {
-        message: format!("cannot serialise the result: {e}"),
-        code: 1,
-    })?;
-    text.push('\n');
-    emit(args.common.out.as_deref(), &text)?;
+    emit(args.common.out.as_deref(), &json_line(&out)?)?;
     if !args.common.quiet {
         for line in summaries {
             eprintln!("{line}");
@@ -640,7 +633,5 @@ mod tests {
         assert!(parse_param("g=0:1").is_err());
         assert!(parse_param("g=0:1:0").is_err());
         assert!(parse_param("g=0:x:3").is_err());
-        assert_eq!(grid(0.0, 1.0, 3), vec![0.0, 0.5, 1.0]);
-        assert_eq!(grid(1.0, -1.0, 3), vec![1.0, 0.0, -1.0]);
     }
 }
