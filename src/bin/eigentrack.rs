@@ -75,6 +75,12 @@ enum Command {
     Track(TrackArgs),
     /// Track the family for each value of a parameter (in parallel) and report, per
     /// value, the tracking and dλ/dPARAM along each branch.
+    ///
+    /// Output: {"param": NAME, "values": [...], "runs": [...]}, one run per value: the
+    /// JSON of `track` plus "param": {"name", "value"}, and in each branch "dparam_re"
+    /// and "dparam_im", dλ/dPARAM = yᴴ(∂A/∂PARAM)x / yᴴx at each sample (∂A/∂PARAM
+    /// exact from the expressions; null where it is not finite, e.g. at an exceptional
+    /// point). A progress bar is drawn on stderr when it is a terminal.
     #[command(after_help = FAMILY_HELP)]
     Sweep(SweepArgs),
 }
