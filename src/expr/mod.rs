@@ -26,6 +26,7 @@
 //!
 //! Unary minus binds looser than `^`: `-t^2` is `-(t^2)`; `2^-1` is `0.5`. There is no
 //! implicit multiplication: write `2*t`, not `2t`.
+//! The Unicode minus `−` and the middle dot `·` are read as `-` and `*`.
 //!
 //! # Arithmetic
 //!
