@@ -6,9 +6,12 @@
 pub mod eigen;
 mod error;
 mod events;
+pub mod expr;
 pub mod family;
+pub mod family_file;
 mod linalg;
 mod matching;
+pub mod mtx;
 mod perturb;
 pub mod tracker;
 pub mod tracking;
