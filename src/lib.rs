@@ -6,6 +6,8 @@
 pub mod eigen;
 mod error;
 pub mod family;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod tracking;
 
 pub use eigen::{eig, eig_with, eigh, is_hermitian, Cluster, EigenPairs, Element, HermitianMode};
@@ -15,4 +17,6 @@ pub use family::{
 };
 pub use nalgebra;
 pub use num_complex::{self, Complex64};
+#[cfg(feature = "plot")]
+pub use plot::{plot_sweep, Panels, PlotOptions};
 pub use tracking::{Branch, Event, Level, Part, Stats, Tracking};
