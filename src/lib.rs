@@ -5,9 +5,14 @@
 
 pub mod eigen;
 mod error;
+mod events;
 pub mod family;
+mod linalg;
+mod matching;
+mod perturb;
 #[cfg(feature = "plot")]
 pub mod plot;
+pub mod tracker;
 pub mod tracking;
 
 pub use eigen::{eig, eig_with, eigh, is_hermitian, Cluster, EigenPairs, Element, HermitianMode};
@@ -19,4 +24,5 @@ pub use nalgebra;
 pub use num_complex::{self, Complex64};
 #[cfg(feature = "plot")]
 pub use plot::{plot_sweep, Panels, PlotOptions};
+pub use tracker::{track, CrossingPolicy, Tracker};
 pub use tracking::{Branch, Event, Level, Part, Stats, Tracking};
