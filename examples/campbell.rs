@@ -34,7 +34,7 @@ struct Rotor {
 impl Rotor {
     fn new() -> Self {
         let (e, rho) = (211e9, 7810.0);
-        let (d_shaft, l) = (0.02, 0.2);
+        let (d_shaft, l): (f64, f64) = (0.02, 0.2);
         let (d_disk, h) = (0.4, 0.02);
         let ei = e * std::f64::consts::PI * d_shaft.powi(4) / 64.0;
         let r = d_disk / 2.0;
@@ -87,7 +87,10 @@ impl Rotor {
     fn critical_speeds(&self) -> Vec<(&'static str, f64)> {
         let [[k11, k12], [_, k22]] = self.k;
         let mut out = Vec::new();
-        for (name, j) in [("forward", self.id - self.ip), ("backward", self.id + self.ip)] {
+        for (name, j) in [
+            ("forward", self.id - self.ip),
+            ("backward", self.id + self.ip),
+        ] {
             // m J w² − (k11 J + k22 m) w + (k11 k22 − k12²) = 0 with w = ω².
             let (qa, qb, qc) = (self.m * j, -(k11 * j + k22 * self.m), k11 * k22 - k12 * k12);
             let disc = (qb * qb - 4.0 * qa * qc).sqrt();
@@ -105,9 +108,10 @@ impl Rotor {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rotor = Rotor::new();
     let spin_max = 600.0; // rad/s, about 5 700 rpm
-    let tracking = Tracker::new()
-        .samples(301)?
-        .track(|spin| rotor.a(spin), 0.0..=spin_max)?;
+    let tracking = Tracker::new().samples(301)?.track(
+        |spin| rotor.a(spin).map(|x| eigentrack::Complex64::new(x, 0.0)),
+        0.0..=spin_max,
+    )?;
     println!("{tracking}\n");
 
     // The branches with positive frequencies; forward whirls rise with the spin.
@@ -158,7 +162,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             w * 60.0 / (2.0 * std::f64::consts::PI)
         );
     }
-    assert_eq!(found.len(), exact.len(), "critical speeds {found:?} against {exact:?}");
+    assert_eq!(
+        found.len(),
+        exact.len(),
+        "critical speeds {found:?} against {exact:?}"
+    );
     // Damping shifts the frequencies by about ζ²; allow 0.5 %.
     assert!(found
         .iter()
@@ -167,9 +175,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/plots");
     std::fs::create_dir_all(dir)?;
+    let mut options = PlotOptions::new();
+    for &(name, w) in &exact {
+        options = options.point(format!("{name} critical speed {w:.0} rad/s"), (w, w));
+    }
     tracking.plot_with(
         format!("{dir}/campbell.png"),
-        &PlotOptions::new()
+        &options
             .title("Campbell diagram: overhung disk on a cantilevered shaft")
             .parameter("Ω")
             .x_label("spin speed Ω (rad/s)")

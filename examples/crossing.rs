@@ -70,7 +70,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|b| b.values().last().map_or(f64::NAN, |v| v.re))
         .collect();
     assert!((ends[0] - 1.5).abs() < 1e-9, "branch ends {ends:?}");
-    assert!((ends[1] - (2.25f64.exp() - 1.0)).abs() < 1e-9, "branch ends {ends:?}");
+    assert!(
+        (ends[1] - (2.25f64.exp() - 1.0)).abs() < 1e-9,
+        "branch ends {ends:?}"
+    );
 
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/plots");
     std::fs::create_dir_all(dir)?;
@@ -81,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .panels(Panels::SortedVsTracked)
             .title("A(t) = R(t/2) diag(t, exp(t²) − 1) R(t/2)ᵀ: sorted output against tracked branches")
             .labels(["λ = t", "λ = exp(t²) − 1"])
-            .size(1400, 620),
+            .size(1400, 700),
     )?;
     println!("wrote {path}");
     Ok(())

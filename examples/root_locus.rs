@@ -46,7 +46,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("Re λ = 0 crossed at k = {unstable:?} (exact: 6, by the Routh–Hurwitz criterion)");
     // The pole that starts at s = 0 sits on the level at k = 0; the pair crosses at k = 6.
     assert!(unstable.iter().any(|k| (k - 6.0).abs() < 1e-6));
-    assert!(unstable.iter().all(|k| (k - 6.0).abs() < 1e-6 || k.abs() < 1e-6));
+    assert!(unstable
+        .iter()
+        .all(|k| (k - 6.0).abs() < 1e-6 || k.abs() < 1e-6));
 
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/plots");
     std::fs::create_dir_all(dir)?;
@@ -56,8 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .panels(Panels::ComplexPlane)
             .parameter("k")
             .title("Root locus of G(s) = 1/(s(s+1)(s+2)) under u = −k·y")
-            .x_label("Re s")
-            .y_label("Im s")
+            .symbol("s")
             .labels(["pole from s = −2", "pole from s = −1", "pole from s = 0"])
             .size(1100, 750),
     )?;

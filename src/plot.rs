@@ -87,8 +87,9 @@ struct Guide {
 /// | --- | --- |
 /// | [`title`](Self::title) | automatic: "eigenvalues along t", "sorted output against tracked branches", "eigenvalue paths in the complex plane", "slopes dλ/dt along the branches", "eigencurves over p" |
 /// | [`parameter`](Self::parameter) | `"t"`: the name of the track parameter in labels |
-/// | [`x_label`](Self::x_label) | the parameter name (complex plane: `"Re λ"`) |
+/// | [`x_label`](Self::x_label) | the parameter name |
 /// | [`y_label`](Self::y_label) | per panel: `"Re λ"`, `"Im λ"`, `"|λ|"`, `"Re dλ/dt"`, … |
+/// | [`symbol`](Self::symbol) | `"λ"`: the eigenvalue's symbol in the default axis labels |
 /// | [`size`](Self::size) | 1200 × 700 pixels |
 /// | [`panels`](Self::panels) | [`Panels::Eigencurves`] |
 /// | [`branches`](Self::branches) | all branches |
@@ -97,6 +98,7 @@ struct Guide {
 /// | [`events`](Self::events) | `true`: events marked and labelled |
 /// | [`sorted_slopes`](Self::sorted_slopes) | `false` |
 /// | [`guide`](Self::guide) | none |
+/// | [`point`](Self::point) | none |
 /// | [`t_marks`](Self::t_marks) | 5 labelled values of t on complex-plane paths |
 /// | [`sweep_label`](Self::sweep_label) | `"p"`: the name of the sweep parameter |
 ///
@@ -130,6 +132,8 @@ pub struct PlotOptions {
     events: bool,
     sorted_slopes: bool,
     guides: Vec<Guide>,
+    points: Vec<(String, (f64, f64))>,
+    symbol: String,
     t_marks: usize,
     sweep_label: String,
 }
@@ -149,6 +153,8 @@ impl Default for PlotOptions {
             events: true,
             sorted_slopes: false,
             guides: Vec::new(),
+            points: Vec::new(),
+            symbol: "λ".into(),
             t_marks: 5,
             sweep_label: "p".into(),
         }
@@ -174,17 +180,24 @@ impl PlotOptions {
         self.parameter = name.into();
         self
     }
-    /// The label of the horizontal axis. Default: the parameter name (`"Re λ"` in the
-    /// complex plane).
+    /// The label of the parameter axis (the horizontal axis of every panel against t).
+    /// Default: the parameter name. The complex plane's axes are `"Re λ"` and `"Im λ"`
+    /// (see [`symbol`](Self::symbol)).
     pub fn x_label(mut self, label: impl Into<String>) -> Self {
         self.x_label = Some(label.into());
         self
     }
-    /// The label of the vertical axis of every panel. Default: per panel, `"Re λ"`,
-    /// `"Im λ"`, `"|λ|"`, `"Re dλ/dt"`, `"Im λ"` (complex plane). Set it when the figure
-    /// shows one part of λ, e.g. a frequency.
+    /// The label of the value axis of every panel against t. Default: per panel, `"Re λ"`,
+    /// `"Im λ"`, `"|λ|"`, `"Re dλ/dt"`, …. Set it when the figure shows one part of λ, e.g.
+    /// a frequency. The complex plane keeps `"Re λ"` and `"Im λ"`.
     pub fn y_label(mut self, label: impl Into<String>) -> Self {
         self.y_label = Some(label.into());
+        self
+    }
+    /// The symbol of the eigenvalue in the default axis labels (`"Re s"`, `"Im s"` for a
+    /// root locus in the Laplace variable s). Default `"λ"`.
+    pub fn symbol(mut self, symbol: impl Into<String>) -> Self {
+        self.symbol = symbol.into();
         self
     }
     /// Width and height in pixels (also for SVG), each in 200..=10000. Default 1200 × 700.
@@ -239,6 +252,13 @@ impl PlotOptions {
             label: label.into(),
             points: points.into_iter().collect(),
         });
+        self
+    }
+    /// Add an annotated point (x, y): a filled black dot with `label`, on every eigencurve
+    /// panel (and in the complex plane, at x + iy), e.g. a critical speed on a Campbell
+    /// diagram. Default: none.
+    pub fn point(mut self, label: impl Into<String>, at: (f64, f64)) -> Self {
+        self.points.push((label.into(), at));
         self
     }
     /// How many round values of t get a dot and a label on complex-plane paths (about; the
@@ -407,7 +427,7 @@ pub fn plot_sweep(
 // Figure description (plain data, built from a tracking, then rendered by one renderer)
 // ---------------------------------------------------------------------------------------
 
-/// The ten "tab10" colours.
+/// The ten "tab10" colours of matplotlib, grey last (guides and levels are grey).
 const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
@@ -416,12 +436,12 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
     RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
+    RGBColor(127, 127, 127),
 ];
 
-/// The colour of branch (or rank) `k`: the palette, cycled.
+/// The colour of the k-th drawn branch (or rank): the palette, cycled.
 fn branch_color(k: usize) -> RGBColor {
     PALETTE[k % PALETTE.len()]
 }
@@ -439,6 +459,8 @@ enum MarkerKind {
     Level,
     Unresolved,
     TMark,
+    /// A user's annotated point.
+    Point,
 }
 
 #[derive(Debug, Clone)]
@@ -720,8 +742,9 @@ fn legend_for(
 ) -> Vec<LegendEntry> {
     let mut legend: Vec<LegendEntry> = sel
         .iter()
-        .map(|&k| LegendEntry::Line {
-            color: branch_color(k),
+        .enumerate()
+        .map(|(pos, &k)| LegendEntry::Line {
+            color: branch_color(pos),
             label: options.label(k),
             dashed: false,
         })
@@ -737,7 +760,7 @@ fn legend_for(
         .filter_map(|e| match e {
             Event::Level { part, level, .. } => Some(format!(
                 "level {} = {}",
-                part_label(*part, "λ"),
+                part_label(*part, &options.symbol),
                 fmt_num(*level)
             )),
             _ => None,
@@ -779,6 +802,16 @@ fn legend_for(
     legend
 }
 
+fn user_points(options: &PlotOptions, panel: &mut Panel) {
+    for (label, at) in &options.points {
+        panel.markers.push(Marker {
+            at: *at,
+            kind: MarkerKind::Point,
+            label: Some(label.clone()),
+        });
+    }
+}
+
 fn guide_curves(options: &PlotOptions) -> Vec<Curve> {
     options
         .guides
@@ -800,6 +833,63 @@ fn default_parts(options: &PlotOptions, complex: bool) -> Vec<Part> {
     }
 }
 
+/// Insert the located events of branch `k` that lie on it (crossings, exceptional points,
+/// its level crossings) into its sampled curve, so that the curve passes through each
+/// event marker exactly. `place` maps (λ, t) to a point; `points[i]` belongs to sample i.
+fn with_event_points<P: Clone>(
+    tracking: &Tracking,
+    k: usize,
+    points: Vec<(f64, P)>,
+    place: impl Fn(Complex64, f64) -> (f64, P),
+) -> Vec<(f64, P)> {
+    let ts = tracking.samples();
+    let mut extra: Vec<(f64, Complex64)> = tracking
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Crossing {
+                t, branches, value, ..
+            }
+            | Event::ExceptionalPoint {
+                t, branches, value, ..
+            } if branches.contains(&k) => Some((*t, *value)),
+            Event::Level {
+                t, branch, value, ..
+            } if *branch == k => Some((*t, *value)),
+            _ => None,
+        })
+        .filter(|(t, z)| t.is_finite() && z.re.is_finite() && z.im.is_finite())
+        .collect();
+    if extra.is_empty() || points.len() != ts.len() || ts.len() < 2 {
+        return points;
+    }
+    let ascending = ts[ts.len() - 1] >= ts[0];
+    extra.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if !ascending {
+        extra.reverse();
+    }
+    let mut out = Vec::with_capacity(points.len() + extra.len());
+    let mut e = extra.into_iter().peekable();
+    for (i, p) in points.into_iter().enumerate() {
+        while let Some(&(t, z)) = e.peek() {
+            let before = if ascending { t < ts[i] } else { t > ts[i] };
+            if !before {
+                break;
+            }
+            if i > 0 {
+                out.push(place(z, t));
+            }
+            e.next();
+        }
+        // An event exactly on a sample: the sample is the event.
+        while e.peek().is_some_and(|&(t, _)| t == ts[i]) {
+            e.next();
+        }
+        out.push(p);
+    }
+    out
+}
+
 /// A panel of part(λ) (or of part(dλ/dt) when `slopes`) against t, tracked or sorted.
 fn curve_panel(
     tracking: &Tracking,
@@ -811,9 +901,9 @@ fn curve_panel(
 ) -> Panel {
     let ts = tracking.samples();
     let symbol = if slopes {
-        format!("dλ/d{}", options.parameter)
+        format!("d{}/d{}", options.symbol, options.parameter)
     } else {
-        "λ".to_string()
+        options.symbol.clone()
     };
     let mut panel = Panel::new(
         options
@@ -823,7 +913,7 @@ fn curve_panel(
     );
     panel.x_range = Some(t_range(tracking));
     panel.robust_y = slopes;
-    for &k in sel {
+    for (pos, &k) in sel.iter().enumerate() {
         let ys: Vec<f64> = match sorted {
             Some(s) => s[k]
                 .iter()
@@ -835,9 +925,13 @@ fn curve_panel(
                 src.iter().map(|&z| part.of(z)).collect()
             }
         };
+        let mut points: Vec<(f64, f64)> = ts.iter().copied().zip(ys).collect();
+        if sorted.is_none() && !slopes {
+            points = with_event_points(tracking, k, points, |z, t| (t, part.of(z)));
+        }
         panel.curves.push(Curve {
-            points: ts.iter().copied().zip(ys).collect(),
-            color: branch_color(k),
+            points,
+            color: branch_color(pos),
             dashed: false,
             width: 3.0,
         });
@@ -859,6 +953,7 @@ fn curve_panel(
     } else {
         if sorted.is_none() {
             event_markers(tracking, options, sel, Some(part), &mut panel);
+            user_points(options, &mut panel);
         }
         let mut guides = guide_curves(options);
         guides.append(&mut panel.curves);
@@ -869,15 +964,18 @@ fn curve_panel(
 
 fn complex_plane_panel(tracking: &Tracking, options: &PlotOptions, sel: &[usize]) -> Panel {
     let ts = tracking.samples();
-    let mut panel = Panel::new(options.y_label.clone().unwrap_or_else(|| "Im λ".into()));
-    panel.x_label = Some(options.x_label.clone().unwrap_or_else(|| "Re λ".into()));
+    let mut panel = Panel::new(part_label(Part::Im, &options.symbol));
+    panel.x_label = Some(part_label(Part::Re, &options.symbol));
+    user_points(options, &mut panel);
     let (t0, t1) = (ts[0], ts[ts.len() - 1]);
     let marks = nice_marks(t0, t1, options.t_marks);
-    for &k in sel {
+    for (pos, &k) in sel.iter().enumerate() {
         let b = &tracking.branches()[k];
-        let color = branch_color(k);
+        let color = branch_color(pos);
+        let points = ts.iter().zip(b.values()).map(|(&t, &z)| (t, (z.re, z.im)));
+        let points = with_event_points(tracking, k, points.collect(), |z, t| (t, (z.re, z.im)));
         panel.curves.push(Curve {
-            points: b.values().iter().map(|z| (z.re, z.im)).collect(),
+            points: points.into_iter().map(|(_, p)| p).collect(),
             color,
             dashed: false,
             width: 3.0,
@@ -1439,8 +1537,10 @@ fn panel_ranges(panel: &Panel) -> ((f64, f64), (f64, f64)) {
     (xr, yr)
 }
 
-/// Axis tick labels: short, without floating-point noise.
-fn tick_label(v: f64) -> String {
+/// Axis tick labels: short, without floating-point noise (a tick within 10⁻⁹ of the axis
+/// span from zero is 0).
+fn tick_label(v: f64, span: f64) -> String {
+    let v = if v.abs() <= 1e-9 * span { 0.0 } else { v };
     let a = v.abs();
     if a != 0.0 && !(1e-3..1e5).contains(&a) {
         return format!("{v:.1e}");
@@ -1483,6 +1583,17 @@ impl Occupied {
             self.cells
                 .insert(((x as i32).div_euclid(CELL), (y as i32).div_euclid(CELL)));
         }
+    }
+    /// Whether every cell along the pixel segment a→b is already marked.
+    fn covers_segment(&self, a: (i32, i32), b: (i32, i32)) -> bool {
+        let (dx, dy) = ((b.0 - a.0) as f64, (b.1 - a.1) as f64);
+        let n = (dx.abs().max(dy.abs()) / CELL as f64).ceil().max(1.0) as i32;
+        (0..=n).all(|i| {
+            let f = i as f64 / n as f64;
+            let (x, y) = (a.0 as f64 + f * dx, a.1 as f64 + f * dy);
+            self.cells
+                .contains(&((x as i32).div_euclid(CELL), (y as i32).div_euclid(CELL)))
+        })
     }
     fn inside(&self, b: (i32, i32, i32, i32)) -> bool {
         let (x0, y0, x1, y1) = self.bounds;
@@ -1531,15 +1642,17 @@ where
         builder.caption(title, (FONT, m.font(19.0)));
     }
     let mut chart = builder.build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)?;
+    let x_ticks = |v: &f64| tick_label(*v, xr.1 - xr.0);
+    let y_ticks = |v: &f64| tick_label(*v, yr.1 - yr.0);
     let mut mesh = chart.configure_mesh();
     mesh.label_style((FONT, m.font(15.0)))
         .axis_desc_style((FONT, m.font(18.0)))
         .bold_line_style(RGBColor(222, 222, 222))
         .light_line_style(RGBColor(244, 244, 244))
-        .x_labels(8)
-        .y_labels(7)
-        .x_label_formatter(&|v| tick_label(*v))
-        .y_label_formatter(&|v| tick_label(*v))
+        .x_labels(10)
+        .y_labels(10)
+        .x_label_formatter(&x_ticks)
+        .y_label_formatter(&y_ticks)
         .y_desc(panel.y_label.as_str());
     if let Some(x) = &panel.x_label {
         mesh.x_desc(x.as_str());
@@ -1580,26 +1693,55 @@ where
             ))?;
         }
     }
+    // Curves; where a curve runs on top of an earlier one (a conjugate pair's real parts,
+    // a degenerate pair), it is drawn dashed so that both colours show.
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    let mut occupied = Occupied::new((px.start, py.start, px.end, py.end));
+    let mut solid = Occupied::new((px.start, py.start, px.end, py.end));
     for curve in &panel.curves {
+        let style = curve.color.stroke_width(m.stroke(curve.width));
+        let mut drawn = Vec::new();
         for piece in clip_polyline(&curve.points, xr, yr) {
+            let pixels: Vec<(i32, i32)> = piece.iter().map(|p| chart.backend_coord(p)).collect();
+            drawn.push(pixels.clone());
             if curve.dashed {
-                chart.draw_series(DashedLineSeries::new(
-                    piece,
-                    m.px(10.0),
-                    m.px(6.0),
-                    curve.color.stroke_width(m.stroke(curve.width)),
-                ))?;
-            } else if piece.len() == 1 {
+                chart.draw_series(DashedLineSeries::new(piece, m.px(10.0), m.px(6.0), style))?;
+                continue;
+            }
+            if piece.len() == 1 {
                 chart.draw_series(std::iter::once(Circle::new(
                     piece[0],
                     m.px(2.0),
                     curve.color.filled(),
                 )))?;
-            } else {
-                chart.draw_series(LineSeries::new(
-                    piece,
-                    curve.color.stroke_width(m.stroke(curve.width)),
-                ))?;
+                continue;
+            }
+            // Runs of segments, each either on top of an earlier curve or not.
+            let shared: Vec<bool> = pixels
+                .windows(2)
+                .map(|w| solid.covers_segment(w[0], w[1]))
+                .collect();
+            let mut start = 0;
+            while start < shared.len() {
+                let mut end = start;
+                while end + 1 < shared.len() && shared[end + 1] == shared[start] {
+                    end += 1;
+                }
+                let run = piece[start..=end + 1].to_vec();
+                if shared[start] {
+                    chart.draw_series(DashedLineSeries::new(run, m.px(9.0), m.px(9.0), style))?;
+                } else {
+                    chart.draw_series(LineSeries::new(run, style))?;
+                }
+                start = end + 1;
+            }
+        }
+        for pixels in drawn {
+            for w in pixels.windows(2) {
+                occupied.add_segment(w[0], w[1]);
+                if !curve.dashed {
+                    solid.add_segment(w[0], w[1]);
+                }
             }
         }
     }
@@ -1639,24 +1781,34 @@ where
         ];
         root.draw(&Polygon::new(tri, color.filled()))?;
     }
-    // Markers, then their labels where they do not overlap.
-    let (px, py) = chart.plotting_area().get_pixel_range();
-    let mut occupied = Occupied::new((px.start, py.start, px.end, py.end));
-    for curve in &panel.curves {
-        for piece in clip_polyline(&curve.points, xr, yr) {
-            let pixels: Vec<(i32, i32)> = piece.iter().map(|p| chart.backend_coord(p)).collect();
-            for w in pixels.windows(2) {
-                occupied.add_segment(w[0], w[1]);
-            }
-        }
-    }
-    let mut placed = Vec::new();
-    for marker in &panel.markers {
+    // Markers (events first, then t marks; a marker on top of another one of the same
+    // kind, or a t mark on top of any marker, is left out), then their labels where they
+    // do not overlap.
+    let mut placed: Vec<((i32, i32), &Marker)> = Vec::new();
+    let ordered = panel
+        .markers
+        .iter()
+        .filter(|mk| mk.kind != MarkerKind::TMark)
+        .chain(
+            panel
+                .markers
+                .iter()
+                .filter(|mk| mk.kind == MarkerKind::TMark),
+        );
+    for marker in ordered {
         let (x, y) = marker.at;
         if !((xr.0..=xr.1).contains(&x) && (yr.0..=yr.1).contains(&y)) {
             continue;
         }
         let c = chart.backend_coord(&(x, y));
+        let near = |(q, other): &((i32, i32), &Marker), d: i32| {
+            (q.0 - c.0).abs() <= d
+                && (q.1 - c.1).abs() <= d
+                && (other.kind == marker.kind || marker.kind == MarkerKind::TMark)
+        };
+        if placed.iter().any(|p| near(p, m.px(4.0))) {
+            continue;
+        }
         draw_marker(root, c, marker.kind, m)?;
         let r = m.px(7.0);
         occupied.boxes.push((c.0 - r, c.1 - r, c.0 + r, c.1 + r));
@@ -1742,6 +1894,9 @@ where
                 .color(&UNRESOLVED_COLOR)
                 .pos(Pos::new(HPos::Center, VPos::Center));
             area.draw_text("!", &style, c)?;
+        }
+        MarkerKind::Point => {
+            area.draw(&Circle::new(c, m.px(5.0), BLACK.filled()))?;
         }
         MarkerKind::TMark => {
             area.draw(&Circle::new(c, m.px(4.0), WHITE.filled()))?;

@@ -114,7 +114,13 @@ fn plot_with_defaults_writes_png_and_svg() {
     assert_svg(
         &dir.join("curves.SVG"),
         (1200, 700),
-        &["branch 0", "branch 1", "crossing", "Re λ", "eigenvalues along t"],
+        &[
+            "branch 0",
+            "branch 1",
+            "crossing",
+            "Re λ",
+            "eigenvalues along t",
+        ],
     );
 }
 
@@ -171,12 +177,22 @@ fn complex_branches_get_an_imaginary_panel() {
 fn branch_selection_draws_only_those_branches() {
     let dir = TempDir::new("select");
     let path = dir.join("one.png");
+    // The drawn branches take the palette in order: branch 1 alone is blue.
     crossing()
         .plot_with(&path, &PlotOptions::new().branches([1]))
         .unwrap();
     let img = image::open(&path).unwrap().to_rgb8();
-    assert!(img.pixels().any(|p| p.0 == ORANGE));
-    assert!(!img.pixels().any(|p| p.0 == BLUE), "branch 0 was drawn");
+    assert!(img.pixels().any(|p| p.0 == BLUE));
+    assert!(
+        !img.pixels().any(|p| p.0 == ORANGE),
+        "a second branch was drawn"
+    );
+    let svg = dir.join("one.svg");
+    crossing()
+        .plot_with(&svg, &PlotOptions::new().branches([1]))
+        .unwrap();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("branch 1") && !text.contains("branch 0"));
 }
 
 #[test]
@@ -265,7 +281,10 @@ fn unknown_extension_and_unwritable_paths_are_errors() {
                 assert_eq!(p, path.display().to_string());
                 assert!(r.contains(reason), "{r:?} should say {reason:?}");
             }
-            other => panic!("expected Error::Output for {}, got {other:?}", path.display()),
+            other => panic!(
+                "expected Error::Output for {}, got {other:?}",
+                path.display()
+            ),
         }
         assert!(!path.exists());
     }
@@ -286,7 +305,10 @@ fn invalid_options_are_errors() {
         (PlotOptions::new().size(0, 700), "PlotOptions::size"),
         (PlotOptions::new().size(1200, 20_000), "PlotOptions::size"),
         (PlotOptions::new().branches([0, 5]), "PlotOptions::branches"),
-        (PlotOptions::new().labels(["only one"]), "PlotOptions::labels"),
+        (
+            PlotOptions::new().labels(["only one"]),
+            "PlotOptions::labels",
+        ),
         (PlotOptions::new().parts([]), "PlotOptions::parts"),
     ] {
         match tr.plot_with(&path, &options) {
