@@ -52,6 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .title(format!(
                 "Landau–Zener H(t) = [[t, g], [g, −t]], g = {g}: adiabatic branches"
             ))
+            .y_label("energy λ")
             .labels(["lower level −√(t² + g²)", "upper level +√(t² + g²)"])
             .size(1200, 600),
     )?;
@@ -75,6 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .title(format!(
                 "Landau–Zener, g = {g}: sorted levels against diabatic branches"
             ))
+            .y_label("energy λ")
             .labels(["diabatic state |1⟩ (E ≈ t)", "diabatic state |2⟩ (E ≈ −t)"])
             .size(1400, 600),
     )?;

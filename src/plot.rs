@@ -40,6 +40,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 use std::sync::OnceLock;
 
+mod text;
+
 type DResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 /// The font family name the embedded DejaVu Sans is registered under.
@@ -1298,7 +1300,7 @@ fn render(path: &Path, figure: &Figure) -> Result<()> {
     }
     register_fonts().map_err(output)?;
     if ext.as_deref() == Some("png") {
-        let root = BitMapBackend::new(path, figure.size).into_drawing_area();
+        let root = text::Bitmap(BitMapBackend::new(path, figure.size)).into_drawing_area();
         draw_figure(&root, figure).map_err(|e| output(e.to_string()))?;
         root.present().map_err(|e| output(e.to_string()))
     } else {
