@@ -107,7 +107,8 @@ impl Rotor {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rotor = Rotor::new();
-    let spin_max = 600.0; // rad/s, about 5 700 rpm
+    // Spin speeds up to 600 rad/s (about 5 700 rpm).
+    let spin_max = 600.0;
     // A(Ω) is real, but it is decomposed as a complex matrix: at rest every frequency is
     // double (a repeated conjugate pair), and the real-arithmetic eigen path fails its
     // residual check on that matrix (relative residual 2·10⁻⁵ at Ω = 0); the complex path
