@@ -13,6 +13,8 @@ mod linalg;
 mod matching;
 pub mod mtx;
 mod perturb;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod tracker;
 pub mod tracking;
 
@@ -23,5 +25,7 @@ pub use family::{
 };
 pub use nalgebra;
 pub use num_complex::{self, Complex64};
+#[cfg(feature = "plot")]
+pub use plot::{plot_sweep, Panels, PlotOptions};
 pub use tracker::{track, CrossingPolicy, Tracker};
 pub use tracking::{Branch, Event, Level, Part, Stats, Tracking};
