@@ -109,14 +109,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rotor = Rotor::new();
     // Spin speeds up to 600 rad/s (about 5 700 rpm).
     let spin_max = 600.0;
-    // A(Ω) is real, but it is decomposed as a complex matrix: at rest every frequency is
-    // double (a repeated conjugate pair), and the real-arithmetic eigen path fails its
-    // residual check on that matrix (relative residual 2·10⁻⁵ at Ω = 0); the complex path
-    // is accurate there.
-    let tracking = Tracker::new().samples(301)?.track(
-        |spin| rotor.a(spin).map(|x| eigentrack::Complex64::new(x, 0.0)),
-        0.0..=spin_max,
-    )?;
+    // A(Ω) is real: real arithmetic, exact conjugate pairs. At rest every frequency is
+    // double (a repeated conjugate pair).
+    let tracking = Tracker::new()
+        .samples(301)?
+        .track(|spin| rotor.a(spin), 0.0..=spin_max)?;
     println!("{tracking}\n");
 
     // The branches with positive frequencies; forward whirls rise with the spin.
