@@ -402,7 +402,7 @@ pub fn eig_with<T: Element>(a: &DMatrix<T>, mode: HermitianMode) -> Result<Eigen
         // faer's real quasi-triangular back-substitution can lose accuracy on repeated
         // complex pairs; the complex path does not. Retry there and restore the exact
         // conjugate structure of a real matrix.
-        if !(T::IS_REAL && !hermitian) {
+        if !T::IS_REAL || hermitian {
             return Err(e);
         }
         let mut raw = solver::general_complex(&scaled.map(|v| v.to_c64())).ok_or(e)?;

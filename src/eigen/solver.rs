@@ -204,14 +204,14 @@ pub(crate) fn impose_conjugate_pairs(raw: &mut Raw, tol: f64) {
             m[(i, j)] = Complex64::new((m[(i, j)] * ph).re, 0.0);
         }
     };
-    for j in 0..n {
+    for (j, u) in used.iter_mut().enumerate() {
         if raw.values[j].im.abs() <= tol * scale {
             raw.values[j].im = 0.0;
             make_real(&mut raw.right, j);
             if let Some(l) = raw.left.as_mut() {
                 make_real(l, j);
             }
-            used[j] = true;
+            *u = true;
         }
     }
     for j in 0..n {
