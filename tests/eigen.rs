@@ -390,9 +390,9 @@ fn bad_input_gives_errors_naming_the_entry() {
 #[test]
 fn repeated_conjugate_pairs_of_a_real_matrix() {
     // M q̈ + C q̇ + K q = 0 in two identical planes, first-order form; stiff and light
-    let (m, j) = (19.6, 0.2);
+    let (m, j): (f64, f64) = (19.6, 0.2);
     let (k11, k12, k22) = (1.2e6, -1.2e5, 1.6e4);
-    let c = 2.0 * 0.01 * (k11 * m as f64).sqrt();
+    let c = 2.0 * 0.01 * (k11 * m).sqrt();
     let mass = [m, m, j, j];
     let mut k = DMatrix::<f64>::zeros(4, 4);
     for p in 0..2 {
