@@ -137,6 +137,17 @@ fn locate<F: MatrixFamily + ?Sized>(
     Ok(best)
 }
 
+/// Distance from 0 to the segment from `p` to `q` in the complex plane.
+fn segment_distance(p: Complex64, q: Complex64) -> f64 {
+    let d = q - p;
+    let len2 = d.norm_sqr();
+    if len2 == 0.0 {
+        return p.norm();
+    }
+    let s = (-(p.conj() * d).re / len2).clamp(0.0, 1.0);
+    (p + d * s).norm()
+}
+
 fn mid(p: &Point, a: usize, b: usize) -> Complex64 {
     (p.values[a] + p.values[b]) * 0.5
 }
@@ -298,7 +309,16 @@ impl EventScan {
                         Some(dd.norm_sqr() + (d * ddd.conj()).re),
                     )
                 };
-                if phi(s0).0 < 0.0 && phi(s1).0 >= 0.0 {
+                // a gap minimum matters between real eigenvalues (an avoided crossing) or
+                // where complex ones may touch (the straight segment between the two
+                // differences passes within 1e-6·‖A‖ of zero)
+                let both_real = va0.im.abs() <= tol_im(s0)
+                    && vb0.im.abs() <= tol_im(s0)
+                    && va1.im.abs() <= tol_im(s1)
+                    && vb1.im.abs() <= tol_im(s1);
+                let may_touch =
+                    segment_distance(va0 - vb0, va1 - vb1) <= 1e-6 * s0.scale.max(s1.scale);
+                if (both_real || may_touch) && phi(s0).0 < 0.0 && phi(s1).0 >= 0.0 {
                     let p = locate(ctx, s0, s1, true, phi)?;
                     self.gap_minimum(&p, a, b);
                 }
