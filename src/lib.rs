@@ -3,15 +3,21 @@
 //! Follow the eigenvalues of a parameter-dependent matrix A(t) along t.
 #![warn(missing_docs)]
 
+pub mod dual;
 pub mod eigen;
 mod error;
 pub mod family;
+pub mod gradient;
 pub mod tracking;
 
+pub use dual::{DualComplexFamily, DualComplexMatrixFn, DualFamily, DualMatrixFn};
 pub use eigen::{eig, eig_with, eigh, is_hermitian, Cluster, EigenPairs, Element, HermitianMode};
 pub use error::{At, Error, Result};
 pub use family::{
     finite_difference_jet, Jet, MatrixFamily, Polynomial, WithDerivative, WithDerivatives,
+};
+pub use gradient::{
+    eig_jvp, eig_jvp_real, eig_jvp_values, eig_jvp_values_real, eig_vjp, eig_vjp_real,
 };
 pub use nalgebra;
 pub use num_complex::{self, Complex64};
