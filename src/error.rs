@@ -136,7 +136,6 @@ pub enum Error {
 
 impl Error {
     /// Attach the parameter value `t` to an error that came from decomposing A(t).
-    #[allow(dead_code)] // used by the tracker
     pub(crate) fn at(self, t: f64) -> Self {
         match self {
             Error::Empty { rows, cols, .. } => Error::Empty {

@@ -74,8 +74,7 @@
 
 use crate::eigen::{check_finite, check_matrix, eig, Cluster, EigenPairs, Element};
 use crate::error::{Error, Result};
-use faer::linalg::matmul::matmul;
-use faer::{Accum, MatMut, MatRef, Par};
+use crate::linalg::{mul, mul_adj};
 use nalgebra::DMatrix;
 use num_complex::Complex64;
 
@@ -87,10 +86,11 @@ pub const REPEATED_TOL: f64 = 1e-10;
 /// eigenvalues (see the [module documentation](self)).
 pub const COTANGENT_TOL: f64 = 1e-8;
 
-/// Eigenvalues with condition number κ ≥ `DEFECTIVE_CONDITION` are treated as defective
-/// (their derivatives are unbounded, and a computed value would have no correct digits).
-/// About 1/(10·√ε): a Jordan block perturbed by rounding has κ ≈ 1/√ε.
-pub const DEFECTIVE_CONDITION: f64 = 6.7e6;
+/// Eigenvalues with condition number κ ≥ `DEFECTIVE_CONDITION` (10⁶, the tracker's
+/// threshold for exceptional points) are treated as defective: their derivatives are
+/// unbounded, and a computed value would have few correct digits (a Jordan block
+/// perturbed by rounding has κ ≈ 1/√ε ≈ 7·10⁷).
+pub const DEFECTIVE_CONDITION: f64 = crate::perturb::DEFECTIVE_CONDITION;
 
 /// JVP of the eigen-decomposition of a complex matrix: (dλ, dX) for the direction dA.
 ///
@@ -280,7 +280,7 @@ fn jvp<T: Element>(
     let lam = e.values();
     let x = e.right();
     let dac = da.map(|v| v.to_c64());
-    let p = mul(e.left(), true, &mul(&dac, false, x));
+    let p = mul_adj(e.left(), &mul(&dac, x));
     let dl: Vec<Complex64> = (0..n).map(|i| p[(i, i)]).collect();
     let scale = e.norm();
     let fp = DMatrix::from_fn(n, n, |i, j| {
@@ -290,7 +290,7 @@ fn jvp<T: Element>(
             div_scaled(p[(i, j)], lam[j] - lam[i], scale)
         }
     });
-    let mut dx = mul(x, false, &fp);
+    let mut dx = mul(x, &fp);
     for j in 0..n {
         let c = -x.column(j).dotc(&dx.column(j));
         let xj = x.column(j).clone_owned();
@@ -306,7 +306,7 @@ fn jvp_values<T: Element>(a: &DMatrix<T>, da: &DMatrix<T>) -> Result<Vec<Complex
     let dac = da.map(|v| v.to_c64());
     let mut dl = vec![Complex64::new(0.0, 0.0); e.len()];
     for c in e.clusters(REPEATED_TOL) {
-        let m = mul(&c.left, true, &mul(&dac, false, &c.right));
+        let m = mul_adj(&c.left, &mul(&dac, &c.right));
         if c.indices.len() == 1 {
             dl[c.indices[0]] = m[(0, 0)];
         } else {
@@ -383,8 +383,8 @@ fn vjp<T: Element>(
     // S = diag(λ̄) + H ⊘ conj(E), H = G − K·diag(Re diag G)
     let mut s = DMatrix::<Complex64>::zeros(n, n);
     if let Some(xb) = x_bar {
-        let g = mul(x, true, xb);
-        let k = mul(x, true, x);
+        let g = mul_adj(x, xb);
+        let k = mul_adj(x, x);
         let xb_norm = frobenius(xb);
         let tol = COTANGENT_TOL * xb_norm;
         for j in 0..n {
@@ -455,9 +455,9 @@ fn vjp<T: Element>(
         for (j, mut col) in ys.column_iter_mut().enumerate() {
             col *= s[(j, j)];
         }
-        mul_adj_rhs(&ys, x)
+        mul(&ys, &x.adjoint())
     } else {
-        mul_adj_rhs(&mul(e.left(), false, &s), x)
+        mul(&mul(e.left(), &s), &x.adjoint())
     };
     finite_or_error(&abar, "Ā")?;
     Ok(abar)
@@ -524,42 +524,4 @@ fn div_scaled(a: Complex64, b: Complex64, s: f64) -> Complex64 {
     let s = if s > 0.0 && s.is_finite() { s } else { 1.0 };
     let bs = b / s;
     (a / s) * (bs.conj() / bs.norm_sqr())
-}
-
-/// `a·b` or `aᴴ·b` through faer (much faster than nalgebra's generic complex product).
-pub(crate) fn mul(
-    a: &DMatrix<Complex64>,
-    adjoint_a: bool,
-    b: &DMatrix<Complex64>,
-) -> DMatrix<Complex64> {
-    let (ar, ac) = a.shape();
-    let am = MatRef::from_column_major_slice(a.as_slice(), ar, ac);
-    let bm = MatRef::from_column_major_slice(b.as_slice(), b.nrows(), b.ncols());
-    let rows = if adjoint_a { ac } else { ar };
-    let mut out = DMatrix::<Complex64>::zeros(rows, b.ncols());
-    let om = MatMut::from_column_major_slice_mut(out.as_mut_slice(), rows, b.ncols());
-    let one = Complex64::new(1.0, 0.0);
-    if adjoint_a {
-        matmul(om, Accum::Replace, am.adjoint(), bm, one, Par::Seq);
-    } else {
-        matmul(om, Accum::Replace, am, bm, one, Par::Seq);
-    }
-    out
-}
-
-/// `a·bᴴ` through faer.
-fn mul_adj_rhs(a: &DMatrix<Complex64>, b: &DMatrix<Complex64>) -> DMatrix<Complex64> {
-    let am = MatRef::from_column_major_slice(a.as_slice(), a.nrows(), a.ncols());
-    let bm = MatRef::from_column_major_slice(b.as_slice(), b.nrows(), b.ncols());
-    let mut out = DMatrix::<Complex64>::zeros(a.nrows(), b.nrows());
-    let om = MatMut::from_column_major_slice_mut(out.as_mut_slice(), a.nrows(), b.nrows());
-    matmul(
-        om,
-        Accum::Replace,
-        am,
-        bm.adjoint(),
-        Complex64::new(1.0, 0.0),
-        Par::Seq,
-    );
-    out
 }

@@ -6,8 +6,13 @@
 pub mod dual;
 pub mod eigen;
 mod error;
+mod events;
 pub mod family;
 pub mod gradient;
+mod linalg;
+mod matching;
+mod perturb;
+pub mod tracker;
 pub mod tracking;
 
 pub use dual::{DualComplexFamily, DualComplexMatrixFn, DualFamily, DualMatrixFn};
@@ -21,4 +26,5 @@ pub use gradient::{
 };
 pub use nalgebra;
 pub use num_complex::{self, Complex64};
+pub use tracker::{track, CrossingPolicy, Tracker};
 pub use tracking::{Branch, Event, Level, Part, Stats, Tracking};

@@ -1,0 +1,464 @@
+//! Detecting events between accepted steps and locating them on fresh decompositions.
+//!
+//! Between two accepted steps, with branches in the same order on both sides:
+//!
+//! * **level**: `part(λ) − level` changes sign on a branch; located by safeguarded Newton
+//!   on that function (its derivative from the exact slope);
+//! * **crossing**: two branches with equal imaginary parts exchange the order of their
+//!   real parts, or land in one degenerate group; located by safeguarded Newton on
+//!   Re(λₐ − λ_b);
+//! * **exceptional point**: a real pair of a real matrix becomes a conjugate pair or the
+//!   reverse, or an unresolvable step where two coalescing eigenvalues have κ ≥ 10³;
+//!   located by regula falsi on Re((λₐ − λ_b)²), which is analytic through the point;
+//! * **avoided crossing**: between nearest neighbours, φ = Re[(λₐ − λ_b)·conj(λₐ′ − λ_b′)]
+//!   goes from negative to positive (the gap has a minimum); located by safeguarded Newton
+//!   on φ. A minimum whose gap is below 10 × the cluster tolerance is a crossing. Otherwise
+//!   it is an avoided crossing when the two-level coupling explains the curvature of the
+//!   gap: |4 c_ab c_ba / (λ_b − λₐ)| ≥ ½ |λ_b″ − λₐ″| with c_ab = y_bᴴ A′ xₐ (eigenvectors
+//!   exchange character), and is otherwise not reported.
+//!
+//! Locations are converged to |Δt| ≤ 1e-13 · |b − a| (or to the last representable step).
+
+use crate::error::Result;
+use crate::family::MatrixFamily;
+use crate::matching::{self, MatchParams};
+use crate::perturb::Point;
+use crate::tracker::Ctx;
+use crate::tracking::{Branch, Event, Level, Part};
+use num_complex::Complex64;
+
+/// Condition number above which an unresolvable coalescence is an exceptional point.
+const EP_CONDITION: f64 = 1e3;
+
+pub(crate) struct EventScan {
+    levels: Vec<Level>,
+    cluster_tol: f64,
+    events: Vec<Event>,
+}
+
+/// A branch-ordered fresh point at `t`, paired against `base`.
+fn fresh<F: MatrixFamily + ?Sized>(ctx: &mut Ctx<'_, F>, base: &Point, t: f64) -> Result<Point> {
+    let p = ctx.point(t)?;
+    let params = MatchParams {
+        min_overlap: 0.5,
+        prediction_ratio: 0.5,
+    };
+    let pairing = matching::pair(base, &p, &params);
+    Ok(matching::apply(base, &p, &pairing.perm))
+}
+
+/// Find a root of `f` in [s0.t, s1.t] where `f(s0)` and `f(s1)` have opposite signs (or
+/// `f(s1) = 0`). `f` returns the value and, when it has one, the derivative. Safeguarded
+/// Newton, falling back to the Illinois variant of regula falsi and to bisection.
+fn locate<F: MatrixFamily + ?Sized>(
+    ctx: &mut Ctx<'_, F>,
+    s0: &Point,
+    s1: &Point,
+    f: impl Fn(&Point) -> (f64, Option<f64>),
+) -> Result<Point> {
+    let (mut fa, da) = f(s0);
+    let (mut fb, db) = f(s1);
+    if fb == 0.0 {
+        return Ok(s1.clone());
+    }
+    if fa == 0.0 {
+        return Ok(s0.clone());
+    }
+    let (mut ta, mut tb) = (s0.t, s1.t);
+    let tol = (1e-13 * ctx.span).max(4.0 * f64::EPSILON * ta.abs().max(tb.abs()));
+    // the better end point and its derivative seed Newton
+    let (mut best, mut best_f, mut best_d) = if fa.abs() < fb.abs() {
+        (s0.clone(), fa, da)
+    } else {
+        (s1.clone(), fb, db)
+    };
+    let mut side = 0i8;
+    for iter in 0..80 {
+        if (tb - ta).abs() <= tol || best_f == 0.0 {
+            break;
+        }
+        let newton = best_d
+            .filter(|d| *d != 0.0 && d.is_finite())
+            .map(|d| best.t - best_f / d);
+        let lo = ta.min(tb);
+        let hi = ta.max(tb);
+        let margin = 0.01 * (hi - lo);
+        let mut t = match newton {
+            Some(t) if t > lo + margin && t < hi - margin => t,
+            _ => {
+                // Illinois step
+                let t = (ta * fb - tb * fa) / (fb - fa);
+                if t.is_finite() && t > lo && t < hi {
+                    t
+                } else {
+                    0.5 * (ta + tb)
+                }
+            }
+        };
+        if iter % 4 == 3 {
+            t = 0.5 * (ta + tb);
+        }
+        let p = fresh(ctx, s0, t)?;
+        let (ft, dt) = f(&p);
+        if !ft.is_finite() {
+            break;
+        }
+        if (ft < 0.0) == (fa < 0.0) {
+            ta = t;
+            fa = ft;
+            if side == -1 {
+                fb *= 0.5;
+            }
+            side = -1;
+        } else {
+            tb = t;
+            fb = ft;
+            if side == 1 {
+                fa *= 0.5;
+            }
+            side = 1;
+        }
+        if ft.abs() <= best_f.abs() || (tb - ta).abs() <= tol {
+            best = p;
+            best_f = ft;
+            best_d = dt;
+        }
+    }
+    Ok(best)
+}
+
+fn mid(p: &Point, a: usize, b: usize) -> Complex64 {
+    (p.values[a] + p.values[b]) * 0.5
+}
+
+fn part_slope(part: Part, z: Complex64, dz: Complex64) -> f64 {
+    match part {
+        Part::Re => dz.re,
+        Part::Im => dz.im,
+        Part::Abs => {
+            let r = z.norm();
+            if r > 0.0 {
+                (z.conj() * dz).re / r
+            } else {
+                dz.norm()
+            }
+        }
+    }
+}
+
+fn nearest_neighbours(p: &Point) -> Vec<usize> {
+    let n = p.len();
+    (0..n)
+        .map(|a| {
+            (0..n)
+                .filter(|&b| b != a)
+                .min_by(|&x, &y| {
+                    (p.values[x] - p.values[a])
+                        .norm()
+                        .total_cmp(&(p.values[y] - p.values[a]).norm())
+                })
+                .unwrap_or(a)
+        })
+        .collect()
+}
+
+impl EventScan {
+    pub fn new(levels: Vec<Level>, cluster_tol: f64) -> Self {
+        EventScan {
+            levels,
+            cluster_tol,
+            events: Vec::new(),
+        }
+    }
+
+    pub fn finish(self) -> Vec<Event> {
+        self.events
+    }
+
+    /// Scan the accepted step s0 → s1 (branch order on both), `uncertain` the branches
+    /// whose pairing was not certain (a step at h_min).
+    pub fn step<F: MatrixFamily + ?Sized>(
+        &mut self,
+        ctx: &mut Ctx<'_, F>,
+        s0: &Point,
+        s1: &Point,
+        uncertain: &[usize],
+    ) -> Result<()> {
+        self.levels_step(ctx, s0, s1)?;
+        let n = s0.len();
+        let tol_im = |p: &Point| 1e-12 * p.scale;
+        let nn0 = nearest_neighbours(s0);
+        let nn1 = nearest_neighbours(s1);
+        let mut ep_pairs: Vec<(usize, usize)> = Vec::new();
+        for a in 0..n {
+            for b in a + 1..n {
+                if s0.cluster[a] == s0.cluster[b] {
+                    continue;
+                }
+                let (va0, vb0, va1, vb1) = (s0.values[a], s0.values[b], s1.values[a], s1.values[b]);
+                if s1.cluster[a] == s1.cluster[b] && s1.defective[a] {
+                    self.events.push(Event::ExceptionalPoint {
+                        t: s1.t,
+                        branches: [a, b],
+                        value: mid(s1, a, b),
+                    });
+                    ep_pairs.push((a, b));
+                    continue;
+                }
+                if s1.cluster[a] == s1.cluster[b] {
+                    self.events.push(Event::Crossing {
+                        t: s1.t,
+                        branches: [a, b],
+                        value: mid(s1, a, b),
+                        slopes: [s1.slopes[a], s1.slopes[b]],
+                    });
+                    continue;
+                }
+                // birth or death of a conjugate pair of a real matrix
+                let real0 = va0.im == 0.0 && vb0.im == 0.0;
+                let real1 = va1.im == 0.0 && vb1.im == 0.0;
+                let conj0 = va0.im != 0.0 && va0 == vb0.conj();
+                let conj1 = va1.im != 0.0 && va1 == vb1.conj();
+                if (real0 && conj1) || (conj0 && real1) {
+                    let p = locate(ctx, s0, s1, |p| {
+                        let d = p.values[a] - p.values[b];
+                        ((d * d).re, None)
+                    })?;
+                    self.events.push(Event::ExceptionalPoint {
+                        t: p.t,
+                        branches: [a, b],
+                        value: mid(&p, a, b),
+                    });
+                    ep_pairs.push((a, b));
+                    continue;
+                }
+                let same_im =
+                    (va0.im - vb0.im).abs() <= tol_im(s0) && (va1.im - vb1.im).abs() <= tol_im(s1);
+                let d0 = va0.re - vb0.re;
+                let d1 = va1.re - vb1.re;
+                if same_im && (d0 < 0.0) != (d1 < 0.0) {
+                    let p = locate(ctx, s0, s1, |p| {
+                        (
+                            (p.values[a] - p.values[b]).re,
+                            Some((p.slopes[a] - p.slopes[b]).re),
+                        )
+                    })?;
+                    self.events.push(Event::Crossing {
+                        t: p.t,
+                        branches: [a, b],
+                        value: mid(&p, a, b),
+                        slopes: [p.slopes[a], p.slopes[b]],
+                    });
+                    continue;
+                }
+                let neighbours = nn0[a] == b || nn0[b] == a || nn1[a] == b || nn1[b] == a;
+                if !neighbours {
+                    continue;
+                }
+                let phi = |p: &Point| -> (f64, Option<f64>) {
+                    let d = p.values[a] - p.values[b];
+                    let dd = p.slopes[a] - p.slopes[b];
+                    let ddd = p.curv[a] - p.curv[b];
+                    (
+                        (d * dd.conj()).re,
+                        Some(dd.norm_sqr() + (d * ddd.conj()).re),
+                    )
+                };
+                if phi(s0).0 < 0.0 && phi(s1).0 >= 0.0 {
+                    let p = locate(ctx, s0, s1, phi)?;
+                    self.gap_minimum(&p, a, b);
+                }
+            }
+        }
+        if !uncertain.is_empty() {
+            self.unresolved(ctx, s0, s1, uncertain, &ep_pairs)?;
+        }
+        Ok(())
+    }
+
+    fn gap_minimum(&mut self, p: &Point, a: usize, b: usize) {
+        let delta = p.values[b] - p.values[a];
+        let gap = delta.norm();
+        if gap <= 10.0 * self.cluster_tol * p.scale {
+            self.events.push(Event::Crossing {
+                t: p.t,
+                branches: [a, b],
+                value: mid(p, a, b),
+                slopes: [p.slopes[a], p.slopes[b]],
+            });
+            return;
+        }
+        let coupling = (p.coupling(a, b) * p.coupling(b, a) * 4.0 / delta).norm();
+        let curvature = (p.curv[b] - p.curv[a]).norm();
+        if coupling >= 0.5 * curvature {
+            self.events.push(Event::AvoidedCrossing {
+                t: p.t,
+                branches: [a, b],
+                gap,
+                value: mid(p, a, b),
+            });
+        }
+    }
+
+    fn levels_step<F: MatrixFamily + ?Sized>(
+        &mut self,
+        ctx: &mut Ctx<'_, F>,
+        s0: &Point,
+        s1: &Point,
+    ) -> Result<()> {
+        for li in 0..self.levels.len() {
+            let Level { part, value: level } = self.levels[li];
+            for a in 0..s0.len() {
+                let f0 = part.of(s0.values[a]) - level;
+                let f1 = part.of(s1.values[a]) - level;
+                if f0 == 0.0 || !(f1 == 0.0 || (f0 < 0.0) != (f1 < 0.0)) {
+                    continue;
+                }
+                let p = locate(ctx, s0, s1, |p| {
+                    (
+                        part.of(p.values[a]) - level,
+                        Some(part_slope(part, p.values[a], p.slopes[a])),
+                    )
+                })?;
+                self.events.push(Event::Level {
+                    t: p.t,
+                    branch: a,
+                    part,
+                    level,
+                    value: p.values[a],
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn unresolved<F: MatrixFamily + ?Sized>(
+        &mut self,
+        ctx: &mut Ctx<'_, F>,
+        s0: &Point,
+        s1: &Point,
+        uncertain: &[usize],
+        ep_pairs: &[(usize, usize)],
+    ) -> Result<()> {
+        if uncertain.len() == 2 {
+            let (a, b) = (
+                uncertain[0].min(uncertain[1]),
+                uncertain[0].max(uncertain[1]),
+            );
+            // already reported: landing on the point (this step) or leaving it (s0 on it)
+            let at_s0 = s0.cluster[a] == s0.cluster[b] && s0.defective[a];
+            if ep_pairs.contains(&(a, b)) || at_s0 {
+                return Ok(());
+            }
+            let kappa = s0.kappa[a]
+                .max(s0.kappa[b])
+                .max(s1.kappa[a])
+                .max(s1.kappa[b]);
+            if kappa >= EP_CONDITION {
+                let g = |p: &Point| {
+                    let d = p.values[a] - p.values[b];
+                    ((d * d).re, None)
+                };
+                let p = if (g(s0).0 < 0.0) != (g(s1).0 < 0.0) {
+                    locate(ctx, s0, s1, g)?
+                } else {
+                    fresh(ctx, s0, 0.5 * (s0.t + s1.t))?
+                };
+                self.events.push(Event::ExceptionalPoint {
+                    t: p.t,
+                    branches: [a, b],
+                    value: mid(&p, a, b),
+                });
+                return Ok(());
+            }
+        }
+        self.events.push(Event::Unresolved {
+            t_start: s0.t,
+            t_end: s1.t,
+            branches: uncertain.to_vec(),
+        });
+        Ok(())
+    }
+}
+
+/// Turn adiabatic branches into diabatic ones: after each avoided crossing (in the order
+/// of the track) the two branches exchange their continuations; event branch ids are
+/// mapped likewise.
+pub(crate) fn apply_diabatic(
+    grid: &[f64],
+    branches: &mut [Branch],
+    events: &mut [Event],
+    dir: f64,
+) {
+    let n = branches.len();
+    // out[id] = output branch of adiabatic branch id, changing at each avoided crossing
+    let mut out: Vec<usize> = (0..n).collect();
+    let mut sample_maps: Vec<Vec<usize>> = Vec::with_capacity(grid.len());
+    let crossings: Vec<(f64, usize, usize)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::AvoidedCrossing { t, branches, .. } => Some((*t, branches[0], branches[1])),
+            _ => None,
+        })
+        .collect();
+    let mut next = 0;
+    for &s in grid {
+        while next < crossings.len() && dir * (s - crossings[next].0) > 0.0 {
+            let (_, a, b) = crossings[next];
+            out.swap(a, b);
+            next += 1;
+        }
+        sample_maps.push(out.clone());
+    }
+    let adiabatic: Vec<Branch> = branches.to_vec();
+    for (k, map) in sample_maps.iter().enumerate() {
+        for id in 0..n {
+            let dst = &mut branches[map[id]];
+            let src = &adiabatic[id];
+            dst.values[k] = src.values[k];
+            dst.slopes[k] = src.slopes[k];
+            dst.curvatures[k] = src.curvatures[k];
+            dst.condition[k] = src.condition[k];
+            if let (Some(d), Some(s)) = (dst.right.as_mut(), src.right.as_ref()) {
+                d[k] = s[k].clone();
+            }
+            if let (Some(d), Some(s)) = (dst.left.as_mut(), src.left.as_ref()) {
+                d[k] = s[k].clone();
+            }
+        }
+    }
+    // events: map the ids through the permutation in force at their t
+    let mut out: Vec<usize> = (0..n).collect();
+    let mut next = 0;
+    for e in events.iter_mut() {
+        while next < crossings.len() && dir * (e.t() - crossings[next].0) > 0.0 {
+            let (_, a, b) = crossings[next];
+            out.swap(a, b);
+            next += 1;
+        }
+        // relabel: adiabatic id i → out[i]; apply as a sequence of swaps on a copy
+        let ids = e.branches();
+        let mapped: Vec<usize> = ids.iter().map(|&i| out[i]).collect();
+        relabel(e, &ids, &mapped);
+    }
+}
+
+fn relabel(e: &mut Event, from: &[usize], to: &[usize]) {
+    if from == to {
+        return;
+    }
+    match e {
+        Event::Crossing { branches, .. }
+        | Event::AvoidedCrossing { branches, .. }
+        | Event::ExceptionalPoint { branches, .. } => {
+            branches[0] = to[0];
+            branches[1] = to[1];
+            branches.sort_unstable();
+        }
+        Event::Level { branch, .. } => *branch = to[0],
+        Event::Unresolved { branches, .. } => {
+            *branches = to.to_vec();
+            branches.sort_unstable();
+        }
+    }
+}

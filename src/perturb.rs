@@ -1,0 +1,273 @@
+//! Derivatives of eigenvalues along their branches at one parameter value.
+//!
+//! With biorthonormal eigenvectors (Yᴴ X = I) and P = Yᴴ A′ X:
+//!
+//! * slope λᵢ′ = Pᵢᵢ = yᵢᴴ A′ xᵢ;
+//! * curvature λᵢ″ = yᵢᴴ A″ xᵢ + 2 Σ_{j ∉ C(i)} Pᵢⱼ Pⱼᵢ / (λᵢ − λⱼ), where C(i) is the
+//!   group of eigenvalues equal to λᵢ (within the cluster tolerance);
+//! * a group C of m equal eigenvalues: the slopes are the eigenvalues of the m × m matrix
+//!   M = Y_Cᴴ A′ X_C, and its eigenvectors rotate the basis X_C into the one that continues
+//!   analytically (Rellich). A sub-group with equal slopes is rotated again by the
+//!   second-order matrix M₂ = Y_Sᴴ A″ X_S + 2 Σ_{k ∉ C} Y_Sᴴ A′ x_k y_kᴴ A′ X_S / (λ − λ_k),
+//!   whose eigenvalues are the curvatures. What is still tied after that is left as a
+//!   `tied` group, whose basis the matcher aligns with the previous step. Inside a group
+//!   the eigenvalues (equal within the tolerance) are re-read in the rotated basis,
+//!   λⱼ = yⱼᴴ A xⱼ, so that values, slopes and vectors stay together.
+
+use crate::eigen::clusters::{columns, group_close};
+use crate::eigen::{eig, EigenPairs, Element};
+use crate::family::Jet;
+use crate::linalg::{mul, mul_adj};
+use nalgebra::DMatrix;
+use num_complex::Complex64;
+
+/// Eigenpairs at one t with their derivatives, in some order (solver order or branch
+/// order).
+#[derive(Debug, Clone)]
+pub(crate) struct Point {
+    pub t: f64,
+    pub values: Vec<Complex64>,
+    pub x: DMatrix<Complex64>,
+    pub y: DMatrix<Complex64>,
+    pub kappa: Vec<f64>,
+    pub slopes: Vec<Complex64>,
+    pub curv: Vec<Complex64>,
+    /// Cluster id of each eigenpair (equal ids: equal eigenvalues within the tolerance).
+    pub cluster: Vec<usize>,
+    /// Groups whose values, slopes and curvatures all agree: their basis is arbitrary.
+    pub tied: Vec<Vec<usize>>,
+    /// Whether each eigenpair belongs to a defective group (κ ≥ [`DEFECTIVE_CONDITION`]).
+    pub defective: Vec<bool>,
+    /// ‖A(t)‖_F.
+    pub scale: f64,
+    /// A′(t) (complex), kept to compute couplings when locating events.
+    pub da: DMatrix<Complex64>,
+}
+
+impl Point {
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Reorder: entry k of the result is entry `perm[k]` of `self`.
+    pub fn permuted(&self, perm: &[usize]) -> Point {
+        let n = self.len();
+        let mut inv = vec![0; n];
+        for (k, &p) in perm.iter().enumerate() {
+            inv[p] = k;
+        }
+        Point {
+            t: self.t,
+            values: perm.iter().map(|&p| self.values[p]).collect(),
+            x: DMatrix::from_fn(n, n, |i, k| self.x[(i, perm[k])]),
+            y: DMatrix::from_fn(n, n, |i, k| self.y[(i, perm[k])]),
+            kappa: perm.iter().map(|&p| self.kappa[p]).collect(),
+            slopes: perm.iter().map(|&p| self.slopes[p]).collect(),
+            curv: perm.iter().map(|&p| self.curv[p]).collect(),
+            cluster: perm.iter().map(|&p| self.cluster[p]).collect(),
+            defective: perm.iter().map(|&p| self.defective[p]).collect(),
+            tied: self
+                .tied
+                .iter()
+                .map(|g| g.iter().map(|&i| inv[i]).collect())
+                .collect(),
+            scale: self.scale,
+            da: self.da.clone(),
+        }
+    }
+
+    /// y_bᴴ A′ x_a: the coupling of eigenpair a into b.
+    pub fn coupling(&self, a: usize, b: usize) -> Complex64 {
+        let ax = &self.da * self.x.column(a);
+        self.y.column(b).dotc(&ax)
+    }
+}
+
+/// A group of equal eigenvalues with a member of condition number at least this is
+/// treated as defective (an exceptional point): its basis is not rotated and its slopes
+/// are the unbounded first-order values.
+pub(crate) const DEFECTIVE_CONDITION: f64 = 1e6;
+
+fn to_c<T: Element>(m: &DMatrix<T>) -> DMatrix<Complex64> {
+    m.map(|v| v.to_c64())
+}
+
+/// Rotate the columns `idx` of X and Y by the eigenvectors of the small matrix `m`
+/// (columns of X stay unit-norm, Yᴴ X = I is kept). Returns the eigenvalues of `m` in the
+/// order of the rotated columns.
+fn rotate(
+    x: &mut DMatrix<Complex64>,
+    y: &mut DMatrix<Complex64>,
+    idx: &[usize],
+    m: &DMatrix<Complex64>,
+) -> Option<Vec<Complex64>> {
+    let e: EigenPairs = eig(m).ok()?;
+    let xc = columns(x, idx) * e.right();
+    let yc = columns(y, idx) * e.left();
+    for (k, &j) in idx.iter().enumerate() {
+        let nx = xc.column(k).norm();
+        if !(nx > 0.0 && nx.is_finite()) {
+            return None;
+        }
+        x.set_column(j, &(xc.column(k) / Complex64::new(nx, 0.0)));
+        y.set_column(j, &(yc.column(k) * Complex64::new(nx, 0.0)));
+    }
+    Some(e.values().to_vec())
+}
+
+/// Recompute the rows and columns `idx` of P = Yᴴ A′ X after X and Y changed there.
+fn refresh_p(
+    p: &mut DMatrix<Complex64>,
+    ax: &mut DMatrix<Complex64>,
+    da: &DMatrix<Complex64>,
+    x: &DMatrix<Complex64>,
+    y: &DMatrix<Complex64>,
+    idx: &[usize],
+) {
+    let xc = columns(x, idx);
+    let axc = mul(da, &xc);
+    for (k, &j) in idx.iter().enumerate() {
+        ax.set_column(j, &axc.column(k));
+    }
+    let pcol = mul_adj(y, &axc);
+    for (k, &j) in idx.iter().enumerate() {
+        p.set_column(j, &pcol.column(k));
+    }
+    let yc = columns(y, idx);
+    let prow = mul_adj(&yc, ax);
+    for (k, &j) in idx.iter().enumerate() {
+        p.set_row(j, &prow.row(k));
+    }
+}
+
+/// Slopes, curvatures and analytic cluster bases of `pairs`, the decomposition of A(t).
+///
+/// `cluster_tol` is relative to ‖A‖_F (eigenvalues) and to ‖A′‖_F (slopes).
+pub(crate) fn analyze<T: Element>(
+    t: f64,
+    pairs: EigenPairs,
+    jet: &Jet<T>,
+    cluster_tol: f64,
+) -> Point {
+    let n = pairs.len();
+    let scale = pairs.norm();
+    let kappa = pairs.condition().to_vec();
+    let values = pairs.values().to_vec();
+    let mut x = pairs.right().clone();
+    let mut y = pairs.left().clone();
+    let da = to_c(&jet.da);
+    let dda = to_c(&jet.dda);
+    let mut ax = mul(&da, &x);
+    let mut p = mul_adj(&y, &ax);
+    let groups = group_close(&values, cluster_tol * scale);
+    let mut cluster = vec![0; n];
+    for (g, members) in groups.iter().enumerate() {
+        for &i in members {
+            cluster[i] = g;
+        }
+    }
+    let dnorm = da.norm().max(f64::MIN_POSITIVE);
+    let mut tied = Vec::new();
+    let mut forced_curv: Vec<Option<Complex64>> = vec![None; n];
+    let mut defective = vec![false; n];
+    let semisimple: Vec<&Vec<usize>> = groups
+        .iter()
+        .filter(|g| g.len() > 1)
+        .filter(|g| {
+            let bad = g
+                .iter()
+                .any(|&i| kappa[i].is_nan() || kappa[i] >= DEFECTIVE_CONDITION);
+            for &i in g.iter() {
+                defective[i] = bad;
+            }
+            !bad
+        })
+        .collect();
+    for &members in &semisimple {
+        // first order: M = Y_cᴴ A′ X_c
+        let m = DMatrix::from_fn(members.len(), members.len(), |a, b| {
+            p[(members[a], members[b])]
+        });
+        let Some(mu) = rotate(&mut x, &mut y, members, &m) else {
+            tied.push(members.clone());
+            continue;
+        };
+        refresh_p(&mut p, &mut ax, &da, &x, &y, members);
+        // sub-groups with equal slopes: second order
+        for sub in group_close(&mu, cluster_tol * dnorm) {
+            if sub.len() < 2 {
+                continue;
+            }
+            let s: Vec<usize> = sub.iter().map(|&k| members[k]).collect();
+            let lam = values[s[0]];
+            let xs = columns(&x, &s);
+            let ys = columns(&y, &s);
+            let mut m2 = mul_adj(&ys, &mul(&dda, &xs));
+            for k in (0..n).filter(|k| cluster[*k] != cluster[s[0]]) {
+                let d = lam - values[k];
+                for a in 0..s.len() {
+                    for b in 0..s.len() {
+                        m2[(a, b)] += p[(s[a], k)] * p[(k, s[b])] * 2.0 / d;
+                    }
+                }
+            }
+            match rotate(&mut x, &mut y, &s, &m2) {
+                Some(nu) => {
+                    refresh_p(&mut p, &mut ax, &da, &x, &y, &s);
+                    for (k, &j) in s.iter().enumerate() {
+                        forced_curv[j] = Some(nu[k]);
+                    }
+                    let d2norm = dda.norm().max(dnorm);
+                    for still in group_close(&nu, cluster_tol * d2norm) {
+                        if still.len() > 1 {
+                            tied.push(still.iter().map(|&k| s[k]).collect());
+                        }
+                    }
+                }
+                None => tied.push(s),
+            }
+        }
+    }
+    // inside a group the eigenvalues (equal within the tolerance) follow the rotated
+    // basis: λⱼ = yⱼᴴ A xⱼ, and κⱼ = ‖yⱼ‖ (‖xⱼ‖ = 1, yⱼᴴxⱼ = 1)
+    let mut values = values;
+    let mut kappa = kappa;
+    if !semisimple.is_empty() {
+        let a = to_c(&jet.a);
+        for &j in semisimple.iter().copied().flatten() {
+            let axj = &a * x.column(j);
+            values[j] = y.column(j).dotc(&axj);
+            kappa[j] = y.column(j).norm();
+        }
+    }
+    let slopes: Vec<Complex64> = (0..n).map(|i| p[(i, i)]).collect();
+    let addx = mul(&dda, &x);
+    let curv = (0..n)
+        .map(|i| {
+            if let Some(c) = forced_curv[i] {
+                return c;
+            }
+            let mut c = y.column(i).dotc(&addx.column(i));
+            for j in 0..n {
+                if cluster[j] != cluster[i] {
+                    c += p[(i, j)] * p[(j, i)] * 2.0 / (values[i] - values[j]);
+                }
+            }
+            c
+        })
+        .collect();
+    Point {
+        t,
+        values,
+        x,
+        y,
+        kappa,
+        slopes,
+        curv,
+        cluster,
+        tied,
+        defective,
+        scale,
+        da,
+    }
+}

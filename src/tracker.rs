@@ -1,0 +1,522 @@
+//! The [`Tracker`] builder and its step controller.
+//!
+//! # Algorithm
+//!
+//! 1. At the first sample A(t₀) is decomposed ([`eig_with`](crate::eig_with)); groups of
+//!    equal eigenvalues get the analytic basis of [`perturb`](crate::perturb); branch k
+//!    starts as eigenpair k in ascending (Re, Im) order.
+//! 2. A step t → t + h predicts λ̂ = λ + hλ′ + h²/2 λ″, decomposes A(t + h) and pairs the
+//!    branches with the new eigenpairs by an optimal assignment on eigenvector overlap and
+//!    eigenvalue distance (see the `matching` module docs).
+//! 3. A pairing that is not certain (prediction ambiguous or overlap below
+//!    `min_overlap`) halves the step; easy steps double it up to `h_max`. At `h_min` the
+//!    step is accepted with the best assignment and recorded as an
+//!    [`Event::Unresolved`] — or as an [`Event::ExceptionalPoint`] when the uncertain pair
+//!    is coalescing with a large condition number. Across such a step the uncertain
+//!    branches are paired in ascending (Re, Im) order on both sides.
+//! 4. Every accepted step is scanned for events, which are then located on fresh
+//!    decompositions (module `events`).
+//! 5. Steps always land on the samples, so values at the samples are the eigenvalues of
+//!    A(sample) to working precision, whatever the internal steps were.
+
+use crate::eigen::{canonical_order, eig_with, Element, HermitianMode};
+use crate::error::{Error, Result};
+use crate::events::{self, EventScan};
+use crate::family::MatrixFamily;
+use crate::matching::{self, MatchParams};
+use crate::perturb::{self, Point};
+use crate::tracking::{Branch, Level, Part, Stats, Tracking};
+use nalgebra::{DMatrix, DVector};
+use num_complex::Complex64;
+use std::ops::RangeInclusive;
+use std::time::Instant;
+
+/// How branches continue through an avoided crossing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CrossingPolicy {
+    /// Follow the analytic eigenvalue curves: at an avoided crossing each branch stays on
+    /// its side of the gap (the adiabatic curves of quantum mechanics). The default.
+    #[default]
+    Adiabatic,
+    /// Follow eigenvector character: at each located avoided crossing the two branches
+    /// exchange their continuations (the diabatic curves).
+    Diabatic,
+}
+
+/// Builder for a track; every option has a documented default and is validated when set.
+///
+/// | option | default |
+/// | --- | --- |
+/// | [`samples`](Self::samples) | 201 uniform samples, both ends included |
+/// | [`hermitian`](Self::hermitian) | [`HermitianMode::Auto`] (per matrix, within [`HERMITIAN_TOL`](crate::eigen::HERMITIAN_TOL)) |
+/// | [`policy`](Self::policy) | [`CrossingPolicy::Adiabatic`] |
+/// | [`level`](Self::level) | none |
+/// | [`h_min`](Self::h_min) | 1e-12 · \|b − a\| |
+/// | [`h_max`](Self::h_max) | \|b − a\| (steps also stop at every sample) |
+/// | [`keep_vectors`](Self::keep_vectors) | false |
+/// | [`cluster_tol`](Self::cluster_tol) | 1e-10 (relative to ‖A‖_F) |
+/// | [`min_overlap`](Self::min_overlap) | 0.5 |
+/// | [`prediction_ratio`](Self::prediction_ratio) | 0.5 |
+///
+/// Derivatives: the family's [`jet`](MatrixFamily::jet) gives A′ and A″; for a plain
+/// closure that is [`finite_difference_jet`](crate::finite_difference_jet) (relative
+/// error ≈ 4e-11 in A′ and 1.5e-8 in A″); use [`WithDerivative`](crate::WithDerivative),
+/// [`WithDerivatives`](crate::WithDerivatives) or [`Polynomial`](crate::Polynomial) for
+/// exact ones.
+///
+/// ```
+/// use eigentrack::{Tracker, Part, nalgebra::DMatrix};
+///
+/// // a damped oscillator ẍ + 2ζẋ + x = 0 in first-order form, ζ from −0.5 to 0.5
+/// let tr = Tracker::new()
+///     .samples(51)?
+///     .level(Part::Re, 0.0)?
+///     .track(|z: f64| DMatrix::from_row_slice(2, 2, &[0.0, 1.0, -1.0, -2.0 * z]), -0.5..=0.5)?;
+/// let hopf: Vec<_> = tr.events().iter().filter(|e| e.kind() == "level").collect();
+/// assert_eq!(hopf.len(), 2); // the conjugate pair crosses Re λ = 0 at ζ = 0
+/// assert!(hopf[0].t().abs() < 1e-12);
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Tracker {
+    samples: usize,
+    hermitian: HermitianMode,
+    policy: CrossingPolicy,
+    levels: Vec<Level>,
+    h_min: f64,
+    h_max: f64,
+    keep_vectors: bool,
+    cluster_tol: f64,
+    min_overlap: f64,
+    prediction_ratio: f64,
+    shuffle: Option<u64>,
+}
+
+impl Default for Tracker {
+    fn default() -> Self {
+        Tracker {
+            samples: 201,
+            hermitian: HermitianMode::Auto,
+            policy: CrossingPolicy::Adiabatic,
+            levels: Vec::new(),
+            h_min: 1e-12,
+            h_max: 1.0,
+            keep_vectors: false,
+            cluster_tol: 1e-10,
+            min_overlap: 0.5,
+            prediction_ratio: 0.5,
+            shuffle: None,
+        }
+    }
+}
+
+fn invalid(name: &'static str, reason: String) -> Error {
+    Error::InvalidArgument { name, reason }
+}
+
+impl Tracker {
+    /// A tracker with the defaults of the table above.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Number of uniform samples over the range, both ends included (≥ 2; a range with
+    /// a == b always gives one sample).
+    pub fn samples(mut self, n: usize) -> Result<Self> {
+        if n < 2 {
+            return Err(invalid(
+                "samples",
+                format!("need at least 2 samples, got {n}"),
+            ));
+        }
+        self.samples = n;
+        Ok(self)
+    }
+    /// Hermitian path: auto (default), always, never.
+    pub fn hermitian(mut self, mode: HermitianMode) -> Self {
+        self.hermitian = mode;
+        self
+    }
+    /// Crossing policy at avoided crossings (default adiabatic).
+    pub fn policy(mut self, policy: CrossingPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+    /// Watch `part(λ) = value` on every branch and report [`Event::Level`] where it is
+    /// crossed (e.g. `Part::Re, 0.0` for a stability change). May be called repeatedly.
+    pub fn level(mut self, part: Part, value: f64) -> Result<Self> {
+        if !value.is_finite() {
+            return Err(invalid(
+                "level",
+                format!("level must be finite, got {value}"),
+            ));
+        }
+        self.levels.push(Level { part, value });
+        Ok(self)
+    }
+    /// Smallest step, relative to |b − a| (default 1e-12, valid 1e-15 … 0.1).
+    pub fn h_min(mut self, h: f64) -> Result<Self> {
+        if !(1e-15..=0.1).contains(&h) {
+            return Err(invalid(
+                "h_min",
+                format!("must be in [1e-15, 0.1], got {h}"),
+            ));
+        }
+        self.h_min = h;
+        Ok(self)
+    }
+    /// Largest step, relative to |b − a| (default 1, valid (h_min, 1]).
+    pub fn h_max(mut self, h: f64) -> Result<Self> {
+        if !(h > self.h_min && h <= 1.0) {
+            return Err(invalid(
+                "h_max",
+                format!("must be in (h_min = {}, 1], got {h}", self.h_min),
+            ));
+        }
+        self.h_max = h;
+        Ok(self)
+    }
+    /// Keep unit right and biorthonormal left eigenvectors at every sample (default
+    /// false; then memory is O(n · samples)).
+    pub fn keep_vectors(mut self, keep: bool) -> Self {
+        self.keep_vectors = keep;
+        self
+    }
+    /// Eigenvalues closer than `tol · ‖A‖_F` are treated as one degenerate group
+    /// (default 1e-10, valid 1e-15 … 1e-3).
+    pub fn cluster_tol(mut self, tol: f64) -> Result<Self> {
+        if !(1e-15..=1e-3).contains(&tol) {
+            return Err(invalid(
+                "cluster_tol",
+                format!("must be in [1e-15, 1e-3], got {tol}"),
+            ));
+        }
+        self.cluster_tol = tol;
+        Ok(self)
+    }
+    /// Smallest eigenvector overlap |xᵢ(t)ᴴ xᵢ(t+h)| of a certain pairing (default 0.5,
+    /// valid (0, 1)).
+    pub fn min_overlap(mut self, o: f64) -> Result<Self> {
+        if !(o > 0.0 && o < 1.0) {
+            return Err(invalid(
+                "min_overlap",
+                format!("must be in (0, 1), got {o}"),
+            ));
+        }
+        self.min_overlap = o;
+        Ok(self)
+    }
+    /// A pairing is certain when the prediction error is at most this fraction of the
+    /// distance from the prediction to the nearest competing eigenvalue (default 0.5,
+    /// valid (0, 1)).
+    pub fn prediction_ratio(mut self, r: f64) -> Result<Self> {
+        if !(r > 0.0 && r < 1.0) {
+            return Err(invalid(
+                "prediction_ratio",
+                format!("must be in (0, 1), got {r}"),
+            ));
+        }
+        self.prediction_ratio = r;
+        Ok(self)
+    }
+    /// Test hook: shuffle the order of every decomposition's eigenpairs with this seed
+    /// (the result must not change).
+    #[doc(hidden)]
+    pub fn shuffle_decompositions(mut self, seed: u64) -> Self {
+        self.shuffle = Some(seed);
+        self
+    }
+
+    /// Track the closure `f` over `range` (b < a tracks backwards).
+    pub fn track<T: Element, F: Fn(f64) -> DMatrix<T>>(
+        &self,
+        f: F,
+        range: RangeInclusive<f64>,
+    ) -> Result<Tracking> {
+        self.track_family(&f, range)
+    }
+
+    /// Track a [`MatrixFamily`] over `range` on the uniform sample grid.
+    pub fn track_family<F: MatrixFamily + ?Sized>(
+        &self,
+        family: &F,
+        range: RangeInclusive<f64>,
+    ) -> Result<Tracking> {
+        let (a, b) = (*range.start(), *range.end());
+        if !a.is_finite() || !b.is_finite() {
+            return Err(invalid(
+                "range",
+                format!("ends must be finite, got {a}..={b}"),
+            ));
+        }
+        let grid: Vec<f64> = if a == b {
+            vec![a]
+        } else {
+            let m = self.samples - 1;
+            (0..=m)
+                .map(|k| {
+                    if k == m {
+                        b
+                    } else {
+                        a + (b - a) * (k as f64 / m as f64)
+                    }
+                })
+                .collect()
+        };
+        self.run(family, &grid)
+    }
+
+    /// Track a [`MatrixFamily`] and report it on the user's grid (strictly increasing or
+    /// strictly decreasing, finite, at least one point).
+    pub fn track_family_on<F: MatrixFamily + ?Sized>(
+        &self,
+        family: &F,
+        grid: &[f64],
+    ) -> Result<Tracking> {
+        if grid.is_empty() {
+            return Err(invalid("grid", "the sample grid is empty".into()));
+        }
+        if let Some(k) = grid.iter().position(|t| !t.is_finite()) {
+            return Err(invalid("grid", format!("sample {k} is {}", grid[k])));
+        }
+        if grid.len() > 1 {
+            let dir = (grid[1] - grid[0]).signum();
+            for k in 1..grid.len() {
+                if (grid[k] - grid[k - 1]).signum() != dir || grid[k] == grid[k - 1] {
+                    return Err(invalid(
+                        "grid",
+                        format!("not strictly monotone at sample {k} (t = {})", grid[k]),
+                    ));
+                }
+            }
+        }
+        self.run(family, grid)
+    }
+
+    fn run<F: MatrixFamily + ?Sized>(&self, family: &F, grid: &[f64]) -> Result<Tracking> {
+        let start = Instant::now();
+        let span = (grid[grid.len() - 1] - grid[0]).abs();
+        let mut ctx = Ctx {
+            family,
+            tracker: self,
+            stats: Stats::default(),
+            n: None,
+            span,
+        };
+        let p0 = ctx.point(grid[0])?;
+        let order = canonical_order(&p0.values, 1e-12 * p0.scale);
+        let mut station = p0.permuted(&order);
+        let n = station.len();
+        let mut out = Recorder::new(n, grid.len(), self.keep_vectors);
+        out.record(&station);
+        let params = MatchParams {
+            min_overlap: self.min_overlap,
+            prediction_ratio: self.prediction_ratio,
+        };
+        let h_min = self.h_min * span;
+        let h_max = self.h_max * span;
+        let mut h_try = if grid.len() > 1 {
+            (grid[1] - grid[0]).abs()
+        } else {
+            span
+        };
+        let mut scan = EventScan::new(self.levels.clone(), self.cluster_tol);
+        for &target in &grid[1..] {
+            let dir = (target - station.t).signum();
+            while station.t != target {
+                let remaining = (target - station.t).abs();
+                let h = h_try.min(remaining);
+                let clipped = h < h_try;
+                let t_new = if h >= remaining * (1.0 - 1e-12) {
+                    target
+                } else {
+                    station.t + dir * h
+                };
+                let cand = ctx.point(t_new)?;
+                let pairing = matching::pair(&station, &cand, &params);
+                if !pairing.uncertain.is_empty() && h > h_min {
+                    ctx.stats.rejected_steps += 1;
+                    h_try = (h / 2.0).max(h_min);
+                    continue;
+                }
+                let mut perm = pairing.perm;
+                if !pairing.uncertain.is_empty() {
+                    ctx.stats.unresolved_steps += 1;
+                    order_uncertain(&station, &cand, &pairing.uncertain, &mut perm);
+                }
+                let next = matching::apply(&station, &cand, &perm);
+                scan.step(&mut ctx, &station, &next, &pairing.uncertain)?;
+                station = next;
+                ctx.stats.accepted_steps += 1;
+                if !clipped {
+                    h_try = (2.0 * h).min(h_max);
+                }
+            }
+            out.record(&station);
+        }
+        let mut events = scan.finish();
+        let dir = if grid.len() > 1 {
+            (grid[grid.len() - 1] - grid[0]).signum()
+        } else {
+            1.0
+        };
+        events.sort_by(|a, b| {
+            (dir * a.t())
+                .total_cmp(&(dir * b.t()))
+                .then_with(|| a.branches().cmp(&b.branches()))
+        });
+        let mut branches = out.finish();
+        if self.policy == CrossingPolicy::Diabatic {
+            events::apply_diabatic(grid, &mut branches, &mut events, dir);
+        }
+        ctx.stats.seconds = start.elapsed().as_secs_f64();
+        Ok(Tracking {
+            samples: grid.to_vec(),
+            branches,
+            events,
+            stats: ctx.stats,
+            real: <F::Elem as Element>::IS_REAL,
+        })
+    }
+}
+
+/// Pair the uncertain branches in ascending (Re, Im) order on both sides.
+fn order_uncertain(old: &Point, new: &Point, uncertain: &[usize], perm: &mut [usize]) {
+    let old_vals: Vec<Complex64> = uncertain.iter().map(|&i| old.values[i]).collect();
+    let targets: Vec<usize> = uncertain.iter().map(|&i| perm[i]).collect();
+    let new_vals: Vec<Complex64> = targets.iter().map(|&j| new.values[j]).collect();
+    let oo = canonical_order(&old_vals, 1e-12 * old.scale);
+    let no = canonical_order(&new_vals, 1e-12 * new.scale);
+    for (k, &o) in oo.iter().enumerate() {
+        perm[uncertain[o]] = targets[no[k]];
+    }
+}
+
+/// Track the closure `f` over `range` with the default [`Tracker`].
+///
+/// `f` returns A(t) as a `DMatrix<f64>` or `DMatrix<Complex64>`. Branch k is eigenpair k in
+/// ascending (Re, Im) order at the first sample; values, slopes (dλ/dt) and curvatures
+/// come on 201 uniform samples; derivatives of A by finite differences (see [`Tracker`]).
+///
+/// ```
+/// use eigentrack::{track, nalgebra::DMatrix};
+///
+/// // two eigenvalues, t and e^{t²} − 1, mixed by a rotation R(t/2)
+/// let a = |t: f64| {
+///     let (s, c) = (t / 2.0).sin_cos();
+///     let r = DMatrix::from_row_slice(2, 2, &[c, -s, s, c]);
+///     let d = DMatrix::from_diagonal(&nalgebra::DVector::from_vec(vec![t, (t * t).exp() - 1.0]));
+///     &r * d * r.transpose()
+/// };
+/// let tr = track(a, -1.0..=1.5)?;
+/// // branch 0 starts as the smaller eigenvalue at t = −1, that is λ = t, and stays λ = t
+/// let b0 = &tr.branches()[0];
+/// for (t, v) in tr.samples().iter().zip(b0.values()) {
+///     assert!((v.re - t).abs() < 1e-12);
+/// }
+/// assert_eq!(tr.events().iter().filter(|e| e.kind() == "crossing").count(), 2);
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+pub fn track<T: Element, F: Fn(f64) -> DMatrix<T>>(
+    f: F,
+    range: RangeInclusive<f64>,
+) -> Result<Tracking> {
+    Tracker::new().track(f, range)
+}
+
+/// Decompositions and bookkeeping shared by the step controller and the event locators.
+pub(crate) struct Ctx<'a, F: MatrixFamily + ?Sized> {
+    family: &'a F,
+    tracker: &'a Tracker,
+    pub stats: Stats,
+    n: Option<usize>,
+    pub span: f64,
+}
+
+impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
+    /// Decompose A(t) and analyse it (slopes, curvatures, cluster bases).
+    pub fn point(&mut self, t: f64) -> Result<Point> {
+        let jet = self.family.jet(t);
+        let a = &jet.a;
+        let found = a.nrows();
+        match self.n {
+            Some(expected) if expected != found || a.ncols() != found => {
+                return Err(Error::SizeChanged { expected, found, t })
+            }
+            _ => {}
+        }
+        crate::eigen::check_matrix(a, "A").map_err(|e| e.at(t))?;
+        if jet.da.shape() != a.shape() || jet.dda.shape() != a.shape() {
+            return Err(Error::DimensionMismatch {
+                what: "A'(t) or A''(t) against A(t)",
+                expected_rows: a.nrows(),
+                expected_cols: a.ncols(),
+                found_rows: jet.da.nrows(),
+                found_cols: jet.da.ncols(),
+            });
+        }
+        crate::eigen::check_finite(&jet.da, "A'").map_err(|e| e.at(t))?;
+        crate::eigen::check_finite(&jet.dda, "A''").map_err(|e| e.at(t))?;
+        self.n = Some(found);
+        let t0 = Instant::now();
+        let mut pairs = eig_with(a, self.tracker.hermitian).map_err(|e| e.at(t))?;
+        self.stats.decomposition_seconds += t0.elapsed().as_secs_f64();
+        self.stats.decompositions += 1;
+        if let Some(seed) = self.tracker.shuffle {
+            pairs = pairs.permuted(&shuffled(pairs.len(), seed ^ t.to_bits()));
+        }
+        Ok(perturb::analyze(t, pairs, &jet, self.tracker.cluster_tol))
+    }
+}
+
+fn shuffled(n: usize, seed: u64) -> Vec<usize> {
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut p: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let j = ((state >> 33) as usize) % (i + 1);
+        p.swap(i, j);
+    }
+    p
+}
+
+/// Collects the branch data at the samples.
+struct Recorder {
+    branches: Vec<Branch>,
+}
+
+impl Recorder {
+    fn new(n: usize, samples: usize, keep: bool) -> Self {
+        let b = Branch {
+            values: Vec::with_capacity(samples),
+            slopes: Vec::with_capacity(samples),
+            curvatures: Vec::with_capacity(samples),
+            condition: Vec::with_capacity(samples),
+            right: keep.then(|| Vec::with_capacity(samples)),
+            left: keep.then(|| Vec::with_capacity(samples)),
+        };
+        Recorder {
+            branches: vec![b; n],
+        }
+    }
+    fn record(&mut self, p: &Point) {
+        for (k, b) in self.branches.iter_mut().enumerate() {
+            b.values.push(p.values[k]);
+            b.slopes.push(p.slopes[k]);
+            b.curvatures.push(p.curv[k]);
+            b.condition.push(p.kappa[k]);
+            if let Some(r) = b.right.as_mut() {
+                r.push(DVector::from_column_slice(p.x.column(k).as_slice()));
+            }
+            if let Some(l) = b.left.as_mut() {
+                l.push(DVector::from_column_slice(p.y.column(k).as_slice()));
+            }
+        }
+    }
+    fn finish(self) -> Vec<Branch> {
+        self.branches
+    }
+}

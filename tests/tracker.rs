@@ -1,0 +1,583 @@
+//! The tracker on analytic families with exact answers (issue: the tracker).
+
+mod common;
+
+use common::*;
+use eigentrack::{
+    track, CrossingPolicy, Error, Event, HermitianMode, Part, Tracker, WithDerivative,
+};
+use nalgebra::DMatrix;
+use num_complex::Complex64;
+
+fn crossings(tr: &eigentrack::Tracking) -> Vec<&Event> {
+    tr.events()
+        .iter()
+        .filter(|e| e.kind() == "crossing")
+        .collect()
+}
+
+/// 1. R(t/2)·diag(t, e^{t²} − 1)·R(t/2)ᵀ on [−1, 1.5] with exact A′.
+#[test]
+fn crossing_family_keeps_identity_with_exact_slopes() {
+    let fam = WithDerivative(crossing, crossing_d);
+    let tr = Tracker::new().track_family(&fam, -1.0..=1.5).unwrap();
+    assert_eq!(tr.samples().len(), 201);
+    let (b0, b1) = (&tr.branches()[0], &tr.branches()[1]);
+    for (i, &t) in tr.samples().iter().enumerate() {
+        let (l1, l2) = (t, (t * t).exp() - 1.0);
+        assert!(
+            (b0.values()[i].re - l1).abs() < 1e-12,
+            "t={t}: {}",
+            b0.values()[i]
+        );
+        assert!(
+            (b1.values()[i].re - l2).abs() < 1e-12,
+            "t={t}: {}",
+            b1.values()[i]
+        );
+        assert!(
+            (b0.slopes()[i].re - 1.0).abs() < 1e-8,
+            "t={t}: slope {}",
+            b0.slopes()[i]
+        );
+        let s2 = 2.0 * t * (t * t).exp();
+        assert!(
+            (b1.slopes()[i].re - s2).abs() < 1e-8 * s2.abs().max(1.0),
+            "t={t}"
+        );
+    }
+    // t = 0 is sample 80: both eigenvalues 0, each branch its own slope
+    assert_eq!(tr.samples()[80], 0.0);
+    assert!((b0.slopes()[80].re - 1.0).abs() < 1e-12);
+    assert!(b1.slopes()[80].re.abs() < 1e-12);
+    let c = crossings(&tr);
+    assert_eq!(c.len(), 2, "{:?}", tr.events());
+    let ts = crossing_t_star();
+    assert!((ts - 0.746882).abs() < 1e-6);
+    assert!(c[0].t().abs() <= 1e-10 * 2.5);
+    assert!(
+        (c[1].t() - ts).abs() <= 1e-10 * 2.5,
+        "t* {} vs {ts}",
+        c[1].t()
+    );
+    match c[1] {
+        Event::Crossing {
+            branches, slopes, ..
+        } => {
+            assert_eq!(*branches, [0, 1]);
+            assert!((slopes[0].re - 1.0).abs() < 1e-8);
+            let s2 = 2.0 * ts * (ts * ts).exp();
+            assert!((slopes[1].re - s2).abs() < 1e-8, "{} vs {s2}", slopes[1]);
+            assert!((s2 - 2.6094).abs() < 1e-4);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(tr.events().iter().all(|e| e.kind() == "crossing"));
+    // curvatures: λ₁″ = 0, λ₂″ = (2 + 4t²) e^{t²} (A″ by finite differences of A′)
+    for (i, &t) in tr.samples().iter().enumerate() {
+        let c2 = (2.0 + 4.0 * t * t) * (t * t).exp();
+        assert!(b0.curvatures()[i].re.abs() < 1e-6, "t={t}");
+        assert!((b1.curvatures()[i].re - c2).abs() < 1e-6 * c2, "t={t}");
+    }
+}
+
+/// 1 (default derivatives): the closure alone, finite differences.
+#[test]
+fn crossing_family_with_finite_differences() {
+    let tr = track(crossing, -1.0..=1.5).unwrap();
+    for (i, &t) in tr.samples().iter().enumerate() {
+        let b = tr.branches();
+        assert!((b[0].values()[i].re - t).abs() < 1e-12);
+        assert!((b[1].values()[i].re - ((t * t).exp() - 1.0)).abs() < 1e-12);
+        assert!((b[0].slopes()[i].re - 1.0).abs() < 1e-7);
+    }
+    assert_eq!(crossings(&tr).len(), 2);
+}
+
+/// 2. The same eigenvalues under a fixed non-orthogonal similarity.
+#[test]
+fn non_normal_similarity_keeps_identity() {
+    let (s, si) = similarity();
+    let (s2, si2) = (s.clone(), si.clone());
+    let fam = WithDerivative(
+        move |t: f64| &s * crossing(t) * &si,
+        move |t: f64| &s2 * crossing_d(t) * &si2,
+    );
+    let tr = Tracker::new().track_family(&fam, -1.0..=1.5).unwrap();
+    for (i, &t) in tr.samples().iter().enumerate() {
+        let b = tr.branches();
+        assert!((b[0].values()[i].re - t).abs() < 1e-12, "t={t}");
+        assert!(
+            (b[1].values()[i].re - ((t * t).exp() - 1.0)).abs() < 1e-11,
+            "t={t}"
+        );
+        assert!(
+            (b[0].slopes()[i].re - 1.0).abs() < 1e-8,
+            "t={t}: {}",
+            b[0].slopes()[i]
+        );
+        assert!(b[0].condition()[i] > 1.0);
+    }
+    let c = crossings(&tr);
+    assert_eq!(c.len(), 2);
+    assert!((c[1].t() - crossing_t_star()).abs() < 2.5e-10);
+}
+
+fn check_rotating(samples: usize) {
+    let n = 50;
+    let tr = Tracker::new()
+        .samples(samples)
+        .unwrap()
+        .track(rotating(n), 0.0..=1.0)
+        .unwrap();
+    // branch k is d_{π(k)} with π the ascending order at t = 0
+    let mut pi: Vec<usize> = (0..n).collect();
+    pi.sort_by(|&a, &b| rotating_d(n, a, 0.0).total_cmp(&rotating_d(n, b, 0.0)));
+    let mut crossings_expected = 0;
+    for a in 0..n {
+        for b in a + 1..n {
+            let d0 = rotating_d(n, a, 0.0) - rotating_d(n, b, 0.0);
+            let d1 = rotating_d(n, a, 1.0) - rotating_d(n, b, 1.0);
+            if d0 * d1 < 0.0 {
+                crossings_expected += 1;
+            }
+        }
+    }
+    assert!(crossings_expected > 50, "the family should cross a lot");
+    for (k, &i) in pi.iter().enumerate() {
+        for (s, &t) in tr.samples().iter().enumerate() {
+            let v = tr.branches()[k].values()[s].re;
+            let exact = rotating_d(n, i, t);
+            assert!(
+                (v - exact).abs() < 1e-10,
+                "{samples} samples: branch {k} at t={t}: {v} vs d_{i} = {exact}"
+            );
+        }
+    }
+    assert_eq!(
+        crossings(&tr).len(),
+        crossings_expected,
+        "{samples} samples"
+    );
+    assert_eq!(tr.stats().unresolved_steps, 0);
+}
+
+/// 3. n = 50, eigenvectors rotating through several radians, many crossings.
+#[test]
+fn rotating_family_n50_201_samples() {
+    check_rotating(201);
+}
+
+#[test]
+fn rotating_family_n50_21_samples() {
+    check_rotating(21);
+}
+
+/// 4. Landau–Zener, g = 1e-3, 11 samples on [−1, 1].
+#[test]
+fn landau_zener_adiabatic_and_diabatic() {
+    let g = 1e-3;
+    let tr = Tracker::new()
+        .samples(11)
+        .unwrap()
+        .track(landau_zener(g), -1.0..=1.0)
+        .unwrap();
+    for (i, &t) in tr.samples().iter().enumerate() {
+        let e = (t * t + g * g).sqrt();
+        assert!((tr.branches()[0].values()[i].re + e).abs() < 1e-12, "t={t}");
+        assert!((tr.branches()[1].values()[i].re - e).abs() < 1e-12, "t={t}");
+    }
+    let ac: Vec<_> = tr
+        .events()
+        .iter()
+        .filter(|e| e.kind() == "avoided_crossing")
+        .collect();
+    assert_eq!(ac.len(), 1, "{:?}", tr.events());
+    match ac[0] {
+        Event::AvoidedCrossing {
+            t, gap, branches, ..
+        } => {
+            assert!(t.abs() < 1e-10, "t* = {t}");
+            assert!((gap - 2e-3).abs() < 1e-12, "gap {gap}");
+            assert_eq!(*branches, [0, 1]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(crossings(&tr).is_empty());
+    // curvature at t = 0: λ″ = ∓1/g
+    let i0 = 5;
+    assert_eq!(tr.samples()[i0], 0.0);
+    assert!((tr.branches()[0].curvatures()[i0].re + 1.0 / g).abs() < 1e-6 / g);
+    // diabatic: branch 0 follows +t, branch 1 follows −t
+    let dia = Tracker::new()
+        .samples(11)
+        .unwrap()
+        .policy(CrossingPolicy::Diabatic)
+        .track(landau_zener(g), -1.0..=1.0)
+        .unwrap();
+    for (i, &t) in dia.samples().iter().enumerate() {
+        assert!(
+            (dia.branches()[0].values()[i].re - t).abs() <= 1.0001 * g,
+            "t={t}"
+        );
+        assert!(
+            (dia.branches()[1].values()[i].re + t).abs() <= 1.0001 * g,
+            "t={t}"
+        );
+        if t.abs() >= 0.2 {
+            assert!(
+                (dia.branches()[0].slopes()[i].re - 1.0).abs() < 1e-4,
+                "t={t}"
+            );
+        }
+    }
+    assert_eq!(
+        dia.events()
+            .iter()
+            .filter(|e| e.kind() == "avoided_crossing")
+            .count(),
+        1
+    );
+}
+
+/// 5. [[0, 1], [t, 0]]: λ = ±√t, exceptional point at t = 0.
+#[test]
+fn square_root_exceptional_point() {
+    let tr = track(
+        |t: f64| DMatrix::from_row_slice(2, 2, &[0.0, 1.0, t, 0.0]),
+        -1.0..=1.0,
+    )
+    .unwrap();
+    let ep: Vec<_> = tr
+        .events()
+        .iter()
+        .filter(|e| e.kind() == "exceptional_point")
+        .collect();
+    assert_eq!(ep.len(), 1, "{:?}", tr.events());
+    assert!(ep[0].t().abs() < 1e-6, "EP at {}", ep[0].t());
+    assert!(tr.events().iter().all(|e| e.kind() != "unresolved"));
+    let (b0, b1) = (&tr.branches()[0], &tr.branches()[1]);
+    for (i, &t) in tr.samples().iter().enumerate() {
+        let r = t.abs().sqrt();
+        if t < 0.0 {
+            assert_eq!(b0.values()[i], b1.values()[i].conj(), "t={t}");
+            assert!((b0.values()[i] - Complex64::new(0.0, -r)).norm() < 1e-12);
+        } else if t > 0.0 {
+            assert!((b0.values()[i].re + r).abs() < 1e-12, "t={t}");
+            assert!((b1.values()[i].re - r).abs() < 1e-12, "t={t}");
+        }
+        assert!(b0.slopes()[i].re.is_finite() && b0.slopes()[i].im.is_finite());
+    }
+}
+
+/// 6. [[0, 1], [−1, −2ζ]], ζ ∈ [−2, 2]: EPs at ζ = ±1, Re λ = 0 at ζ = 0.
+#[test]
+fn damped_oscillator_exceptional_points_and_level() {
+    let tr = Tracker::new()
+        .level(Part::Re, 0.0)
+        .unwrap()
+        .track(
+            |z: f64| DMatrix::from_row_slice(2, 2, &[0.0, 1.0, -1.0, -2.0 * z]),
+            -2.0..=2.0,
+        )
+        .unwrap();
+    let ep: Vec<f64> = tr
+        .events()
+        .iter()
+        .filter(|e| e.kind() == "exceptional_point")
+        .map(|e| e.t())
+        .collect();
+    assert_eq!(ep.len(), 2, "{:?}", tr.events());
+    assert!(
+        (ep[0] + 1.0).abs() < 1e-6 && (ep[1] - 1.0).abs() < 1e-6,
+        "{ep:?}"
+    );
+    let lv: Vec<_> = tr.events().iter().filter(|e| e.kind() == "level").collect();
+    assert_eq!(lv.len(), 2, "{:?}", tr.events());
+    for e in &lv {
+        assert!(e.t().abs() < 1e-12, "{e:?}");
+    }
+    for (i, &z) in tr.samples().iter().enumerate() {
+        let (a, b) = (tr.branches()[0].values()[i], tr.branches()[1].values()[i]);
+        if z.abs() < 1.0 - 1e-9 {
+            assert_eq!(a, b.conj(), "ζ={z}");
+            assert!((a.re + z).abs() < 1e-12);
+        }
+        // λ = −ζ ± √(ζ² − 1)
+        let disc = Complex64::new(z * z - 1.0, 0.0).sqrt();
+        let exact = [-z - disc, -z + disc];
+        let ok = (a - exact[0]).norm().min((a - exact[1]).norm()) < 1e-6;
+        assert!(ok, "ζ={z}: {a}");
+    }
+}
+
+/// 7. R(t)·diag(1, 1, t)·R(t)ᵀ on [0, 2].
+#[test]
+fn persistent_double_eigenvalue() {
+    let k = [1.0 / 3f64.sqrt(); 3];
+    let tr = track(
+        move |t: f64| {
+            let r = rot3(k, t);
+            let d = DMatrix::from_diagonal(&nalgebra::DVector::from_vec(vec![1.0, 1.0, t]));
+            &r * d * r.transpose()
+        },
+        0.0..=2.0,
+    )
+    .unwrap();
+    let b = tr.branches();
+    for (i, &t) in tr.samples().iter().enumerate() {
+        assert!((b[0].values()[i].re - t).abs() < 1e-12, "t={t}");
+        assert!((b[0].slopes()[i].re - 1.0).abs() < 1e-8, "t={t}");
+        for k in [1, 2] {
+            assert!((b[k].values()[i].re - 1.0).abs() < 1e-12, "t={t}");
+            assert!(
+                b[k].slopes()[i].re.abs() < 1e-8,
+                "t={t}: {}",
+                b[k].slopes()[i]
+            );
+        }
+    }
+    let c = crossings(&tr);
+    assert_eq!(c.len(), 2, "{:?}", tr.events());
+    for e in &c {
+        assert!((e.t() - 1.0).abs() < 1e-10);
+        assert!(e.branches().contains(&0));
+    }
+    assert_eq!(tr.events().len(), 2, "{:?}", tr.events());
+}
+
+/// A naive reference tracker: eigh on a fine grid, optimal assignment on |overlap|.
+fn reference_hermitian(f: &dyn Fn(f64) -> DMatrix<Complex64>, grid: &[f64]) -> Vec<Vec<f64>> {
+    let e0 = eigentrack::eigh(&f(grid[0])).unwrap();
+    let n = e0.len();
+    let mut x = e0.right().clone();
+    let mut out: Vec<Vec<f64>> = e0.values().iter().map(|v| vec![v.re]).collect();
+    for &t in &grid[1..] {
+        let e = eigentrack::eigh(&f(t)).unwrap();
+        let o = x.adjoint() * e.right();
+        let w: Vec<i64> = o
+            .transpose()
+            .iter()
+            .map(|z| (z.norm() * 1e12) as i64)
+            .collect();
+        let m = pathfinding::matrix::Matrix::from_vec(n, n, w).unwrap();
+        let (_, a) = pathfinding::kuhn_munkres::kuhn_munkres(&m);
+        let mut xn = x.clone();
+        for k in 0..n {
+            xn.set_column(k, &e.right().column(a[k]));
+            out[k].push(e.values()[a[k]].re);
+        }
+        x = xn;
+    }
+    out
+}
+
+/// 8. Random complex Hermitian H₀ + tH₁ (n = 30) against a 100× finer reference.
+#[test]
+fn random_hermitian_matches_fine_reference() {
+    let n = 30;
+    let (h0, h1) = (random_hermitian(n, 7), random_hermitian(n, 8));
+    let f = move |t: f64| &h0 + &h1 * Complex64::new(t, 0.0);
+    let coarse = 21;
+    let tr = Tracker::new()
+        .samples(coarse)
+        .unwrap()
+        .hermitian(HermitianMode::Yes)
+        .track(&f, 0.0..=1.0)
+        .unwrap();
+    let fine: Vec<f64> = (0..=100 * (coarse - 1))
+        .map(|k| k as f64 / (100.0 * (coarse - 1) as f64))
+        .collect();
+    let reference = reference_hermitian(&f, &fine);
+    for (k, rk) in reference.iter().enumerate() {
+        for s in 0..coarse {
+            let v = tr.branches()[k].values()[s].re;
+            let r = rk[100 * s];
+            assert!((v - r).abs() < 1e-10, "branch {k} sample {s}: {v} vs {r}");
+        }
+    }
+}
+
+/// 9. The order in which the decomposition returns eigenpairs does not matter.
+#[test]
+fn shuffled_decompositions_give_the_same_result() {
+    let n = 20;
+    let f = rotating(n);
+    let a = Tracker::new()
+        .samples(41)
+        .unwrap()
+        .track(&f, 0.0..=1.0)
+        .unwrap();
+    for seed in [1, 2, 3] {
+        let b = Tracker::new()
+            .samples(41)
+            .unwrap()
+            .shuffle_decompositions(seed)
+            .track(&f, 0.0..=1.0)
+            .unwrap();
+        for k in 0..n {
+            assert_eq!(
+                a.branches()[k].values(),
+                b.branches()[k].values(),
+                "branch {k}"
+            );
+            for (p, q) in a.branches()[k]
+                .slopes()
+                .iter()
+                .zip(b.branches()[k].slopes())
+            {
+                assert!((p - q).norm() < 1e-9);
+            }
+        }
+        assert_eq!(a.events().len(), b.events().len());
+        for p in a.events() {
+            let found = b.events().iter().any(|q| {
+                q.kind() == p.kind()
+                    && q.branches() == p.branches()
+                    && (p.t() - q.t()).abs() < 1e-12
+            });
+            assert!(found, "seed {seed}: {p} not found");
+        }
+    }
+}
+
+#[test]
+fn complex_families_work_too() {
+    // PT dimer [[iγ, 1], [1, −iγ]]: ±√(1 − γ²), exceptional point at γ = 1
+    let tr = track(
+        |g: f64| {
+            DMatrix::from_row_slice(
+                2,
+                2,
+                &[
+                    Complex64::new(0.0, g),
+                    Complex64::new(1.0, 0.0),
+                    Complex64::new(1.0, 0.0),
+                    Complex64::new(0.0, -g),
+                ],
+            )
+        },
+        0.0..=2.0,
+    )
+    .unwrap();
+    let ep: Vec<_> = tr
+        .events()
+        .iter()
+        .filter(|e| e.kind() == "exceptional_point")
+        .collect();
+    assert_eq!(ep.len(), 1, "{:?}", tr.events());
+    assert!((ep[0].t() - 1.0).abs() < 1e-6, "{:?}", ep[0]);
+    for (i, &g) in tr.samples().iter().enumerate() {
+        let e = Complex64::new(1.0 - g * g, 0.0).sqrt();
+        let v = tr.branches()[1].values()[i];
+        assert!((v - e).norm() < 1e-7 || (v + e).norm() < 1e-7, "γ={g}: {v}");
+        if g < 1.0 - 1e-6 {
+            assert!(
+                (v - e).norm() < 1e-10,
+                "γ={g}: branch 1 = +√(1−γ²), got {v}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_input_gives_errors_not_panics() {
+    // NaN from t = 0.5 on
+    let err = track(
+        |t: f64| DMatrix::from_element(2, 2, if t >= 0.5 { f64::NAN } else { t }),
+        0.0..=1.0,
+    )
+    .unwrap_err();
+    match err {
+        Error::NonFinite { at, .. } => assert!(at.0.unwrap() >= 0.5 - 1e-3, "{at:?}"),
+        other => panic!("{other:?}"),
+    }
+    // the size changes
+    let err = track(
+        |t: f64| DMatrix::<f64>::identity(if t > 0.3 { 3 } else { 2 }, if t > 0.3 { 3 } else { 2 }),
+        0.0..=1.0,
+    )
+    .unwrap_err();
+    match err {
+        Error::SizeChanged { expected, found, t } => {
+            assert_eq!((expected, found), (2, 3));
+            assert!(t > 0.3);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err_string(track(|_t: f64| DMatrix::<f64>::zeros(2, 3), 0.0..=1.0)).contains("2×3"));
+    assert!(matches!(
+        track(|t: f64| DMatrix::from_element(1, 1, t), 0.0..=f64::NAN),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(Tracker::new().samples(1).is_err());
+    assert!(Tracker::new().h_min(0.0).is_err());
+    assert!(Tracker::new().min_overlap(1.5).is_err());
+    assert!(Tracker::new().level(Part::Re, f64::INFINITY).is_err());
+    assert!(Tracker::new()
+        .track_family_on(&|t: f64| DMatrix::from_element(1, 1, t), &[0.0, 1.0, 0.5])
+        .is_err());
+}
+
+fn err_string(r: eigentrack::Result<eigentrack::Tracking>) -> String {
+    r.unwrap_err().to_string()
+}
+
+#[test]
+fn single_point_backwards_and_custom_grids() {
+    let one = track(crossing, 0.3..=0.3).unwrap();
+    assert_eq!(one.samples(), &[0.3]);
+    assert_eq!(one.branches().len(), 2);
+    // backwards: from 1.5 down to −1; branch 0 is the smaller eigenvalue at t = 1.5,
+    // which is λ = t
+    let back = track(crossing, 1.5..=-1.0).unwrap();
+    assert_eq!(back.samples()[0], 1.5);
+    assert_eq!(*back.samples().last().unwrap(), -1.0);
+    for (i, &t) in back.samples().iter().enumerate() {
+        assert!((back.branches()[0].values()[i].re - t).abs() < 1e-12);
+    }
+    assert_eq!(crossings(&back).len(), 2);
+    assert!(crossings(&back)[0].t() > crossings(&back)[1].t());
+    let grid = [-1.0, -0.2, 0.0, 0.1, 0.7468, 1.5];
+    let g = Tracker::new()
+        .keep_vectors(true)
+        .track_family_on(&crossing, &grid)
+        .unwrap();
+    assert_eq!(g.samples(), &grid);
+    for (i, &t) in grid.iter().enumerate() {
+        assert!((g.branches()[0].values()[i].re - t).abs() < 1e-12);
+    }
+    // vectors kept: unit, eigenvectors of A(t), parallel transported (overlap real > 0)
+    let xs = g.branches()[0].right_vectors().unwrap();
+    for (i, &t) in grid.iter().enumerate() {
+        let a = crossing(t).map(|v| Complex64::new(v, 0.0));
+        let x = &xs[i];
+        assert!((x.norm() - 1.0).abs() < 1e-14);
+        assert!((&a * x - x * Complex64::new(t, 0.0)).norm() < 1e-12);
+        if i > 0 {
+            let o = xs[i - 1].dotc(x);
+            assert!(o.im.abs() < 1e-12 && o.re > 0.0, "{o}");
+        }
+    }
+    // without vectors nothing is kept
+    assert!(one.branches()[0].right_vectors().is_none());
+}
+
+#[test]
+fn summary_and_exports() {
+    let tr = track(crossing, -1.0..=1.5).unwrap();
+    let s = tr.to_string();
+    assert!(s.contains("2 branches") && s.contains("crossing"), "{s}");
+    let csv = tr.to_csv();
+    assert!(csv.starts_with("t,branch,re,im,slope_re,slope_im\n"));
+    assert_eq!(csv.lines().count(), 1 + 2 * 201);
+    let j = tr.to_json();
+    assert_eq!(j["samples"].as_array().unwrap().len(), 201);
+    assert_eq!(j["branches"][1]["re"].as_array().unwrap().len(), 201);
+    assert_eq!(j["events"][0]["kind"], "crossing");
+    // sorted view swaps at the crossings
+    let sorted = tr.sorted();
+    assert!((sorted[0][200].0.re - 1.5).abs() < 1e-12);
+    assert!((sorted[0][0].0.re + 1.0).abs() < 1e-12);
+    assert!((sorted[0][100].0.re - tr.branches()[1].values()[100].re).abs() < 1e-15);
+}
