@@ -493,7 +493,7 @@ fn check_defective(e: &EigenPairs, lambda_bar: Option<&[Complex64]>) -> Result<(
             None => true,
             Some(lb) => lb[i] != Complex64::new(0.0, 0.0),
         };
-        if involved && !(kappa < DEFECTIVE_CONDITION) {
+        if involved && (kappa.is_nan() || kappa >= DEFECTIVE_CONDITION) {
             return Err(Error::IllDefined {
                 reason: format!(
                     "eigenvalue {i} ({}) is defective (condition number κ = {kappa:e} ≥ \

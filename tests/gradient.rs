@@ -490,10 +490,11 @@ fn eigenvalue_jvp_at_a_repeated_eigenvalue() {
                 assert!(err < 1e-6, "{kind:?} n={n}: dλ_{i} {mu} vs {want}");
             }
             // outside the cluster, the plain JVP values
-            for i in 0..n {
-                if !nearest3(&e, 0.7).contains(&i) {
+            let cluster = nearest3(&e, 0.7);
+            for (i, dli) in dl.iter().enumerate() {
+                if !cluster.contains(&i) {
                     let p = e.left().column(i).dotc(&(&da * e.right().column(i)));
-                    assert!((p - dl[i]).norm() < 1e-12 * da.norm());
+                    assert!((p - dli).norm() < 1e-12 * da.norm());
                 }
             }
         }
@@ -705,12 +706,12 @@ fn bad_input_is_an_error() {
 #[test]
 fn results_are_finite_at_extreme_scales() {
     for s in [1e-250, 1e-150, 1.0, 1e150] {
-        let a = DMatrix::from_row_slice(2, 2, &[1.0 * s, 2.0 * s, 0.5 * s, -1.0 * s]);
+        let a = DMatrix::from_row_slice(2, 2, &[s, 2.0 * s, 0.5 * s, -s]);
         let (dl, dx) = eig_jvp_real(&a, &a).unwrap();
         // A(1 + ε): dλ = λ, dX = 0
         let e = eig(&a).unwrap();
-        for i in 0..2 {
-            assert!((dl[i] - e.values()[i]).norm() <= 1e-14 * s);
+        for (dli, li) in dl.iter().zip(e.values()) {
+            assert!((dli - li).norm() <= 1e-14 * s);
         }
         assert!(dx.norm() < 1e-14);
         let xbar = gauge_invariant_cotangent(e.right(), &mut ChaCha8Rng::seed_from_u64(1));
