@@ -12,6 +12,7 @@ pub mod gradient;
 mod linalg;
 mod matching;
 mod perturb;
+pub mod sensitivity;
 pub mod tracker;
 pub mod tracking;
 
