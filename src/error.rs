@@ -142,6 +142,49 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// An expression could not be parsed: a syntax error, an unknown name or function.
+    #[error("{} \"{expr}\", position {position}: {reason}", term.map(|k| format!("terms[{k}].coef")).unwrap_or_else(|| "expression".into()))]
+    Expression {
+        /// The index of the term in a family file, when the expression came from one.
+        term: Option<usize>,
+        /// The expression text.
+        expr: String,
+        /// 1-based character position in `expr` where the problem is.
+        position: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A coefficient of a family file (or one of its derivatives) is not finite, or not
+    /// real in a real family, at a parameter value.
+    #[error("terms[{term}].coef \"{expr}\" at t = {t}: {reason}")]
+    Coefficient {
+        /// The index of the term.
+        term: usize,
+        /// The expression text.
+        expr: String,
+        /// Where.
+        t: f64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An input file (a family file, a Matrix Market file) is missing or malformed.
+    #[error("{}{}{}: {}{reason}", path, line.map(|l| format!(":{l}")).unwrap_or_default(), column.map(|c| format!(":{c}")).unwrap_or_default(), term_prefix(*term, ": "))]
+    Input {
+        /// The file.
+        path: String,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// 1-based column, when known.
+        column: Option<usize>,
+        /// The index of the family-file term concerned, when there is one.
+        term: Option<usize>,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+fn term_prefix(term: Option<usize>, sep: &str) -> String {
+    term.map(|k| format!("terms[{k}]{sep}")).unwrap_or_default()
 }
 
 impl Error {

@@ -6,15 +6,16 @@
 //!   on that function (its derivative from the exact slope);
 //! * **crossing**: two branches with equal imaginary parts exchange the order of their
 //!   real parts, or land in one degenerate group; located by safeguarded Newton on
-//!   Re(λₐ − λ_b);
+//!   Re(λₐ − λ_b). Where the pair has κ ≥ 10³ there it is reported as an exceptional
+//!   point instead;
 //! * **exceptional point**: a real pair of a real matrix becomes a conjugate pair or the
 //!   reverse, or an unresolvable step where two coalescing eigenvalues have κ ≥ 10³;
 //!   located by regula falsi on Re((λₐ − λ_b)²), which is analytic through the point;
 //! * **avoided crossing**: between nearest neighbours, φ = Re[(λₐ − λ_b)·conj(λₐ′ − λ_b′)]
 //!   goes from negative to positive (the gap has a minimum); located by safeguarded Newton
 //!   on φ. A minimum whose gap is below 10 × the cluster tolerance is a crossing. Otherwise
-//!   it is an avoided crossing when the two-level coupling explains the curvature of the
-//!   gap: |4 c_ab c_ba / (λ_b − λₐ)| ≥ ½ |λ_b″ − λₐ″| with c_ab = y_bᴴ A′ xₐ (eigenvectors
+//!   it is an avoided crossing when both eigenvalues are real there and the two-level
+//!   coupling explains the curvature of the gap: |4 c_ab c_ba / (λ_b − λₐ)| ≥ ½ |λ_b″ − λₐ″| with c_ab = y_bᴴ A′ xₐ (eigenvectors
 //!   exchange character), and is otherwise not reported.
 //!
 //! Locations are converged to |Δt| ≤ 1e-13 · |b − a| (or to the last representable step).
@@ -33,12 +34,19 @@ const EP_CONDITION: f64 = 1e3;
 pub(crate) struct EventScan {
     levels: Vec<Level>,
     cluster_tol: f64,
+    span: f64,
     events: Vec<Event>,
 }
 
-/// A branch-ordered fresh point at `t`, paired against `base`.
-fn fresh<F: MatrixFamily + ?Sized>(ctx: &mut Ctx<'_, F>, base: &Point, t: f64) -> Result<Point> {
-    let p = ctx.point(t)?;
+/// A branch-ordered fresh point at `t`, paired against `base` (with all curvatures when
+/// `full`).
+fn fresh<F: MatrixFamily + ?Sized>(
+    ctx: &mut Ctx<'_, F>,
+    base: &Point,
+    t: f64,
+    full: bool,
+) -> Result<Point> {
+    let p = ctx.point(t, full)?;
     let params = MatchParams {
         min_overlap: 0.5,
         prediction_ratio: 0.5,
@@ -48,12 +56,15 @@ fn fresh<F: MatrixFamily + ?Sized>(ctx: &mut Ctx<'_, F>, base: &Point, t: f64) -
 }
 
 /// Find a root of `f` in [s0.t, s1.t] where `f(s0)` and `f(s1)` have opposite signs (or
-/// `f(s1) = 0`). `f` returns the value and, when it has one, the derivative. Safeguarded
-/// Newton, falling back to the Illinois variant of regula falsi and to bisection.
+/// `f(s1) = 0`). `f` returns the value and, when it has one, the derivative (which needs
+/// the curvatures when `full`). Safeguarded Newton, falling back to the Illinois variant
+/// of regula falsi and to bisection; stops when the bracket or the last correction is
+/// below 1e-13·|b − a|.
 fn locate<F: MatrixFamily + ?Sized>(
     ctx: &mut Ctx<'_, F>,
     s0: &Point,
     s1: &Point,
+    full: bool,
     f: impl Fn(&Point) -> (f64, Option<f64>),
 ) -> Result<Point> {
     let (mut fa, da) = f(s0);
@@ -66,39 +77,33 @@ fn locate<F: MatrixFamily + ?Sized>(
     }
     let (mut ta, mut tb) = (s0.t, s1.t);
     let tol = (1e-13 * ctx.span).max(4.0 * f64::EPSILON * ta.abs().max(tb.abs()));
-    // the better end point and its derivative seed Newton
     let (mut best, mut best_f, mut best_d) = if fa.abs() < fb.abs() {
         (s0.clone(), fa, da)
     } else {
         (s1.clone(), fb, db)
     };
     let mut side = 0i8;
-    for iter in 0..80 {
+    let mut last_t = best.t;
+    for iter in 0..100 {
         if (tb - ta).abs() <= tol || best_f == 0.0 {
             break;
         }
-        let newton = best_d
-            .filter(|d| *d != 0.0 && d.is_finite())
-            .map(|d| best.t - best_f / d);
         let lo = ta.min(tb);
         let hi = ta.max(tb);
-        let margin = 0.01 * (hi - lo);
+        let newton = best_d
+            .filter(|d| *d != 0.0 && d.is_finite())
+            .map(|d| best.t - best_f / d)
+            .filter(|t| *t > lo && *t < hi);
+        let illinois = (ta * fb - tb * fa) / (fb - fa);
         let mut t = match newton {
-            Some(t) if t > lo + margin && t < hi - margin => t,
-            _ => {
-                // Illinois step
-                let t = (ta * fb - tb * fa) / (fb - fa);
-                if t.is_finite() && t > lo && t < hi {
-                    t
-                } else {
-                    0.5 * (ta + tb)
-                }
-            }
+            Some(t) => t,
+            None if illinois.is_finite() && illinois > lo && illinois < hi => illinois,
+            None => 0.5 * (ta + tb),
         };
-        if iter % 4 == 3 {
+        if iter % 5 == 4 {
             t = 0.5 * (ta + tb);
         }
-        let p = fresh(ctx, s0, t)?;
+        let p = fresh(ctx, s0, t, full)?;
         let (ft, dt) = f(&p);
         if !ft.is_finite() {
             break;
@@ -118,10 +123,15 @@ fn locate<F: MatrixFamily + ?Sized>(
             }
             side = 1;
         }
-        if ft.abs() <= best_f.abs() || (tb - ta).abs() <= tol {
+        let step = (t - last_t).abs();
+        last_t = t;
+        if ft.abs() <= best_f.abs() {
             best = p;
             best_f = ft;
             best_d = dt;
+        }
+        if step <= tol {
+            break;
         }
     }
     Ok(best)
@@ -163,16 +173,50 @@ fn nearest_neighbours(p: &Point) -> Vec<usize> {
 }
 
 impl EventScan {
-    pub fn new(levels: Vec<Level>, cluster_tol: f64) -> Self {
+    pub fn new(levels: Vec<Level>, cluster_tol: f64, span: f64) -> Self {
         EventScan {
             levels,
             cluster_tol,
+            span,
             events: Vec::new(),
         }
     }
 
+    /// The events, without repeats: one exceptional point per pair within 1e-9·|b − a|.
     pub fn finish(self) -> Vec<Event> {
-        self.events
+        let close = 1e-9 * self.span;
+        let mut out: Vec<Event> = Vec::with_capacity(self.events.len());
+        for e in self.events {
+            let repeat = matches!(e, Event::ExceptionalPoint { .. })
+                && out.iter().any(|o| {
+                    matches!(o, Event::ExceptionalPoint { .. })
+                        && o.branches() == e.branches()
+                        && (o.t() - e.t()).abs() <= close
+                });
+            if !repeat {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    /// A crossing, or an exceptional point when the pair is ill-conditioned there.
+    fn crossing(&mut self, p: &Point, a: usize, b: usize) {
+        let event = if p.kappa[a].max(p.kappa[b]) >= EP_CONDITION {
+            Event::ExceptionalPoint {
+                t: p.t,
+                branches: [a, b],
+                value: mid(p, a, b),
+            }
+        } else {
+            Event::Crossing {
+                t: p.t,
+                branches: [a, b],
+                value: mid(p, a, b),
+                slopes: [p.slopes[a], p.slopes[b]],
+            }
+        };
+        self.events.push(event);
     }
 
     /// Scan the accepted step s0 → s1 (branch order on both), `uncertain` the branches
@@ -206,12 +250,7 @@ impl EventScan {
                     continue;
                 }
                 if s1.cluster[a] == s1.cluster[b] {
-                    self.events.push(Event::Crossing {
-                        t: s1.t,
-                        branches: [a, b],
-                        value: mid(s1, a, b),
-                        slopes: [s1.slopes[a], s1.slopes[b]],
-                    });
+                    self.crossing(s1, a, b);
                     continue;
                 }
                 // birth or death of a conjugate pair of a real matrix
@@ -220,7 +259,7 @@ impl EventScan {
                 let conj0 = va0.im != 0.0 && va0 == vb0.conj();
                 let conj1 = va1.im != 0.0 && va1 == vb1.conj();
                 if (real0 && conj1) || (conj0 && real1) {
-                    let p = locate(ctx, s0, s1, |p| {
+                    let p = locate(ctx, s0, s1, false, |p| {
                         let d = p.values[a] - p.values[b];
                         ((d * d).re, None)
                     })?;
@@ -237,18 +276,13 @@ impl EventScan {
                 let d0 = va0.re - vb0.re;
                 let d1 = va1.re - vb1.re;
                 if same_im && (d0 < 0.0) != (d1 < 0.0) {
-                    let p = locate(ctx, s0, s1, |p| {
+                    let p = locate(ctx, s0, s1, false, |p| {
                         (
                             (p.values[a] - p.values[b]).re,
                             Some((p.slopes[a] - p.slopes[b]).re),
                         )
                     })?;
-                    self.events.push(Event::Crossing {
-                        t: p.t,
-                        branches: [a, b],
-                        value: mid(&p, a, b),
-                        slopes: [p.slopes[a], p.slopes[b]],
-                    });
+                    self.crossing(&p, a, b);
                     continue;
                 }
                 let neighbours = nn0[a] == b || nn0[b] == a || nn1[a] == b || nn1[b] == a;
@@ -265,7 +299,7 @@ impl EventScan {
                     )
                 };
                 if phi(s0).0 < 0.0 && phi(s1).0 >= 0.0 {
-                    let p = locate(ctx, s0, s1, phi)?;
+                    let p = locate(ctx, s0, s1, true, phi)?;
                     self.gap_minimum(&p, a, b);
                 }
             }
@@ -280,12 +314,12 @@ impl EventScan {
         let delta = p.values[b] - p.values[a];
         let gap = delta.norm();
         if gap <= 10.0 * self.cluster_tol * p.scale {
-            self.events.push(Event::Crossing {
-                t: p.t,
-                branches: [a, b],
-                value: mid(p, a, b),
-                slopes: [p.slopes[a], p.slopes[b]],
-            });
+            self.crossing(p, a, b);
+            return;
+        }
+        // avoided crossings are a property of real eigenvalue curves
+        let real_tol = 1e-12 * p.scale;
+        if p.values[a].im.abs() > real_tol || p.values[b].im.abs() > real_tol {
             return;
         }
         let coupling = (p.coupling(a, b) * p.coupling(b, a) * 4.0 / delta).norm();
@@ -314,7 +348,7 @@ impl EventScan {
                 if f0 == 0.0 || !(f1 == 0.0 || (f0 < 0.0) != (f1 < 0.0)) {
                     continue;
                 }
-                let p = locate(ctx, s0, s1, |p| {
+                let p = locate(ctx, s0, s1, false, |p| {
                     (
                         part.of(p.values[a]) - level,
                         Some(part_slope(part, p.values[a], p.slopes[a])),
@@ -360,9 +394,9 @@ impl EventScan {
                     ((d * d).re, None)
                 };
                 let p = if (g(s0).0 < 0.0) != (g(s1).0 < 0.0) {
-                    locate(ctx, s0, s1, g)?
+                    locate(ctx, s0, s1, false, g)?
                 } else {
-                    fresh(ctx, s0, 0.5 * (s0.t + s1.t))?
+                    fresh(ctx, s0, 0.5 * (s0.t + s1.t), false)?
                 };
                 self.events.push(Event::ExceptionalPoint {
                     t: p.t,

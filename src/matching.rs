@@ -169,10 +169,22 @@ fn assign(w: &DMatrix<f64>) -> Vec<usize> {
 
 /// Apply a pairing: the new point in branch order, the bases of tied groups aligned with
 /// the old vectors (orthogonal Procrustes), the phases by parallel transport
-/// (xᵢ(t)ᴴ xᵢ(t+h) real and positive).
+/// (xᵢ(t)ᴴ xᵢ(t+h) real and positive). Curvatures that were not computed are estimated
+/// from the change of slope over the step (they only feed the next prediction).
 pub(crate) fn apply(old: &Point, new: &Point, perm: &[usize]) -> Point {
     let mut p = new.permuted(perm);
     let n = p.len();
+    if !p.curv_exact {
+        let h = p.t - old.t;
+        for i in 0..n {
+            if p.curv[i] == Complex64::new(0.0, 0.0) && h != 0.0 {
+                let c = (p.slopes[i] - old.slopes[i]) / h;
+                if c.re.is_finite() && c.im.is_finite() {
+                    p.curv[i] = c;
+                }
+            }
+        }
+    }
     for group in p.tied.clone() {
         let xg = crate::eigen::clusters::columns(&p.x, &group);
         let xo = crate::eigen::clusters::columns(&old.x, &group);
@@ -201,4 +213,25 @@ pub(crate) fn apply(old: &Point, new: &Point, perm: &[usize]) -> Point {
         }
     }
     p
+}
+
+/// Whether every uncertain branch belongs to a pair that is real on one side and an exact
+/// conjugate pair on the other (the birth or death of a conjugate pair of a real matrix,
+/// which no step size resolves).
+pub(crate) fn is_pair_transition(old: &Point, new: &Point, pairing: &Pairing) -> bool {
+    let u = &pairing.uncertain;
+    if u.is_empty() {
+        return false;
+    }
+    let real = |z: Complex64| z.im == 0.0;
+    let conj_pair = |p: Complex64, q: Complex64| p.im != 0.0 && p == q.conj();
+    u.iter().all(|&a| {
+        u.iter().any(|&b| {
+            let (oa, ob) = (old.values[a], old.values[b]);
+            let (na, nb) = (new.values[pairing.perm[a]], new.values[pairing.perm[b]]);
+            b != a
+                && ((real(oa) && real(ob) && conj_pair(na, nb))
+                    || (conj_pair(oa, ob) && real(na) && real(nb)))
+        })
+    })
 }

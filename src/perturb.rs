@@ -17,7 +17,7 @@
 use crate::eigen::clusters::{columns, group_close};
 use crate::eigen::{eig, EigenPairs, Element};
 use crate::family::Jet;
-use crate::linalg::{mul, mul_adj};
+use crate::linalg::mul_adj;
 use nalgebra::DMatrix;
 use num_complex::Complex64;
 
@@ -38,6 +38,9 @@ pub(crate) struct Point {
     pub tied: Vec<Vec<usize>>,
     /// Whether each eigenpair belongs to a defective group (κ ≥ [`DEFECTIVE_CONDITION`]).
     pub defective: Vec<bool>,
+    /// Whether `curv` holds the second-order formula (false: an estimate from the slopes
+    /// of the previous step, or zero at the start).
+    pub curv_exact: bool,
     /// ‖A(t)‖_F.
     pub scale: f64,
     /// A′(t) (complex), kept to compute couplings when locating events.
@@ -64,6 +67,7 @@ impl Point {
             kappa: perm.iter().map(|&p| self.kappa[p]).collect(),
             slopes: perm.iter().map(|&p| self.slopes[p]).collect(),
             curv: perm.iter().map(|&p| self.curv[p]).collect(),
+            curv_exact: self.curv_exact,
             cluster: perm.iter().map(|&p| self.cluster[p]).collect(),
             defective: perm.iter().map(|&p| self.defective[p]).collect(),
             tied: self
@@ -88,10 +92,6 @@ impl Point {
 /// are the unbounded first-order values.
 pub(crate) const DEFECTIVE_CONDITION: f64 = 1e6;
 
-fn to_c<T: Element>(m: &DMatrix<T>) -> DMatrix<Complex64> {
-    m.map(|v| v.to_c64())
-}
-
 /// Rotate the columns `idx` of X and Y by the eigenvectors of the small matrix `m`
 /// (columns of X stay unit-norm, Yᴴ X = I is kept). Returns the eigenvalues of `m` in the
 /// order of the rotated columns.
@@ -115,50 +115,27 @@ fn rotate(
     Some(e.values().to_vec())
 }
 
-/// Recompute the rows and columns `idx` of P = Yᴴ A′ X after X and Y changed there.
-fn refresh_p(
-    p: &mut DMatrix<Complex64>,
-    ax: &mut DMatrix<Complex64>,
-    da: &DMatrix<Complex64>,
-    x: &DMatrix<Complex64>,
-    y: &DMatrix<Complex64>,
-    idx: &[usize],
-) {
-    let xc = columns(x, idx);
-    let axc = mul(da, &xc);
-    for (k, &j) in idx.iter().enumerate() {
-        ax.set_column(j, &axc.column(k));
-    }
-    let pcol = mul_adj(y, &axc);
-    for (k, &j) in idx.iter().enumerate() {
-        p.set_column(j, &pcol.column(k));
-    }
-    let yc = columns(y, idx);
-    let prow = mul_adj(&yc, ax);
-    for (k, &j) in idx.iter().enumerate() {
-        p.set_row(j, &prow.row(k));
-    }
-}
-
 /// Slopes, curvatures and analytic cluster bases of `pairs`, the decomposition of A(t).
 ///
-/// `cluster_tol` is relative to ‖A‖_F (eigenvalues) and to ‖A′‖_F (slopes).
+/// `cluster_tol` is relative to ‖A‖_F (eigenvalues) and to ‖A′‖_F, ‖A″‖_F (slopes,
+/// curvatures). With `full` the curvatures of every eigenpair are computed (three
+/// products of size n); without, only slopes (one product) and the curvatures of
+/// degenerate groups.
 pub(crate) fn analyze<T: Element>(
     t: f64,
     pairs: EigenPairs,
     jet: &Jet<T>,
     cluster_tol: f64,
+    full: bool,
 ) -> Point {
     let n = pairs.len();
     let scale = pairs.norm();
-    let kappa = pairs.condition().to_vec();
-    let values = pairs.values().to_vec();
+    let mut kappa = pairs.condition().to_vec();
+    let mut values = pairs.values().to_vec();
     let mut x = pairs.right().clone();
     let mut y = pairs.left().clone();
-    let da = to_c(&jet.da);
-    let dda = to_c(&jet.dda);
-    let mut ax = mul(&da, &x);
-    let mut p = mul_adj(&y, &ax);
+    // A′X, kept current as X changes
+    let mut ax = T::mul_complex(&jet.da, &x);
     let groups = group_close(&values, cluster_tol * scale);
     let mut cluster = vec![0; n];
     for (g, members) in groups.iter().enumerate() {
@@ -166,7 +143,9 @@ pub(crate) fn analyze<T: Element>(
             cluster[i] = g;
         }
     }
-    let dnorm = da.norm().max(f64::MIN_POSITIVE);
+    let norm = |m: &DMatrix<T>| m.iter().map(|v| v.modulus().powi(2)).sum::<f64>().sqrt();
+    let dnorm = norm(&jet.da).max(f64::MIN_POSITIVE);
+    let d2norm = norm(&jet.dda).max(dnorm);
     let mut tied = Vec::new();
     let mut forced_curv: Vec<Option<Complex64>> = vec![None; n];
     let mut defective = vec![false; n];
@@ -183,16 +162,20 @@ pub(crate) fn analyze<T: Element>(
             !bad
         })
         .collect();
+    let refresh = |ax: &mut DMatrix<Complex64>, x: &DMatrix<Complex64>, idx: &[usize]| {
+        let axc = T::mul_complex(&jet.da, &columns(x, idx));
+        for (k, &j) in idx.iter().enumerate() {
+            ax.set_column(j, &axc.column(k));
+        }
+    };
     for &members in &semisimple {
         // first order: M = Y_cᴴ A′ X_c
-        let m = DMatrix::from_fn(members.len(), members.len(), |a, b| {
-            p[(members[a], members[b])]
-        });
+        let m = mul_adj(&columns(&y, members), &columns(&ax, members));
         let Some(mu) = rotate(&mut x, &mut y, members, &m) else {
             tied.push(members.clone());
             continue;
         };
-        refresh_p(&mut p, &mut ax, &da, &x, &y, members);
+        refresh(&mut ax, &x, members);
         // sub-groups with equal slopes: second order
         for sub in group_close(&mu, cluster_tol * dnorm) {
             if sub.len() < 2 {
@@ -200,24 +183,24 @@ pub(crate) fn analyze<T: Element>(
             }
             let s: Vec<usize> = sub.iter().map(|&k| members[k]).collect();
             let lam = values[s[0]];
-            let xs = columns(&x, &s);
             let ys = columns(&y, &s);
-            let mut m2 = mul_adj(&ys, &mul(&dda, &xs));
+            let rows = mul_adj(&ys, &ax); // P[S, :]
+            let cols = mul_adj(&y, &columns(&ax, &s)); // P[:, S]
+            let mut m2 = mul_adj(&ys, &T::mul_complex(&jet.dda, &columns(&x, &s)));
             for k in (0..n).filter(|k| cluster[*k] != cluster[s[0]]) {
                 let d = lam - values[k];
                 for a in 0..s.len() {
                     for b in 0..s.len() {
-                        m2[(a, b)] += p[(s[a], k)] * p[(k, s[b])] * 2.0 / d;
+                        m2[(a, b)] += rows[(a, k)] * cols[(k, b)] * 2.0 / d;
                     }
                 }
             }
             match rotate(&mut x, &mut y, &s, &m2) {
                 Some(nu) => {
-                    refresh_p(&mut p, &mut ax, &da, &x, &y, &s);
+                    refresh(&mut ax, &x, &s);
                     for (k, &j) in s.iter().enumerate() {
                         forced_curv[j] = Some(nu[k]);
                     }
-                    let d2norm = dda.norm().max(dnorm);
                     for still in group_close(&nu, cluster_tol * d2norm) {
                         if still.len() > 1 {
                             tied.push(still.iter().map(|&k| s[k]).collect());
@@ -230,32 +213,38 @@ pub(crate) fn analyze<T: Element>(
     }
     // inside a group the eigenvalues (equal within the tolerance) follow the rotated
     // basis: λⱼ = yⱼᴴ A xⱼ, and κⱼ = ‖yⱼ‖ (‖xⱼ‖ = 1, yⱼᴴxⱼ = 1)
-    let mut values = values;
-    let mut kappa = kappa;
     if !semisimple.is_empty() {
-        let a = to_c(&jet.a);
-        for &j in semisimple.iter().copied().flatten() {
-            let axj = &a * x.column(j);
-            values[j] = y.column(j).dotc(&axj);
+        let idx: Vec<usize> = semisimple.iter().copied().flatten().copied().collect();
+        let axs = T::mul_complex(&jet.a, &columns(&x, &idx));
+        for (k, &j) in idx.iter().enumerate() {
+            values[j] = y.column(j).dotc(&axs.column(k));
             kappa[j] = y.column(j).norm();
         }
     }
-    let slopes: Vec<Complex64> = (0..n).map(|i| p[(i, i)]).collect();
-    let addx = mul(&dda, &x);
-    let curv = (0..n)
-        .map(|i| {
-            if let Some(c) = forced_curv[i] {
-                return c;
-            }
-            let mut c = y.column(i).dotc(&addx.column(i));
-            for j in 0..n {
-                if cluster[j] != cluster[i] {
-                    c += p[(i, j)] * p[(j, i)] * 2.0 / (values[i] - values[j]);
+    let slopes: Vec<Complex64> = (0..n).map(|i| y.column(i).dotc(&ax.column(i))).collect();
+    let curv = if full {
+        let p = mul_adj(&y, &ax);
+        let addx = T::mul_complex(&jet.dda, &x);
+        (0..n)
+            .map(|i| {
+                if let Some(c) = forced_curv[i] {
+                    return c;
                 }
-            }
-            c
-        })
-        .collect();
+                let mut c = y.column(i).dotc(&addx.column(i));
+                for j in 0..n {
+                    if cluster[j] != cluster[i] {
+                        c += p[(i, j)] * p[(j, i)] * 2.0 / (values[i] - values[j]);
+                    }
+                }
+                c
+            })
+            .collect()
+    } else {
+        forced_curv
+            .iter()
+            .map(|c| c.unwrap_or(Complex64::new(0.0, 0.0)))
+            .collect()
+    };
     Point {
         t,
         values,
@@ -264,10 +253,11 @@ pub(crate) fn analyze<T: Element>(
         kappa,
         slopes,
         curv,
+        curv_exact: full,
         cluster,
         tied,
         defective,
         scale,
-        da,
+        da: jet.da.map(|v| v.to_c64()),
     }
 }

@@ -9,7 +9,9 @@
 //!    branches with the new eigenpairs by an optimal assignment on eigenvector overlap and
 //!    eigenvalue distance (see the `matching` module docs).
 //! 3. A pairing that is not certain (prediction ambiguous or overlap below
-//!    `min_overlap`) halves the step; easy steps double it up to `h_max`. At `h_min` the
+//!    `min_overlap`) halves the step — except where the only uncertain branches of a real
+//!    matrix are pairs turning from two real eigenvalues into a conjugate pair or back
+//!    (an exceptional point, located afterwards); easy steps double it up to `h_max`. At `h_min` the
 //!    step is accepted with the best assignment and recorded as an
 //!    [`Event::Unresolved`] — or as an [`Event::ExceptionalPoint`] when the uncertain pair
 //!    is coalescing with a large condition number. Across such a step the uncertain
@@ -302,7 +304,7 @@ impl Tracker {
             n: None,
             span,
         };
-        let p0 = ctx.point(grid[0])?;
+        let p0 = ctx.point(grid[0], true)?;
         let order = canonical_order(&p0.values, 1e-12 * p0.scale);
         let mut station = p0.permuted(&order);
         let n = station.len();
@@ -319,7 +321,7 @@ impl Tracker {
         } else {
             span
         };
-        let mut scan = EventScan::new(self.levels.clone(), self.cluster_tol);
+        let mut scan = EventScan::new(self.levels.clone(), self.cluster_tol, span);
         for &target in &grid[1..] {
             let dir = (target - station.t).signum();
             while station.t != target {
@@ -331,20 +333,26 @@ impl Tracker {
                 } else {
                     station.t + dir * h
                 };
-                let cand = ctx.point(t_new)?;
+                let cand = ctx.point(t_new, t_new == target)?;
                 let pairing = matching::pair(&station, &cand, &params);
-                if !pairing.uncertain.is_empty() && h > h_min {
+                let transition = matching::is_pair_transition(&station, &cand, &pairing);
+                if !pairing.uncertain.is_empty() && h > h_min && !transition {
                     ctx.stats.rejected_steps += 1;
                     h_try = (h / 2.0).max(h_min);
                     continue;
                 }
                 let mut perm = pairing.perm;
-                if !pairing.uncertain.is_empty() {
-                    ctx.stats.unresolved_steps += 1;
-                    order_uncertain(&station, &cand, &pairing.uncertain, &mut perm);
+                let mut uncertain = pairing.uncertain;
+                if !uncertain.is_empty() {
+                    order_uncertain(&station, &cand, &uncertain, &mut perm);
+                    if transition {
+                        uncertain.clear();
+                    } else {
+                        ctx.stats.unresolved_steps += 1;
+                    }
                 }
                 let next = matching::apply(&station, &cand, &perm);
-                scan.step(&mut ctx, &station, &next, &pairing.uncertain)?;
+                scan.step(&mut ctx, &station, &next, &uncertain)?;
                 station = next;
                 ctx.stats.accepted_steps += 1;
                 if !clipped {
@@ -433,8 +441,8 @@ pub(crate) struct Ctx<'a, F: MatrixFamily + ?Sized> {
 }
 
 impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
-    /// Decompose A(t) and analyse it (slopes, curvatures, cluster bases).
-    pub fn point(&mut self, t: f64) -> Result<Point> {
+    /// Decompose A(t) and analyse it (slopes, cluster bases; all curvatures with `full`).
+    pub fn point(&mut self, t: f64, full: bool) -> Result<Point> {
         let jet = self.family.jet(t);
         let a = &jet.a;
         let found = a.nrows();
@@ -464,7 +472,13 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
         if let Some(seed) = self.tracker.shuffle {
             pairs = pairs.permuted(&shuffled(pairs.len(), seed ^ t.to_bits()));
         }
-        Ok(perturb::analyze(t, pairs, &jet, self.tracker.cluster_tol))
+        Ok(perturb::analyze(
+            t,
+            pairs,
+            &jet,
+            self.tracker.cluster_tol,
+            full,
+        ))
     }
 }
 

@@ -84,6 +84,9 @@ pub trait Element:
     fn non_finite(self) -> Option<f64>;
     /// Modulus.
     fn modulus(self) -> f64;
+    /// `a · x` in complex arithmetic (real `a` as two real products).
+    #[doc(hidden)]
+    fn mul_complex(a: &DMatrix<Self>, x: &DMatrix<Complex64>) -> DMatrix<Complex64>;
     #[doc(hidden)]
     fn general(a: &DMatrix<Self>) -> Option<solver::Raw>;
     #[doc(hidden)]
@@ -112,6 +115,9 @@ impl Element for f64 {
     }
     fn modulus(self) -> f64 {
         self.abs()
+    }
+    fn mul_complex(a: &DMatrix<Self>, x: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+        crate::linalg::mul_real(a, x)
     }
     fn general(a: &DMatrix<Self>) -> Option<solver::Raw> {
         solver::general_real(a)
@@ -149,6 +155,9 @@ impl Element for Complex64 {
     }
     fn modulus(self) -> f64 {
         self.norm()
+    }
+    fn mul_complex(a: &DMatrix<Self>, x: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+        crate::linalg::mul(a, x)
     }
     fn general(a: &DMatrix<Self>) -> Option<solver::Raw> {
         solver::general_complex(a)

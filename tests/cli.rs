@@ -1,0 +1,591 @@
+//! End-to-end tests of the `eigentrack` binary on family files with exact answers (the
+//! rotated crossing family, Landau–Zener, an exceptional point, a complex Hermitian
+//! family from Matrix Market files), the CSV, the sweep with exact ∂λ/∂g, and every
+//! error: one line on stderr, exit code 2, no panic.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_eigentrack");
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/cli")
+        .join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// A fresh directory for output files.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("eigentrack-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Run `track FAMILY args…` and parse the JSON on stdout.
+fn track(family: &str, args: &[&str]) -> Value {
+    let path = data(family);
+    let mut all = vec!["track", path.to_str().unwrap(), "--quiet"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    assert!(
+        out.status.success(),
+        "{family}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stderr.is_empty(), "--quiet prints nothing on stderr");
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|x| x.as_f64().unwrap_or(f64::NAN))
+        .collect()
+}
+
+fn events_of_kind<'a>(j: &'a Value, kind: &str) -> Vec<&'a Value> {
+    j["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .collect()
+}
+
+/// The second crossing of t and e^{t²} − 1: the root of e^{t²} − 1 − t near 0.75.
+fn second_crossing() -> f64 {
+    let mut t: f64 = 0.75;
+    for _ in 0..50 {
+        let f = (t * t).exp() - 1.0 - t;
+        let df = 2.0 * t * (t * t).exp() - 1.0;
+        t -= f / df;
+    }
+    t
+}
+
+fn assert_uniform_samples(j: &Value, a: f64, b: f64, n: usize) {
+    let s = floats(&j["samples"]);
+    assert_eq!(s.len(), n);
+    assert_eq!((s[0], s[n - 1]), (a, b));
+    for (k, &t) in s.iter().enumerate() {
+        assert!((t - (a + (b - a) * k as f64 / (n - 1) as f64)).abs() < 1e-15);
+    }
+}
+
+#[test]
+fn crossing_family_keeps_branch_identity_and_locates_both_crossings() {
+    let j = track("crossing.json", &[]);
+    assert_uniform_samples(&j, -1.0, 1.5, 201);
+    let branches = j["branches"].as_array().unwrap();
+    assert_eq!(branches.len(), 2);
+    let ts = floats(&j["samples"]);
+    // branch 0 starts as the smaller eigenvalue, t = −1 (e^{1} − 1 > −1), and stays t
+    // through both crossings; branch 1 stays e^{t²} − 1
+    for (k, &t) in ts.iter().enumerate() {
+        let ex = (t * t).exp();
+        let (re0, re1) = (floats(&branches[0]["re"])[k], floats(&branches[1]["re"])[k]);
+        assert!((re0 - t).abs() < 1e-12, "branch 0 at t = {t}: {re0}");
+        assert!(
+            (re1 - (ex - 1.0)).abs() < 1e-12,
+            "branch 1 at t = {t}: {re1}"
+        );
+        let (s0, s1) = (
+            floats(&branches[0]["slope_re"])[k],
+            floats(&branches[1]["slope_re"])[k],
+        );
+        assert!((s0 - 1.0).abs() < 1e-9, "slope 0 at t = {t}: {s0}");
+        assert!(
+            (s1 - 2.0 * t * ex).abs() < 1e-9 * ex,
+            "slope 1 at t = {t}: {s1}"
+        );
+        assert_eq!(floats(&branches[0]["im"])[k], 0.0);
+        assert_eq!(floats(&branches[0]["slope_im"])[k], 0.0);
+    }
+    let crossings = events_of_kind(&j, "crossing");
+    assert_eq!(crossings.len(), 2, "{}", j["events"]);
+    assert_eq!(j["events"].as_array().unwrap().len(), 2);
+    let t2 = second_crossing();
+    for (e, t_exact) in crossings.iter().zip([0.0, t2]) {
+        assert!((e["t"].as_f64().unwrap() - t_exact).abs() < 1e-9, "{e}");
+        assert_eq!(e["branches"], serde_json::json!([0, 1]));
+        assert!((e["re"].as_f64().unwrap() - t_exact).abs() < 1e-9);
+        assert_eq!(e["im"].as_f64(), Some(0.0));
+    }
+    let ex = (t2 * t2).exp();
+    let s = floats(&crossings[1]["slopes_re"]);
+    assert!(
+        (s[0] - 1.0).abs() < 1e-8 && (s[1] - 2.0 * t2 * ex).abs() < 1e-7,
+        "{s:?}"
+    );
+    assert!(j["stats"]["decompositions"].as_u64().unwrap() >= 201);
+}
+
+#[test]
+fn output_keys_follow_the_documented_order() {
+    let j = track("crossing.json", &["--samples", "3"]);
+    let keys: Vec<&String> = j.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["samples", "branches", "events", "stats"]);
+    let b: Vec<&String> = j["branches"][0].as_object().unwrap().keys().collect();
+    assert_eq!(&b[..5], ["re", "im", "slope_re", "slope_im", "curv_re"]);
+    assert!(b.iter().any(|k| *k == "cond"));
+}
+
+#[test]
+fn out_csv_and_summary() {
+    let dir = temp_dir("csv");
+    let (json, csv) = (dir.join("out.json"), dir.join("out.csv"));
+    let out = run(&[
+        "track",
+        data("crossing.json").to_str().unwrap(),
+        "--samples",
+        "21",
+        "--out",
+        json.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty(), "with --out nothing goes to stdout");
+    // the summary on stderr names the events
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("2 branches over t ∈ [-1, 1.5], 21 samples"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("crossing ").count(), 2, "{stderr}");
+    let j: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_uniform_samples(&j, -1.0, 1.5, 21);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("t,branch,re,im,slope_re,slope_im"));
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 21 * 2);
+    let ts = floats(&j["samples"]);
+    for (r, row) in rows.iter().enumerate() {
+        let (i, k) = (r / 2, r % 2);
+        assert_eq!(row.len(), 6);
+        assert_eq!(row[0], ts[i]);
+        assert_eq!(row[1], k as f64);
+        let b = &j["branches"][k];
+        assert_eq!(row[2], floats(&b["re"])[i]);
+        assert_eq!(row[3], floats(&b["im"])[i]);
+        assert_eq!(row[4], floats(&b["slope_re"])[i]);
+        assert_eq!(row[5], floats(&b["slope_im"])[i]);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn range_override() {
+    let j = track("crossing.json", &["--range", "0.5:1.0", "--samples", "11"]);
+    assert_uniform_samples(&j, 0.5, 1.0, 11);
+    let crossings = events_of_kind(&j, "crossing");
+    assert_eq!(crossings.len(), 1);
+    assert!((crossings[0]["t"].as_f64().unwrap() - second_crossing()).abs() < 1e-9);
+}
+
+#[test]
+fn landau_zener_adiabatic_and_diabatic() {
+    let g = 1e-3;
+    let exact = |t: f64| (t * t + g * g).sqrt();
+    let j = track("landau_zener.json", &[]);
+    let ts = floats(&j["samples"]);
+    let (b0, b1) = (
+        floats(&j["branches"][0]["re"]),
+        floats(&j["branches"][1]["re"]),
+    );
+    for (k, &t) in ts.iter().enumerate() {
+        assert!(
+            (b0[k] + exact(t)).abs() < 1e-12,
+            "adiabatic branch 0 at {t}"
+        );
+        assert!(
+            (b1[k] - exact(t)).abs() < 1e-12,
+            "adiabatic branch 1 at {t}"
+        );
+    }
+    let avoided = events_of_kind(&j, "avoided_crossing");
+    assert_eq!(avoided.len(), 1, "{}", j["events"]);
+    assert!(events_of_kind(&j, "crossing").is_empty());
+    assert!(avoided[0]["t"].as_f64().unwrap().abs() < 1e-9);
+    assert!((avoided[0]["gap"].as_f64().unwrap() - 2.0 * g).abs() < 1e-12);
+    assert_eq!(avoided[0]["branches"], serde_json::json!([0, 1]));
+
+    // diabatic: branch 0 follows the diagonal entry t, i.e. sign(t)·sqrt(t² + g²)
+    let j = track("landau_zener.json", &["--policy", "diabatic"]);
+    let (b0, b1) = (
+        floats(&j["branches"][0]["re"]),
+        floats(&j["branches"][1]["re"]),
+    );
+    for (k, &t) in ts.iter().enumerate() {
+        if t.abs() < 1e-12 {
+            continue;
+        }
+        assert!(
+            (b0[k] - t.signum() * exact(t)).abs() < 1e-12,
+            "diabatic branch 0 at {t}"
+        );
+        assert!(
+            (b1[k] + t.signum() * exact(t)).abs() < 1e-12,
+            "diabatic branch 1 at {t}"
+        );
+    }
+}
+
+#[test]
+fn exceptional_point_and_level() {
+    let j = track("exceptional_point.json", &["--level", "re=0.5"]);
+    let ts = floats(&j["samples"]);
+    let b = &j["branches"];
+    for (k, &t) in ts.iter().enumerate() {
+        if t.abs() < 0.02 {
+            continue;
+        }
+        let r = t.abs().sqrt();
+        let (re0, im0, re1, im1) = (
+            floats(&b[0]["re"])[k],
+            floats(&b[0]["im"])[k],
+            floats(&b[1]["re"])[k],
+            floats(&b[1]["im"])[k],
+        );
+        let (sre0, sim0) = (floats(&b[0]["slope_re"])[k], floats(&b[0]["slope_im"])[k]);
+        if t < 0.0 {
+            // ∓i·sqrt(−t), ascending (Re, Im): −i·sqrt(−t) first; slope ±i/(2 sqrt(−t))
+            assert!(re0.abs() < 1e-12 && (im0 + r).abs() < 1e-12, "t = {t}");
+            assert!(re1.abs() < 1e-12 && (im1 - r).abs() < 1e-12, "t = {t}");
+            assert!(
+                sre0.abs() < 1e-9 && (sim0 - 0.5 / r).abs() < 1e-9,
+                "t = {t}"
+            );
+        } else {
+            // ∓sqrt(t) on the other side; slope ∓1/(2 sqrt t)
+            assert!((re0 + r).abs() < 1e-12 && im0.abs() < 1e-12, "t = {t}");
+            assert!((re1 - r).abs() < 1e-12 && im1.abs() < 1e-12, "t = {t}");
+            assert!(
+                (sre0 + 0.5 / r).abs() < 1e-9 && sim0.abs() < 1e-9,
+                "t = {t}"
+            );
+        }
+        // κ grows like |t|^{-1/4}·const towards the exceptional point
+        assert!(floats(&b[0]["cond"])[k] >= 1.0);
+    }
+    let ep = events_of_kind(&j, "exceptional_point");
+    assert_eq!(ep.len(), 1, "{}", j["events"]);
+    assert!(ep[0]["t"].as_f64().unwrap().abs() < 1e-6, "{}", ep[0]);
+    assert_eq!(ep[0]["branches"], serde_json::json!([0, 1]));
+    // Re λ = 0.5 on branch 1 at t = 0.25
+    let level = events_of_kind(&j, "level");
+    assert_eq!(level.len(), 1, "{}", j["events"]);
+    assert!((level[0]["t"].as_f64().unwrap() - 0.25).abs() < 1e-9);
+    assert_eq!(level[0]["branches"], serde_json::json!([1]));
+    assert_eq!(level[0]["part"], "re");
+    assert_eq!(level[0]["level"].as_f64(), Some(0.5));
+}
+
+#[test]
+fn complex_hermitian_family_from_mtx_files() {
+    let j = track("hermitian_mtx.json", &[]);
+    let ts = floats(&j["samples"]);
+    let b = &j["branches"];
+    for (k, &t) in ts.iter().enumerate() {
+        let r = (t * t + 0.09).sqrt();
+        // at t = −1: 2t − 0.5 = −2.5 < −sqrt(1.09) < +sqrt(1.09)
+        let want = [(2.0 * t - 0.5, 2.0), (-r, -t / r), (r, t / r)];
+        for (m, (value, slope)) in want.iter().enumerate() {
+            assert!(
+                (floats(&b[m]["re"])[k] - value).abs() < 1e-12,
+                "branch {m} at {t}"
+            );
+            assert!(floats(&b[m]["im"])[k].abs() < 1e-12);
+            assert!(
+                (floats(&b[m]["slope_re"])[k] - slope).abs() < 1e-9,
+                "slope {m} at {t}"
+            );
+            assert!((floats(&b[m]["cond"])[k] - 1.0).abs() < 1e-9);
+        }
+    }
+    let crossings = events_of_kind(&j, "crossing");
+    assert_eq!(crossings.len(), 2, "{}", j["events"]);
+    let s = 2.08f64.sqrt();
+    for (e, (t_exact, pair)) in crossings
+        .iter()
+        .zip([((2.0 - s) / 6.0, [0, 1]), ((2.0 + s) / 6.0, [0, 2])])
+    {
+        assert!((e["t"].as_f64().unwrap() - t_exact).abs() < 1e-9, "{e}");
+        assert_eq!(e["branches"], serde_json::json!(pair));
+        assert!((e["re"].as_f64().unwrap() - (2.0 * t_exact - 0.5)).abs() < 1e-9);
+    }
+    // the ± pair has its minimum gap 0.6 at t = 0
+    let avoided = events_of_kind(&j, "avoided_crossing");
+    assert_eq!(avoided.len(), 1);
+    assert!(avoided[0]["t"].as_f64().unwrap().abs() < 1e-9);
+    assert!((avoided[0]["gap"].as_f64().unwrap() - 0.6).abs() < 1e-12);
+    // --hermitian no takes the general path: the same curves
+    let g = track(
+        "hermitian_mtx.json",
+        &["--hermitian", "no", "--samples", "11"],
+    );
+    let ts = floats(&g["samples"]);
+    for (k, &t) in ts.iter().enumerate() {
+        assert!((floats(&g["branches"][0]["re"])[k] - (2.0 * t - 0.5)).abs() < 1e-12);
+    }
+}
+
+fn sweep(family: &str, param: &str, samples: &str) -> Value {
+    let path = data(family);
+    let out = run(&[
+        "sweep",
+        path.to_str().unwrap(),
+        "--param",
+        param,
+        "--samples",
+        samples,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // no progress bar when stderr is not a terminal; one summary line per value
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains('\r') && !stderr.contains('#'), "{stderr}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// dλ∓/dg = ∓g/sqrt(t² + g²) for [[t, g e^{iφ}], [g e^{−iφ}, −t]].
+fn check_lz_sweep(j: &Value, gs: &[f64]) {
+    assert_eq!(j["param"], "g");
+    assert_eq!(floats(&j["values"]), gs);
+    let runs = j["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), gs.len());
+    for (run, &g) in runs.iter().zip(gs) {
+        assert_eq!(run["param"]["name"], "g");
+        assert_eq!(run["param"]["value"].as_f64(), Some(g));
+        let ts = floats(&run["samples"]);
+        for (k, &t) in ts.iter().enumerate() {
+            let r = (t * t + g * g).sqrt();
+            for (m, sign) in [(0, -1.0), (1, 1.0)] {
+                let b = &run["branches"][m];
+                assert!((floats(&b["re"])[k] - sign * r).abs() < 1e-12);
+                let d = floats(&b["dparam_re"])[k];
+                assert!((d - sign * g / r).abs() < 1e-10, "g = {g}, t = {t}: {d}");
+                assert!(floats(&b["dparam_im"])[k].abs() < 1e-10);
+            }
+        }
+        let avoided = events_of_kind(run, "avoided_crossing");
+        assert_eq!(avoided.len(), 1);
+        assert!((avoided[0]["gap"].as_f64().unwrap() - 2.0 * g).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn sweep_reports_exact_parameter_derivatives() {
+    let j = sweep("landau_zener.json", "g=0.1:0.3:3", "41");
+    check_lz_sweep(&j, &[0.1, 0.2, 0.3]);
+    // complex arithmetic: a complex coupling phase changes nothing
+    let j = sweep("lz_complex.json", "g=0.05:0.2:4", "21");
+    check_lz_sweep(&j, &[0.05, 0.1, 0.15000000000000002, 0.2]);
+}
+
+/// Run a failing command: exit code 2, one line on stderr starting with "error: ",
+/// nothing on stdout, no panic. Returns the line.
+fn fails(args: &[&str]) -> String {
+    let out = run(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {:?}", out);
+    assert!(out.stdout.is_empty(), "{args:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"));
+    stderr.trim_end().to_string()
+}
+
+fn fails_on(family: &str) -> String {
+    let path = data(family);
+    fails(&["track", path.to_str().unwrap()])
+}
+
+#[test]
+fn malformed_json_names_line_and_column() {
+    let msg = fails_on("bad_json.json");
+    let path = data("bad_json.json");
+    assert_eq!(
+        msg,
+        format!(
+            "error: {}:5:5: malformed JSON: expected `,` or `]`",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn unknown_function_and_name_name_term_and_position() {
+    let path = data("bad_function.json");
+    assert_eq!(
+        fails_on("bad_function.json"),
+        format!(
+            "error: {}: terms[1].coef \"g*sinn(t)\", position 3: unknown function \"sinn\" (functions: sin cos tan exp log sqrt sinh cosh tanh abs)",
+            path.display()
+        )
+    );
+    let msg = fails_on("bad_name.json");
+    assert!(
+        msg.ends_with(
+            "terms[0].coef \"t + omega\", position 5: unknown name \"omega\" (known: t, pi, e, i)"
+        ),
+        "{msg}"
+    );
+}
+
+#[test]
+fn wrong_size_names_the_term() {
+    let path = data("bad_size.json");
+    assert_eq!(
+        fails_on("bad_size.json"),
+        format!(
+            "error: {}: terms[1]: the matrix is 3×3, terms[0] is 2×2: all terms must have one size",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn missing_and_malformed_mtx_name_path_and_line() {
+    let msg = fails_on("missing_mtx.json");
+    let missing = data("nonexistent.mtx");
+    assert!(
+        msg.starts_with(&format!(
+            "error: {}: terms[0]: cannot read the Matrix Market file",
+            missing.display()
+        )),
+        "{msg}"
+    );
+    assert_eq!(
+        fails_on("bad_mtx.json"),
+        format!(
+            "error: {}:6: terms[1]: expected 3 numbers (row column value), found 2",
+            data("bad.mtx").display()
+        )
+    );
+}
+
+#[test]
+fn non_finite_a_names_the_t() {
+    let msg = fails_on("nonfinite.json");
+    assert!(
+        msg.ends_with("terms[1].coef \"1/t\" at t = 0: the value is not finite (inf)"),
+        "{msg}"
+    );
+    let msg = fails_on("real_sqrt.json");
+    assert!(msg.contains("at t = -1: the value is complex"), "{msg}");
+    assert!(msg.contains("add 0*i"), "{msg}");
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_line() {
+    let fam = data("crossing.json");
+    let fam = fam.to_str().unwrap();
+    let msg = fails(&["track", fam, "--frobnicate"]);
+    assert!(msg.contains("unexpected argument '--frobnicate'"), "{msg}");
+    let msg = fails(&["track"]);
+    assert!(
+        msg.contains("required arguments were not provided: <FAMILY.json>"),
+        "{msg}"
+    );
+    let msg = fails(&["track", fam, "--samples", "1"]);
+    assert!(msg.contains("--samples"), "{msg}");
+    let msg = fails(&["track", fam, "--samples", "many"]);
+    assert!(msg.contains("invalid value 'many'"), "{msg}");
+    let msg = fails(&["track", fam, "--level", "real=0"]);
+    assert!(msg.contains("unknown part \"real\""), "{msg}");
+    let msg = fails(&["track", fam, "--policy", "sideways"]);
+    assert!(msg.contains("invalid value 'sideways'"), "{msg}");
+    let msg = fails(&["track", fam, "--hermitian", "maybe"]);
+    assert!(msg.contains("invalid value 'maybe'"), "{msg}");
+    let msg = fails(&["track", fam, "--range", "1:1"]);
+    assert!(msg.contains("empty"), "{msg}");
+    let msg = fails(&["frobnicate"]);
+    assert!(
+        msg.contains("unrecognized subcommand 'frobnicate'"),
+        "{msg}"
+    );
+    let msg = fails(&["sweep", fam, "--param", "g=0:1"]);
+    assert!(msg.contains("NAME=START:END:COUNT"), "{msg}");
+    let msg = fails(&["sweep", fam]);
+    assert!(msg.contains("--param"), "{msg}");
+    let lz = data("landau_zener.json");
+    let msg = fails(&["sweep", lz.to_str().unwrap(), "--param", "h=0:1:3"]);
+    assert_eq!(
+        msg,
+        "error: --param: the family has no parameter \"h\" (its params: g)"
+    );
+    let missing = data("no_such_family.json");
+    let msg = fails(&["track", missing.to_str().unwrap()]);
+    assert!(
+        msg.contains("no_such_family.json: cannot read the family file"),
+        "{msg}"
+    );
+    let msg = fails(&["track", fam, "--out", "/nonexistent-dir/out.json"]);
+    assert!(
+        msg.starts_with("error: cannot write /nonexistent-dir/out.json"),
+        "{msg}"
+    );
+    // no subcommand: the help, on stderr, exit 2
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Usage: eigentrack <COMMAND>"));
+}
+
+#[test]
+fn help_explains_every_option_and_the_format() {
+    for args in [&["--help"][..], &["track", "--help"][..]] {
+        let out = run(args);
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        for needle in [
+            "FAMILY FILE (JSON)",
+            "\"terms\"",
+            "sin cos tan exp log sqrt sinh cosh tanh abs",
+            "Matrix Market",
+            "t,branch,re,im,slope_re,slope_im",
+            "EXIT CODES",
+        ] {
+            assert!(text.contains(needle), "{args:?} lacks {needle}");
+        }
+        if args.len() == 2 {
+            for opt in [
+                "--samples",
+                "--out",
+                "--csv",
+                "--policy",
+                "--hermitian",
+                "--level",
+                "--quiet",
+                "--range",
+            ] {
+                assert!(text.contains(opt), "track --help lacks {opt}");
+            }
+        }
+    }
+    let out = run(&["sweep", "--help"]);
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("NAME=START:END:COUNT"));
+    let out = run(&["--version"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .starts_with("eigentrack "));
+}
