@@ -204,6 +204,11 @@ pub fn eig_jvp_values_real(a: &DMatrix<f64>, da: &DMatrix<f64>) -> Result<Vec<Co
 /// z̄ = ∂L/∂Re z + i ∂L/∂Im z. See the [module documentation](self) for repeated and
 /// defective eigenvalues.
 ///
+/// X̄ must be computed from the eigenvectors [`eig`](crate::eig)`(a)` returns for this
+/// very matrix and element type (their phases are the solver's): a real matrix passed as
+/// complex goes through the complex solver, whose phases differ from those of
+/// [`eig_vjp_real`]'s real solver.
+///
 /// # Errors
 /// [`Error::Empty`], [`Error::NotSquare`], [`Error::NonFinite`] (`what` = "A", "λ̄" or
 /// "X̄"), [`Error::DimensionMismatch`] when λ̄ or X̄ do not match A,
