@@ -89,7 +89,7 @@ impl Point {
 
 /// A group of equal eigenvalues with a member of condition number at least this is
 /// treated as defective (an exceptional point): its basis is not rotated and its slopes
-/// are the unbounded first-order values.
+/// and curvatures are unbounded, reported as ∞ + ∞i.
 pub(crate) const DEFECTIVE_CONDITION: f64 = 1e6;
 
 /// Rotate the columns `idx` of X and Y by the eigenvectors of the small matrix `m`
@@ -221,12 +221,26 @@ pub(crate) fn analyze<T: Element>(
             kappa[j] = y.column(j).norm();
         }
     }
-    let slopes: Vec<Complex64> = (0..n).map(|i| y.column(i).dotc(&ax.column(i))).collect();
+    // at a defective eigenvalue the derivatives are unbounded: say so, do not return the
+    // rounding noise of the first-order formula
+    let unbounded = Complex64::new(f64::INFINITY, f64::INFINITY);
+    let slopes: Vec<Complex64> = (0..n)
+        .map(|i| {
+            if defective[i] {
+                unbounded
+            } else {
+                y.column(i).dotc(&ax.column(i))
+            }
+        })
+        .collect();
     let curv = if full {
         let p = mul_adj(&y, &ax);
         let addx = T::mul_complex(&jet.dda, &x);
         (0..n)
             .map(|i| {
+                if defective[i] {
+                    return unbounded;
+                }
                 if let Some(c) = forced_curv[i] {
                     return c;
                 }

@@ -2,8 +2,8 @@
 //!
 //! # Algorithm
 //!
-//! 1. At the first sample A(t₀) is decomposed ([`eig_with`](crate::eig_with)); groups of
-//!    equal eigenvalues get the analytic basis of [`perturb`](crate::perturb); branch k
+//! 1. At the first sample A(t₀) is decomposed ([`eig_with`](crate::eig_with())); groups of
+//!    equal eigenvalues get their analytic basis (see the crate docs); branch k
 //!    starts as eigenpair k in ascending (Re, Im) order.
 //! 2. A step t → t + h predicts λ̂ = λ + hλ′ + h²/2 λ″, decomposes A(t + h) and pairs the
 //!    branches with the new eigenpairs by an optimal assignment on eigenvector overlap and
@@ -13,7 +13,7 @@
 //!    matrix are pairs turning from two real eigenvalues into a conjugate pair or back
 //!    (an exceptional point, located afterwards); easy steps double it up to `h_max`. At `h_min` the
 //!    step is accepted with the best assignment and recorded as an
-//!    [`Event::Unresolved`] — or as an [`Event::ExceptionalPoint`] when the uncertain pair
+//!    [`Event::Unresolved`](crate::Event::Unresolved) — or as an [`Event::ExceptionalPoint`](crate::Event::ExceptionalPoint) when the uncertain pair
 //!    is coalescing with a large condition number. Across such a step the uncertain
 //!    branches are paired in ascending (Re, Im) order on both sides.
 //! 4. Every accepted step is scanned for events, which are then located on fresh
@@ -143,7 +143,7 @@ impl Tracker {
         self.policy = policy;
         self
     }
-    /// Watch `part(λ) = value` on every branch and report [`Event::Level`] where it is
+    /// Watch `part(λ) = value` on every branch and report [`Event::Level`](crate::Event::Level) where it is
     /// crossed (e.g. `Part::Re, 0.0` for a stability change). May be called repeatedly.
     pub fn level(mut self, part: Part, value: f64) -> Result<Self> {
         if !value.is_finite() {

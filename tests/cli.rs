@@ -574,6 +574,7 @@ fn help_explains_every_option_and_the_format() {
                 "--level",
                 "--quiet",
                 "--range",
+                "--plot",
             ] {
                 assert!(text.contains(opt), "track --help lacks {opt}");
             }
@@ -588,4 +589,64 @@ fn help_explains_every_option_and_the_format() {
     assert!(String::from_utf8(out.stdout)
         .unwrap()
         .starts_with("eigentrack "));
+}
+
+/// A PNG's width and height from its header.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    (w, h)
+}
+
+#[test]
+fn plot_writes_png_and_svg_figures() {
+    let dir = temp_dir("plot");
+    let png = dir.join("lz.png");
+    let svg = dir.join("lz.svg");
+    track("landau_zener.json", &["--plot", png.to_str().unwrap()]);
+    let (w, h) = png_size(&std::fs::read(&png).unwrap());
+    assert!(w >= 400 && h >= 300, "{w}×{h}");
+    track("landau_zener.json", &["--plot", svg.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.starts_with("<svg") && text.contains("avoided"),
+        "SVG without the event"
+    );
+    // sweep: one figure over the parameter
+    let fam = data("landau_zener.json");
+    let sweep_png = dir.join("sweep.png");
+    let out = run(&[
+        "sweep",
+        fam.to_str().unwrap(),
+        "--param",
+        "g=0.1:0.3:3",
+        "--samples",
+        "21",
+        "--quiet",
+        "--plot",
+        sweep_png.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    png_size(&std::fs::read(&sweep_png).unwrap());
+    // unknown extension and unwritable path: exit 2, one line naming the path
+    let bad = dir.join("lz.bmpx");
+    let msg = fails(&[
+        "track",
+        fam.to_str().unwrap(),
+        "--plot",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(msg.contains("lz.bmpx"), "{msg}");
+    let msg = fails(&[
+        "track",
+        fam.to_str().unwrap(),
+        "--plot",
+        "/nonexistent-dir/x.png",
+    ]);
+    assert!(msg.contains("/nonexistent-dir/x.png"), "{msg}");
 }

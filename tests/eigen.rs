@@ -383,3 +383,55 @@ fn bad_input_gives_errors_naming_the_entry() {
     assert!(matches!(eig(&z), Err(Error::Empty { .. })));
     assert!(matches!(eigh(&z), Err(Error::Empty { .. })));
 }
+
+/// Regression: a real matrix with repeated complex pairs (a rotor at rest, two identical
+/// planes) failed the residual check of the real path (faer's quasi-triangular
+/// back-substitution); it must decompose, with exact conjugate pairs.
+#[test]
+fn repeated_conjugate_pairs_of_a_real_matrix() {
+    // M q̈ + C q̇ + K q = 0 in two identical planes, first-order form; stiff and light
+    let (m, j): (f64, f64) = (19.6, 0.2);
+    let (k11, k12, k22) = (1.2e6, -1.2e5, 1.6e4);
+    let c = 2.0 * 0.01 * (k11 * m).sqrt();
+    let mass = [m, m, j, j];
+    let mut k = DMatrix::<f64>::zeros(4, 4);
+    for p in 0..2 {
+        let idx = [p, p + 2];
+        let kk = [[k11, k12], [k12, k22]];
+        for a in 0..2 {
+            for b in 0..2 {
+                k[(idx[a], idx[b])] = kk[a][b];
+            }
+        }
+    }
+    let mut a = DMatrix::<f64>::zeros(8, 8);
+    for i in 0..4 {
+        a[(i, i + 4)] = 1.0;
+        for jj in 0..4 {
+            a[(i + 4, jj)] = -k[(i, jj)] / mass[i];
+        }
+        if i < 2 {
+            a[(i + 4, i + 4)] = -c / m;
+        }
+    }
+    let e = eig(&a).unwrap();
+    check_invariants(&a.map(c_), &e, "rotor at rest");
+    for v in e.values() {
+        assert!(v.im != 0.0);
+        assert!(e.values().contains(&v.conj()), "{v} has no exact conjugate");
+    }
+    // each frequency twice
+    let ims: Vec<f64> = e.values().iter().map(|v| v.im).collect();
+    for w in &ims {
+        assert_eq!(
+            ims.iter()
+                .filter(|x| (*x - w).abs() < 1e-6 * w.abs())
+                .count(),
+            2
+        );
+    }
+}
+
+fn c_(v: f64) -> Complex64 {
+    c(v)
+}

@@ -8,7 +8,9 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use eigentrack::expr::Scalar;
 use eigentrack::family_file::{ExprFamily, FamilyFile, FileFamily};
-use eigentrack::{Complex64, CrossingPolicy, Error, HermitianMode, Part, Tracker, Tracking};
+use eigentrack::{
+    Complex64, CrossingPolicy, Error, HermitianMode, Part, PlotOptions, Tracker, Tracking,
+};
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::io::{IsTerminal, Write};
@@ -116,6 +118,11 @@ struct Common {
     /// No summary (and no progress bar) on stderr.
     #[arg(long, short)]
     quiet: bool,
+    /// Draw a figure: FILE.png or FILE.svg (track: the eigencurves with the events
+    /// marked, and Im λ when any branch is complex; sweep: the curves of every
+    /// parameter value, coloured by the value).
+    #[arg(long, value_name = "FILE")]
+    plot: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -363,6 +370,9 @@ fn run_track(args: &TrackArgs) -> Result<(), Failure> {
     if let Some(csv) = &args.csv {
         emit(Some(csv), &tracking.to_csv())?;
     }
+    if let Some(path) = &args.common.plot {
+        tracking.plot(path)?;
+    }
     emit(args.common.out.as_deref(), &json_line(&tracking.to_json())?)?;
     if !args.common.quiet {
         eprintln!("{tracking}");
@@ -410,7 +420,7 @@ fn sweep_one<T: Scalar>(
     value: f64,
     s: &Setup,
     tracker: &Tracker,
-) -> eigentrack::Result<(Value, String)> {
+) -> eigentrack::Result<(Value, String, Tracking)> {
     let mut fam = fam.clone();
     fam.set_param(name, value)?;
     let tracking = track_one(&fam, s, tracker)?;
@@ -435,7 +445,7 @@ fn sweep_one<T: Scalar>(
         if kinds.is_empty() { "" } else { ": " },
         kinds.join(", ")
     );
-    Ok((v, summary))
+    Ok((v, summary, tracking))
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal.
@@ -495,7 +505,7 @@ fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
     }
     let tracker = s.tracker.clone().keep_vectors(true);
     let progress = Progress::new(args.param.values.len(), args.common.quiet);
-    let runs: Vec<Result<(Value, String), Failure>> = args
+    let runs: Vec<Result<(Value, String, Tracking), Failure>> = args
         .param
         .values
         .par_iter()
@@ -516,10 +526,15 @@ fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
         .collect();
     let mut values = Vec::with_capacity(runs.len());
     let mut summaries = Vec::with_capacity(runs.len());
-    for r in runs {
-        let (v, summary) = r?;
+    let mut trackings = Vec::with_capacity(runs.len());
+    for (r, &p) in runs.into_iter().zip(&args.param.values) {
+        let (v, summary, tracking) = r?;
         values.push(v);
         summaries.push(summary);
+        trackings.push((p, tracking));
+    }
+    if let Some(path) = &args.common.plot {
+        eigentrack::plot_sweep(path, &trackings, &PlotOptions::new().sweep_label(name))?;
     }
     let out = json!({
         "param": name,

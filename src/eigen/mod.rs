@@ -397,10 +397,20 @@ pub fn eig_with<T: Element>(a: &DMatrix<T>, mode: HermitianMode) -> Result<Eigen
         residual: f64::INFINITY,
         at: At(None),
     })?;
-    let pairs = finish(raw, hermitian, norm_scaled)?;
-    residual_check(&scaled, &pairs)?;
+    let mut pairs = finish(raw, hermitian, norm_scaled)?;
+    if let Err(e) = residual_check(&scaled, &pairs) {
+        // faer's real quasi-triangular back-substitution can lose accuracy on repeated
+        // complex pairs; the complex path does not. Retry there and restore the exact
+        // conjugate structure of a real matrix.
+        if !T::IS_REAL || hermitian {
+            return Err(e);
+        }
+        let mut raw = solver::general_complex(&scaled.map(|v| v.to_c64())).ok_or(e)?;
+        solver::impose_conjugate_pairs(&mut raw, 1e-10);
+        pairs = finish(raw, hermitian, norm_scaled)?;
+        residual_check(&scaled, &pairs)?;
+    }
     // undo the scaling of the eigenvalues
-    let mut pairs = pairs;
     for v in pairs.values.iter_mut() {
         *v /= s;
     }

@@ -179,3 +179,64 @@ pub(crate) fn hermitian_complex(a: &DMatrix<Complex64>) -> Option<Raw> {
         left: None,
     })
 }
+
+/// Give the complex decomposition of a real matrix the exact structure of the real one:
+/// eigenvalues with |Im λ| ≤ `tol` (relative to max |λ|, the matrix being scaled to
+/// max |aᵢⱼ| ≈ 1) become real with real vectors; every other eigenvalue with Im λ > 0 is
+/// paired with the nearest unpaired eigenvalue of Im λ < 0, which becomes its exact
+/// conjugate, with conjugate vectors.
+pub(crate) fn impose_conjugate_pairs(raw: &mut Raw, tol: f64) {
+    let n = raw.values.len();
+    let scale = raw.values.iter().map(|v| v.norm()).fold(1.0, f64::max);
+    let mut used = vec![false; n];
+    let make_real = |m: &mut DMatrix<Complex64>, j: usize| {
+        // rotate the phase so that the largest entry is real, then drop the imaginary part
+        let k = (0..n)
+            .max_by(|&a, &b| m[(a, j)].norm().total_cmp(&m[(b, j)].norm()))
+            .unwrap_or(0);
+        let p = m[(k, j)];
+        let ph = if p.norm() > 0.0 {
+            p.conj() / p.norm()
+        } else {
+            Complex64::new(1.0, 0.0)
+        };
+        for i in 0..n {
+            m[(i, j)] = Complex64::new((m[(i, j)] * ph).re, 0.0);
+        }
+    };
+    for (j, u) in used.iter_mut().enumerate() {
+        if raw.values[j].im.abs() <= tol * scale {
+            raw.values[j].im = 0.0;
+            make_real(&mut raw.right, j);
+            if let Some(l) = raw.left.as_mut() {
+                make_real(l, j);
+            }
+            *u = true;
+        }
+    }
+    for j in 0..n {
+        if used[j] || raw.values[j].im < 0.0 {
+            continue;
+        }
+        let target = raw.values[j].conj();
+        let partner = (0..n)
+            .filter(|&k| !used[k] && k != j && raw.values[k].im < 0.0)
+            .min_by(|&a, &b| {
+                (raw.values[a] - target)
+                    .norm()
+                    .total_cmp(&(raw.values[b] - target).norm())
+            });
+        used[j] = true;
+        let Some(k) = partner else { continue };
+        used[k] = true;
+        raw.values[k] = target;
+        for i in 0..n {
+            raw.right[(i, k)] = raw.right[(i, j)].conj();
+        }
+        if let Some(l) = raw.left.as_mut() {
+            for i in 0..n {
+                l[(i, k)] = l[(i, j)].conj();
+            }
+        }
+    }
+}

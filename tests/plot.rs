@@ -1,0 +1,320 @@
+//! Figures: every figure function renders PNG and SVG; PNGs decode to the requested size
+//! and show the branch colours; SVGs carry the legend text; bad paths and options give
+//! errors, not panics.
+#![cfg(feature = "plot")]
+
+use eigentrack::nalgebra::DMatrix;
+use eigentrack::plot::{plot_sweep, Panels, PlotOptions};
+use eigentrack::{track, Complex64, Error, Part, Tracker, Tracking};
+use std::path::{Path, PathBuf};
+
+/// A fresh folder under the system temporary folder, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir = std::env::temp_dir().join(format!(
+            "eigentrack-plot-{name}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+    fn join(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The first two colours of the palette (matplotlib's tab10 blue and orange).
+const BLUE: [u8; 3] = [31, 119, 180];
+const ORANGE: [u8; 3] = [255, 127, 14];
+
+/// λ = t and λ = e^{t²} − 1 under a rotation: two crossings.
+fn crossing() -> Tracking {
+    track(
+        |t: f64| {
+            let (c, s) = ((t / 2.0).cos(), (t / 2.0).sin());
+            let r = DMatrix::from_row_slice(2, 2, &[c, -s, s, c]);
+            let d = DMatrix::from_row_slice(2, 2, &[t, 0.0, 0.0, (t * t).exp() - 1.0]);
+            &r * d * r.transpose()
+        },
+        -1.0..=1.5,
+    )
+    .unwrap()
+}
+
+/// The PT dimer: a real pair meeting at γ = 1 and leaving as an imaginary pair.
+fn pt_dimer() -> Tracking {
+    track(
+        |g: f64| {
+            let (one, ig) = (Complex64::new(1.0, 0.0), Complex64::new(0.0, g));
+            DMatrix::from_row_slice(2, 2, &[ig, one, one, -ig])
+        },
+        0.0..=2.0,
+    )
+    .unwrap()
+}
+
+/// Decode a PNG, check its size, that the plot area is not blank and that every colour
+/// of `colours` appears somewhere.
+fn assert_png(path: &Path, size: (u32, u32), colours: &[[u8; 3]]) {
+    let img = image::open(path)
+        .unwrap_or_else(|e| panic!("{} does not decode: {e}", path.display()))
+        .to_rgb8();
+    assert_eq!(img.dimensions(), size, "{}", path.display());
+    // The middle of the figure (inside the panels) has more than one colour.
+    let (w, h) = size;
+    let mut seen = std::collections::HashSet::new();
+    for y in h / 4..3 * h / 4 {
+        for x in w / 10..6 * w / 10 {
+            seen.insert(img.get_pixel(x, y).0);
+        }
+    }
+    assert!(seen.len() > 1, "{}: the plot area is blank", path.display());
+    for c in colours {
+        assert!(
+            img.pixels().any(|p| p.0 == *c),
+            "{}: colour {c:?} not drawn",
+            path.display()
+        );
+    }
+}
+
+/// Read an SVG, check its size and that it contains every text of `texts`.
+fn assert_svg(path: &Path, size: (u32, u32), texts: &[&str]) {
+    let svg = std::fs::read_to_string(path).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", path.display());
+    assert!(
+        svg.contains(&format!("width=\"{}\" height=\"{}\"", size.0, size.1)),
+        "{}: wrong size",
+        path.display()
+    );
+    for t in texts {
+        assert!(svg.contains(t), "{}: {t:?} missing", path.display());
+    }
+}
+
+#[test]
+fn plot_with_defaults_writes_png_and_svg() {
+    let dir = TempDir::new("defaults");
+    let tr = crossing();
+    tr.plot(dir.join("curves.png")).unwrap();
+    assert_png(&dir.join("curves.png"), (1200, 700), &[BLUE, ORANGE]);
+    tr.plot(dir.join("curves.SVG")).unwrap();
+    assert_svg(
+        &dir.join("curves.SVG"),
+        (1200, 700),
+        &[
+            "branch 0",
+            "branch 1",
+            "crossing",
+            "Re λ",
+            "eigenvalues along t",
+        ],
+    );
+}
+
+#[test]
+fn every_panel_renders_at_the_requested_size() {
+    let dir = TempDir::new("panels");
+    let size = (900, 520);
+    for (name, tr, param, legend) in [
+        ("crossing", crossing(), "t", "crossing"),
+        ("pt", pt_dimer(), "γ", "exceptional point"),
+    ] {
+        for (panels, texts) in [
+            (Panels::Eigencurves, vec![legend]),
+            (
+                Panels::SortedVsTracked,
+                vec!["sorted solver output", "eigentrack branches"],
+            ),
+            (Panels::ComplexPlane, vec!["increasing", "Im λ"]),
+            (Panels::Slopes, vec!["sorted order"]),
+        ] {
+            let options = PlotOptions::new()
+                .panels(panels)
+                .parameter(param)
+                .labels(["first branch", "second branch"])
+                .sorted_slopes(true)
+                .size(size.0, size.1);
+            let png = dir.join(&format!("{name}-{panels:?}.png"));
+            tr.plot_with(&png, &options).unwrap();
+            assert_png(&png, size, &[BLUE, ORANGE]);
+            let svg = dir.join(&format!("{name}-{panels:?}.svg"));
+            tr.plot_with(&svg, &options).unwrap();
+            let mut all = vec!["first branch", "second branch"];
+            all.extend(texts);
+            assert_svg(&svg, size, &all);
+        }
+    }
+}
+
+#[test]
+fn complex_branches_get_an_imaginary_panel() {
+    let dir = TempDir::new("parts");
+    let path = dir.join("pt.svg");
+    pt_dimer().plot(&path).unwrap();
+    assert_svg(&path, (1200, 700), &["Re λ", "Im λ"]);
+    // Only the parts asked for.
+    crossing()
+        .plot_with(&path, &PlotOptions::new().parts([Part::Abs]))
+        .unwrap();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.contains("|λ|") && !svg.contains("Re λ"));
+}
+
+#[test]
+fn branch_selection_draws_only_those_branches() {
+    let dir = TempDir::new("select");
+    let path = dir.join("one.png");
+    // The drawn branches take the palette in order: branch 1 alone is blue.
+    crossing()
+        .plot_with(&path, &PlotOptions::new().branches([1]))
+        .unwrap();
+    let img = image::open(&path).unwrap().to_rgb8();
+    assert!(img.pixels().any(|p| p.0 == BLUE));
+    assert!(
+        !img.pixels().any(|p| p.0 == ORANGE),
+        "a second branch was drawn"
+    );
+    let svg = dir.join("one.svg");
+    crossing()
+        .plot_with(&svg, &PlotOptions::new().branches([1]))
+        .unwrap();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("branch 1") && !text.contains("branch 0"));
+}
+
+#[test]
+fn levels_guides_and_titles_appear() {
+    let dir = TempDir::new("levels");
+    let tr = Tracker::new()
+        .level(Part::Re, 0.0)
+        .unwrap()
+        .track(
+            |b: f64| DMatrix::from_row_slice(2, 2, &[b - 1.0, 1.0, -b, -1.0]),
+            1.0..=3.0,
+        )
+        .unwrap();
+    let path = dir.join("hopf.svg");
+    tr.plot_with(
+        &path,
+        &PlotOptions::new()
+            .title("Brusselator")
+            .parameter("b")
+            .guide("reference", [(1.0, 0.0), (3.0, 1.0)]),
+    )
+    .unwrap();
+    assert_svg(
+        &path,
+        (1200, 700),
+        &["Brusselator", "level Re λ = 0", "reference", "b = 2"],
+    );
+    // An empty title draws none.
+    tr.plot_with(&path, &PlotOptions::new().title("")).unwrap();
+    assert!(!std::fs::read_to_string(&path)
+        .unwrap()
+        .contains("eigenvalues along"));
+}
+
+#[test]
+fn sweep_draws_a_colour_scale() {
+    let dir = TempDir::new("sweep");
+    let runs: Vec<(f64, Tracking)> = [0.1, 0.3, 0.5]
+        .iter()
+        .map(|&g| {
+            let tr = track(
+                move |t: f64| DMatrix::from_row_slice(2, 2, &[t, g, g, -t]),
+                -1.0..=1.0,
+            )
+            .unwrap();
+            (g, tr)
+        })
+        .collect();
+    let options = PlotOptions::new().sweep_label("coupling g").size(800, 500);
+    plot_sweep(dir.join("sweep.png"), &runs, &options).unwrap();
+    // Both ends of the viridis scale are in the colour bar.
+    assert_png(
+        &dir.join("sweep.png"),
+        (800, 500),
+        &[[68, 1, 84], [253, 231, 37]],
+    );
+    plot_sweep(dir.join("sweep.svg"), &runs, &options).unwrap();
+    assert_svg(
+        &dir.join("sweep.svg"),
+        (800, 500),
+        &["coupling g", "eigencurves over coupling g", "0.1", "0.5"],
+    );
+    match plot_sweep(dir.join("empty.png"), &[], &options) {
+        Err(Error::InvalidArgument { name: "runs", .. }) => {}
+        other => panic!("expected InvalidArgument, got {other:?}"),
+    }
+    let bad = vec![(f64::NAN, runs[0].1.clone())];
+    assert!(matches!(
+        plot_sweep(dir.join("nan.png"), &bad, &options),
+        Err(Error::InvalidArgument { name: "runs", .. })
+    ));
+}
+
+#[test]
+fn unknown_extension_and_unwritable_paths_are_errors() {
+    let dir = TempDir::new("errors");
+    let tr = crossing();
+    for (path, reason) in [
+        (dir.join("figure.jpg"), "unknown extension .jpg"),
+        (dir.join("figure"), "no file extension"),
+        (dir.join("missing/figure.png"), "does not exist"),
+        (dir.join("missing/figure.svg"), "does not exist"),
+    ] {
+        match tr.plot(&path) {
+            Err(Error::Output { path: p, reason: r }) => {
+                assert_eq!(p, path.display().to_string());
+                assert!(r.contains(reason), "{r:?} should say {reason:?}");
+            }
+            other => panic!(
+                "expected Error::Output for {}, got {other:?}",
+                path.display()
+            ),
+        }
+        assert!(!path.exists());
+    }
+    // A folder named like a figure.
+    let folder = dir.join("taken.png");
+    std::fs::create_dir_all(&folder).unwrap();
+    assert!(matches!(tr.plot(&folder), Err(Error::Output { .. })));
+    let e = tr.plot(dir.join("figure.gif")).unwrap_err();
+    assert!(e.to_string().contains("figure.gif"), "{e}");
+}
+
+#[test]
+fn invalid_options_are_errors() {
+    let dir = TempDir::new("options");
+    let tr = crossing();
+    let path = dir.join("x.png");
+    for (options, name) in [
+        (PlotOptions::new().size(0, 700), "PlotOptions::size"),
+        (PlotOptions::new().size(1200, 20_000), "PlotOptions::size"),
+        (PlotOptions::new().branches([0, 5]), "PlotOptions::branches"),
+        (
+            PlotOptions::new().labels(["only one"]),
+            "PlotOptions::labels",
+        ),
+        (PlotOptions::new().parts([]), "PlotOptions::parts"),
+    ] {
+        match tr.plot_with(&path, &options) {
+            Err(Error::InvalidArgument { name: n, .. }) => assert_eq!(n, name),
+            other => panic!("expected InvalidArgument {name}, got {other:?}"),
+        }
+    }
+    assert!(!path.exists());
+}
