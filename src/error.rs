@@ -124,6 +124,16 @@ pub enum Error {
         /// What makes it ill-defined and where (eigenvalue indices).
         reason: String,
     },
+    /// A job of a parameter sweep failed: the first failure in input order.
+    #[error("sweep job {index} (parameters {params:?}) failed: {source}")]
+    Sweep {
+        /// Index of the parameter vector in the sweep's input.
+        index: usize,
+        /// The parameter vector.
+        params: Vec<f64>,
+        /// The job's error.
+        source: Box<Error>,
+    },
     /// Writing a figure or a file failed.
     #[error("cannot write {path}: {reason}")]
     Output {

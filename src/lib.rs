@@ -56,30 +56,40 @@
 //!   (faer underneath, nalgebra at the API).
 //! * [`MatrixFamily`] and its adapters: A(t) with exact or finite-difference derivatives.
 //! * [`track`] and the [`Tracker`] builder; the result [`Tracking`].
+//! * [`eig_jvp`], [`eig_vjp`] and their twins ([`gradient`]): derivatives of the
+//!   eigen-decomposition; [`dual`]: exact A′, A″ from dual numbers; [`sensitivity`]:
+//!   ∂λ/∂p along branches, dt*/dp of events, parallel parameter sweeps.
 //! * `plot` (feature "plot", on by default): figures with plotters.
 //! * [`family_file`], [`expr`], [`mtx`]: the JSON family files, expressions and Matrix
 //!   Market files of the command-line tool `eigentrack`.
 #![warn(missing_docs)]
 
+pub mod dual;
 pub mod eigen;
 mod error;
 mod events;
 pub mod expr;
 pub mod family;
 pub mod family_file;
+pub mod gradient;
 mod linalg;
 mod matching;
 pub mod mtx;
 mod perturb;
 #[cfg(feature = "plot")]
 pub mod plot;
+pub mod sensitivity;
 pub mod tracker;
 pub mod tracking;
 
+pub use dual::{DualComplexFamily, DualComplexMatrixFn, DualFamily, DualMatrixFn};
 pub use eigen::{eig, eig_with, eigh, is_hermitian, Cluster, EigenPairs, Element, HermitianMode};
 pub use error::{At, Error, Result};
 pub use family::{
     finite_difference_jet, Jet, MatrixFamily, Polynomial, WithDerivative, WithDerivatives,
+};
+pub use gradient::{
+    eig_jvp, eig_jvp_real, eig_jvp_values, eig_jvp_values_real, eig_vjp, eig_vjp_real,
 };
 pub use nalgebra;
 pub use num_complex::{self, Complex64};
