@@ -41,15 +41,21 @@ pub(crate) fn mul_adj(a: &DMatrix<Complex64>, b: &DMatrix<Complex64>) -> DMatrix
     out
 }
 
-/// `a · x` for a real `a` and complex `x`, as two real products (one when `x` is real).
-pub(crate) fn mul_real(a: &DMatrix<f64>, x: &DMatrix<Complex64>) -> DMatrix<Complex64> {
-    let (n, m) = (a.nrows(), x.ncols());
+/// `a · x` (or `aᵀ · x` with `transpose`) for a real `a` and complex `x`, as two real
+/// products (one when `x` is real).
+pub(crate) fn mul_real(
+    a: &DMatrix<f64>,
+    x: &DMatrix<Complex64>,
+    transpose: bool,
+) -> DMatrix<Complex64> {
+    let (n, m) = (if transpose { a.ncols() } else { a.nrows() }, x.ncols());
     let xr = x.map(|z| z.re);
     let real_only = x.iter().all(|z| z.im == 0.0);
     let prod = |b: &DMatrix<f64>| {
         let mut out = DMatrix::<f64>::zeros(n, m);
         let dst = MatMut::from_column_major_slice_mut(out.as_mut_slice(), n, m);
         let av = MatRef::from_column_major_slice(a.as_slice(), a.nrows(), a.ncols());
+        let av = if transpose { av.transpose() } else { av };
         let bv = MatRef::from_column_major_slice(b.as_slice(), b.nrows(), b.ncols());
         matmul(dst, Accum::Replace, av, bv, 1.0, Par::Seq);
         out
