@@ -471,7 +471,9 @@ pub(crate) fn apply_diabatic(
             let src = &adiabatic[id];
             dst.values[k] = src.values[k];
             dst.slopes[k] = src.slopes[k];
-            dst.curvatures[k] = src.curvatures[k];
+            if !src.curvatures.is_empty() {
+                dst.curvatures[k] = src.curvatures[k];
+            }
             dst.condition[k] = src.condition[k];
             if let (Some(d), Some(s)) = (dst.right.as_mut(), src.right.as_ref()) {
                 d[k] = s[k].clone();

@@ -9,8 +9,16 @@ fn view(a: &DMatrix<Complex64>) -> MatRef<'_, Complex64> {
     MatRef::from_column_major_slice(a.as_slice(), a.nrows(), a.ncols())
 }
 
-/// `a · b`.
+/// The real part of `a` when its imaginary part is zero.
+fn real(a: &DMatrix<Complex64>) -> Option<DMatrix<f64>> {
+    a.iter().all(|z| z.im == 0.0).then(|| a.map(|z| z.re))
+}
+
+/// `a · b` (in real arithmetic where the operands are real).
 pub(crate) fn mul(a: &DMatrix<Complex64>, b: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+    if let Some(ar) = real(a) {
+        return mul_real(&ar, b, false);
+    }
     let mut out = DMatrix::<Complex64>::zeros(a.nrows(), b.ncols());
     let (r, c) = out.shape();
     let dst = MatMut::from_column_major_slice_mut(out.as_mut_slice(), r, c);
@@ -25,8 +33,11 @@ pub(crate) fn mul(a: &DMatrix<Complex64>, b: &DMatrix<Complex64>) -> DMatrix<Com
     out
 }
 
-/// `aᴴ · b`.
+/// `aᴴ · b` (in real arithmetic where the operands are real).
 pub(crate) fn mul_adj(a: &DMatrix<Complex64>, b: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+    if let Some(ar) = real(a) {
+        return mul_real(&ar, b, true);
+    }
     let mut out = DMatrix::<Complex64>::zeros(a.ncols(), b.ncols());
     let (r, c) = out.shape();
     let dst = MatMut::from_column_major_slice_mut(out.as_mut_slice(), r, c);

@@ -235,7 +235,12 @@ pub(crate) fn analyze<T: Element>(
         .collect();
     let curv = if full {
         let p = mul_adj(&y, &ax);
-        let addx = T::mul_complex(&jet.dda, &x);
+        // A″ = 0 (a linear family) is common: skip its product
+        let addx = if jet.dda.iter().all(|v| v.modulus() == 0.0) {
+            DMatrix::zeros(n, n)
+        } else {
+            T::mul_complex(&jet.dda, &x)
+        };
         (0..n)
             .map(|i| {
                 if defective[i] {

@@ -56,6 +56,7 @@ pub enum CrossingPolicy {
 /// | [`h_min`](Self::h_min) | 1e-12 · \|b − a\| |
 /// | [`h_max`](Self::h_max) | \|b − a\| (steps also stop at every sample) |
 /// | [`keep_vectors`](Self::keep_vectors) | false |
+/// | [`curvatures`](Self::curvatures) | true |
 /// | [`cluster_tol`](Self::cluster_tol) | 1e-10 (relative to ‖A‖_F) |
 /// | [`min_overlap`](Self::min_overlap) | 0.5 |
 /// | [`prediction_ratio`](Self::prediction_ratio) | 0.5 |
@@ -88,6 +89,7 @@ pub struct Tracker {
     h_min: f64,
     h_max: f64,
     keep_vectors: bool,
+    curvatures: bool,
     cluster_tol: f64,
     min_overlap: f64,
     prediction_ratio: f64,
@@ -104,6 +106,7 @@ impl Default for Tracker {
             h_min: 1e-12,
             h_max: 1.0,
             keep_vectors: false,
+            curvatures: true,
             cluster_tol: 1e-10,
             min_overlap: 0.5,
             prediction_ratio: 0.5,
@@ -181,6 +184,13 @@ impl Tracker {
     /// false; then memory is O(n · samples)).
     pub fn keep_vectors(mut self, keep: bool) -> Self {
         self.keep_vectors = keep;
+        self
+    }
+    /// Compute the curvatures d²λ/dt² at the samples (default true). They cost two more
+    /// products of size n per sample (one when A″ = 0); without them
+    /// [`Branch::curvatures`](crate::Branch::curvatures) is empty.
+    pub fn curvatures(mut self, yes: bool) -> Self {
+        self.curvatures = yes;
         self
     }
     /// Eigenvalues closer than `tol · ‖A‖_F` are treated as one degenerate group
@@ -304,11 +314,11 @@ impl Tracker {
             n: None,
             span,
         };
-        let p0 = ctx.point(grid[0], true)?;
+        let p0 = ctx.point(grid[0], self.curvatures)?;
         let order = canonical_order(&p0.values, 1e-12 * p0.scale);
         let mut station = p0.permuted(&order);
         let n = station.len();
-        let mut out = Recorder::new(n, grid.len(), self.keep_vectors);
+        let mut out = Recorder::new(n, grid.len(), self.keep_vectors, self.curvatures);
         out.record(&station);
         let params = MatchParams {
             min_overlap: self.min_overlap,
@@ -333,7 +343,7 @@ impl Tracker {
                 } else {
                     station.t + dir * h
                 };
-                let cand = ctx.point(t_new, t_new == target)?;
+                let cand = ctx.point(t_new, self.curvatures && t_new == target)?;
                 let pairing = matching::pair(&station, &cand, &params);
                 let transition = matching::is_pair_transition(&station, &cand, &pairing);
                 if !pairing.uncertain.is_empty() && h > h_min && !transition {
@@ -500,10 +510,11 @@ fn shuffled(n: usize, seed: u64) -> Vec<usize> {
 /// Collects the branch data at the samples.
 struct Recorder {
     branches: Vec<Branch>,
+    curvatures: bool,
 }
 
 impl Recorder {
-    fn new(n: usize, samples: usize, keep: bool) -> Self {
+    fn new(n: usize, samples: usize, keep: bool, curvatures: bool) -> Self {
         let b = Branch {
             values: Vec::with_capacity(samples),
             slopes: Vec::with_capacity(samples),
@@ -514,13 +525,16 @@ impl Recorder {
         };
         Recorder {
             branches: vec![b; n],
+            curvatures,
         }
     }
     fn record(&mut self, p: &Point) {
         for (k, b) in self.branches.iter_mut().enumerate() {
             b.values.push(p.values[k]);
             b.slopes.push(p.slopes[k]);
-            b.curvatures.push(p.curv[k]);
+            if self.curvatures {
+                b.curvatures.push(p.curv[k]);
+            }
             b.condition.push(p.kappa[k]);
             if let Some(r) = b.right.as_mut() {
                 r.push(DVector::from_column_slice(p.x.column(k).as_slice()));

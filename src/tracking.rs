@@ -237,7 +237,8 @@ impl Branch {
     pub fn slopes(&self) -> &[Complex64] {
         &self.slopes
     }
-    /// d²λ/dt² at each sample (second-order perturbation formula).
+    /// d²λ/dt² at each sample (second-order perturbation formula); empty when the
+    /// tracker was built with `curvatures(false)`.
     pub fn curvatures(&self) -> &[Complex64] {
         &self.curvatures
     }
@@ -349,15 +350,18 @@ impl Tracking {
             .branches
             .iter()
             .map(|b| {
-                json!({
+                let mut o = json!({
                     "re": arr(&b.values, |z| z.re),
                     "im": arr(&b.values, |z| z.im),
                     "slope_re": arr(&b.slopes, |z| z.re),
                     "slope_im": arr(&b.slopes, |z| z.im),
-                    "curv_re": arr(&b.curvatures, |z| z.re),
-                    "curv_im": arr(&b.curvatures, |z| z.im),
-                    "cond": b.condition.iter().map(|&c| num(c)).collect::<Vec<_>>(),
-                })
+                });
+                if !b.curvatures.is_empty() {
+                    o["curv_re"] = arr(&b.curvatures, |z| z.re);
+                    o["curv_im"] = arr(&b.curvatures, |z| z.im);
+                }
+                o["cond"] = b.condition.iter().map(|&c| num(c)).collect();
+                o
             })
             .collect();
         let events: Vec<_> = self

@@ -593,3 +593,25 @@ fn summary_and_exports() {
     assert!((sorted[0][0].0.re + 1.0).abs() < 1e-12);
     assert!((sorted[0][100].0.re - tr.branches()[1].values()[100].re).abs() < 1e-15);
 }
+
+#[test]
+fn curvatures_can_be_switched_off() {
+    let with = track(landau_zener(0.1), -1.0..=1.0).unwrap();
+    let without = Tracker::new()
+        .curvatures(false)
+        .policy(CrossingPolicy::Diabatic)
+        .track(landau_zener(0.1), -1.0..=1.0)
+        .unwrap();
+    assert!(without.branches()[0].curvatures().is_empty());
+    assert_eq!(with.branches()[0].curvatures().len(), 201);
+    // the adiabatic values are the same, here exchanged after the avoided crossing
+    assert_eq!(
+        with.branches()[0].values()[50],
+        without.branches()[0].values()[50]
+    );
+    assert_eq!(
+        with.branches()[1].values()[150],
+        without.branches()[0].values()[150]
+    );
+    assert!(without.to_json()["branches"][0].get("curv_re").is_none());
+}
