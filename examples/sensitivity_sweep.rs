@@ -9,10 +9,11 @@
 //! function theorem — then sweep cₑ in parallel. Everything is checked against the
 //! closed form.
 //!
-//! Run with `cargo run --release --example sensitivity_sweep`.
+//! Writes `plots/sensitivity_sweep.png` (the growth rate Re λ of the whirl modes against
+//! the speed, one curve per cₑ). Run with `cargo run --release --example sensitivity_sweep`.
 
 use eigentrack::sensitivity::{sensitivities, sweep_sensitivities, Parametric};
-use eigentrack::{Complex64, Event, Part, Tracker};
+use eigentrack::{plot_sweep, Complex64, Event, Part, PlotOptions, Tracker};
 use nalgebra::DMatrix;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -61,8 +62,10 @@ fn main() -> eigentrack::Result<()> {
             wn * (1.0 + ce / ci),
             value.im
         );
+        assert!((es.t() - wn * (1.0 + ce / ci)).abs() < 1e-9, "Ω* off");
         for (name, (got, want)) in ["k", "cₑ", "cᵢ"].iter().zip(d.iter().zip(exact)) {
             println!("  dΩ*/d{name:<2} = {got:+.9}   closed form {want:+.9}");
+            assert!((got - want).abs() < 1e-6 * want.abs(), "dΩ*/d{name} off");
         }
     }
     // the sensitivity of the whirl eigenvalue to cₑ just below the threshold
@@ -96,10 +99,35 @@ fn main() -> eigentrack::Result<()> {
     );
     println!("   cₑ      Ω*          dΩ*/dcₑ    (closed form Ω* = 2(1 + cₑ/0.1), dΩ*/dcₑ = 20)");
     for (p, s) in ces.iter().zip(&all) {
+        let exact = 2.0 * (1.0 + p[1] / 0.1);
         match s.events().first() {
-            Some(es) => println!("  {:.2}  {:.9}  {:+.6}", p[1], es.t(), es.dt_dp()?[1]),
-            None => println!("  {:.2}  stable up to Ω = 8", p[1]),
+            Some(es) => {
+                println!("  {:.2}  {:.9}  {:+.6}", p[1], es.t(), es.dt_dp()?[1]);
+                assert!((es.t() - exact).abs() < 1e-9 && (es.dt_dp()?[1] - 20.0).abs() < 1e-6);
+            }
+            None => {
+                println!("  {:.2}  stable up to Ω = 8", p[1]);
+                assert!(exact > 8.0, "a threshold below Ω = 8 was missed");
+            }
         }
     }
+    let runs: Vec<(f64, eigentrack::Tracking)> = ces
+        .iter()
+        .zip(all)
+        .map(|(p, s)| (p[1], s.tracking().clone()))
+        .collect();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/plots/sensitivity_sweep.png");
+    plot_sweep(
+        path,
+        &runs,
+        &PlotOptions::new()
+            .title("Jeffcott rotor with internal damping: growth rate against speed")
+            .parameter("Ω")
+            .x_label("spin speed Ω")
+            .y_label("growth rate Re λ")
+            .sweep_label("cₑ")
+            .guide("stability limit Re λ = 0", [(0.0, 0.0), (8.0, 0.0)]),
+    )?;
+    println!("wrote {path}");
     Ok(())
 }
