@@ -9,8 +9,10 @@ the identical A(t) on the same uniform grid. Reported, as medians over repeats:
     numpy.linalg.eigh (symmetric), one BLAS thread, per grid point;
   * eigentrack's decomposition time per decomposition (faer, inside the tracker);
   * the Python eigenshuffle-style tracker with slopes, per grid point;
-  * eigentrack's whole track (refinement, slopes, curvatures at the samples, located
-    events), per grid point, and its decompositions per grid point.
+  * eigentrack lean (slopes only, like the Python tracker: --no-curvatures
+    --no-events) per grid point, with the share of its time outside decompositions;
+  * eigentrack full (curvatures at the samples and located events) per grid point, and
+    its decompositions per grid point.
 
 Usage: python3 benches/compare.py [--sizes 4,20,100,300] [--repeat 3]
 Needs numpy and scipy; with no PYTHON in the environment it creates /tmp/pyvenv.
@@ -59,9 +61,10 @@ def main():
                    cwd=ROOT, check=True)
     exe = ROOT / "target" / "release" / "eigentrack"
     print("| family | n | grid points | LAPACK floor ms | eigentrack decomposition ms "
-          "| ratio | Python tracker ms/point | eigentrack ms/point | ratio "
-          "| decompositions/point | outside decompositions |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| ratio | Python tracker ms/point | eigentrack lean ms/point | ratio "
+          "| lean: outside decompositions | eigentrack full ms/point "
+          "| full: decompositions/point |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     tmp = Path(tempfile.mkdtemp())
     for fam, herm in [("random", False), ("random_sym", True)]:
         for n in [int(s) for s in a.sizes.split(",")]:
@@ -76,23 +79,31 @@ def main():
                 for _ in range(a.repeat))
             pyt = statistics.median(
                 baseline(py, common)["timings"]["per_step_ms"] for _ in range(a.repeat))
-            runs = []
-            for _ in range(a.repeat):
-                out = tmp / "out.json"
-                cmd = [str(exe), "track", str(spec), "--samples", str(points), "--quiet",
-                       "--out", str(out)] + (["--hermitian", "yes"] if herm else [])
-                subprocess.run(cmd, check=True)
-                runs.append(json.loads(out.read_text())["stats"])
-            per_point = statistics.median(1e3 * s["seconds"] / points for s in runs)
+            def ours(flags):
+                runs = []
+                for _ in range(a.repeat):
+                    out = tmp / "out.json"
+                    cmd = [str(exe), "track", str(spec), "--samples", str(points),
+                           "--quiet", "--out", str(out)] + flags
+                    if herm:
+                        cmd += ["--hermitian", "yes"]
+                    subprocess.run(cmd, check=True)
+                    runs.append(json.loads(out.read_text())["stats"])
+                return runs
+            # lean: slopes only, as the Python tracker; full: curvatures and events too
+            lean = ours(["--no-curvatures", "--no-events"])
+            full = ours([])
             per_dec = statistics.median(
-                1e3 * s["decomposition_seconds"] / s["decompositions"] for s in runs)
-            dec_pp = statistics.median(s["decompositions"] / points for s in runs)
+                1e3 * s["decomposition_seconds"] / s["decompositions"] for s in lean + full)
+            lean_pp = statistics.median(1e3 * s["seconds"] / points for s in lean)
             outside = statistics.median(
-                1 - s["decomposition_seconds"] / s["seconds"] for s in runs)
+                1 - s["decomposition_seconds"] / s["seconds"] for s in lean)
+            full_pp = statistics.median(1e3 * s["seconds"] / points for s in full)
+            dec_pp = statistics.median(s["decompositions"] / points for s in full)
             print(f"| {fam} | {n} | {points} | {floor:.3f} | {per_dec:.3f} | "
-                  f"{floor / per_dec:.2f}× | {pyt:.3f} | {per_point:.3f} | "
-                  f"{pyt / per_point:.2f}× | {dec_pp:.2f} | {100 * outside:.0f}% |",
-                  flush=True)
+                  f"{floor / per_dec:.2f}× | {pyt:.3f} | {lean_pp:.3f} | "
+                  f"{pyt / lean_pp:.2f}× | {100 * outside:.0f}% | {full_pp:.3f} | "
+                  f"{dec_pp:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@
 
 use crate::error::Result;
 use crate::family::MatrixFamily;
+use crate::linalg::cdist;
 use crate::matching::{self, MatchParams};
 use crate::perturb::Point;
 use crate::tracker::Ctx;
@@ -57,9 +58,13 @@ fn fresh<F: MatrixFamily + ?Sized>(
 
 /// Find a root of `f` in [s0.t, s1.t] where `f(s0)` and `f(s1)` have opposite signs (or
 /// `f(s1) = 0`). `f` returns the value and, when it has one, the derivative (which needs
-/// the curvatures when `full`). Safeguarded Newton, falling back to the Illinois variant
-/// of regula falsi and to bisection; stops when the bracket or the last correction is
-/// below 1e-13·|b − a|.
+/// the curvatures when `full`).
+///
+/// The first guess is the root of the cubic Hermite interpolant when both end
+/// derivatives are known (error O(h⁴)), of the chord otherwise; then Newton from the last
+/// point, or the secant through the last two, as long as they stay inside the bracket,
+/// with the Illinois step and bisection as fallbacks. Stops when the bracket or the last
+/// correction is below 1e-13·|b − a|.
 fn locate<F: MatrixFamily + ?Sized>(
     ctx: &mut Ctx<'_, F>,
     s0: &Point,
@@ -77,30 +82,26 @@ fn locate<F: MatrixFamily + ?Sized>(
     }
     let (mut ta, mut tb) = (s0.t, s1.t);
     let tol = (1e-13 * ctx.span).max(4.0 * f64::EPSILON * ta.abs().max(tb.abs()));
-    let (mut best, mut best_f, mut best_d) = if fa.abs() < fb.abs() {
-        (s0.clone(), fa, da)
-    } else {
-        (s1.clone(), fb, db)
-    };
+    let inside = |t: f64, a: f64, b: f64| t.is_finite() && t > a.min(b) && t < a.max(b);
+    // first guess
+    let chord = (ta * fb - tb * fa) / (fb - fa);
+    let mut guess = match (da, db) {
+        (Some(d0), Some(d1)) if d0.is_finite() && d1.is_finite() => {
+            hermite_root(ta, tb, fa, fb, d0, d1).filter(|t| inside(*t, ta, tb))
+        }
+        _ => None,
+    }
+    .unwrap_or(chord);
+    // the last two evaluated points, for Newton and the secant
+    let mut last: Option<(f64, f64, Option<f64>)> = None;
+    let mut best: Option<(Point, f64)> = None;
     let mut side = 0i8;
-    let mut last_t = best.t;
-    for iter in 0..100 {
-        if (tb - ta).abs() <= tol || best_f == 0.0 {
+    for iter in 0..60 {
+        if (tb - ta).abs() <= tol {
             break;
         }
-        let lo = ta.min(tb);
-        let hi = ta.max(tb);
-        let newton = best_d
-            .filter(|d| *d != 0.0 && d.is_finite())
-            .map(|d| best.t - best_f / d)
-            .filter(|t| *t > lo && *t < hi);
-        let illinois = (ta * fb - tb * fa) / (fb - fa);
-        let mut t = match newton {
-            Some(t) => t,
-            None if illinois.is_finite() && illinois > lo && illinois < hi => illinois,
-            None => 0.5 * (ta + tb),
-        };
-        if iter % 5 == 4 {
+        let mut t = guess;
+        if !inside(t, ta, tb) || iter % 6 == 5 {
             t = 0.5 * (ta + tb);
         }
         let p = fresh(ctx, s0, t, full)?;
@@ -123,18 +124,58 @@ fn locate<F: MatrixFamily + ?Sized>(
             }
             side = 1;
         }
-        let step = (t - last_t).abs();
-        last_t = t;
-        if ft.abs() <= best_f.abs() {
-            best = p;
-            best_f = ft;
-            best_d = dt;
+        let correction = last.map_or(f64::INFINITY, |(lt, _, _)| (t - lt).abs());
+        if best.as_ref().is_none_or(|(_, bf)| ft.abs() <= bf.abs()) {
+            best = Some((p, ft));
         }
-        if step <= tol {
+        if ft == 0.0 || correction <= tol {
             break;
         }
+        let prev = last.map(|(lt, lf, _)| (lt, lf));
+        last = Some((t, ft, dt));
+        // next guess: Newton, else the secant, else Illinois
+        let newton = dt
+            .filter(|d| *d != 0.0 && d.is_finite())
+            .map(|d| t - ft / d);
+        let secant = prev.and_then(|(pt, pf)| (pf != ft).then(|| t - ft * (t - pt) / (ft - pf)));
+        let illinois = (ta * fb - tb * fa) / (fb - fa);
+        guess = [newton, secant, Some(illinois)]
+            .into_iter()
+            .flatten()
+            .find(|g| inside(*g, ta, tb))
+            .unwrap_or(0.5 * (ta + tb));
     }
-    Ok(best)
+    Ok(match best {
+        Some((p, _)) => p,
+        None if fa.abs() < fb.abs() => s0.clone(),
+        None => s1.clone(),
+    })
+}
+
+/// The root in (t0, t1) of the cubic Hermite interpolant of (f0, d0) at t0 and (f1, d1)
+/// at t1, by bisection on the cubic (no decompositions); None without a sign change.
+fn hermite_root(t0: f64, t1: f64, f0: f64, f1: f64, d0: f64, d1: f64) -> Option<f64> {
+    let h = t1 - t0;
+    let cubic = |s: f64| {
+        let (s2, s3) = (s * s, s * s * s);
+        (2.0 * s3 - 3.0 * s2 + 1.0) * f0
+            + (s3 - 2.0 * s2 + s) * h * d0
+            + (-2.0 * s3 + 3.0 * s2) * f1
+            + (s3 - s2) * h * d1
+    };
+    if (f0 < 0.0) == (f1 < 0.0) {
+        return None;
+    }
+    let (mut lo, mut hi) = (0.0, 1.0);
+    for _ in 0..60 {
+        let m = 0.5 * (lo + hi);
+        if (cubic(m) < 0.0) == (f0 < 0.0) {
+            lo = m;
+        } else {
+            hi = m;
+        }
+    }
+    Some(t0 + h * 0.5 * (lo + hi))
 }
 
 /// Distance from 0 to the segment from `p` to `q` in the complex plane.
@@ -174,9 +215,7 @@ fn nearest_neighbours(p: &Point) -> Vec<usize> {
             (0..n)
                 .filter(|&b| b != a)
                 .min_by(|&x, &y| {
-                    (p.values[x] - p.values[a])
-                        .norm()
-                        .total_cmp(&(p.values[y] - p.values[a]).norm())
+                    cdist(p.values[x], p.values[a]).total_cmp(&cdist(p.values[y], p.values[a]))
                 })
                 .unwrap_or(a)
         })
@@ -209,6 +248,15 @@ impl EventScan {
             }
         }
         out
+    }
+
+    /// Record an uncertain step as [`Event::Unresolved`] without locating anything.
+    pub fn unresolved_only(&mut self, s0: &Point, s1: &Point, uncertain: &[usize]) {
+        self.events.push(Event::Unresolved {
+            t_start: s0.t,
+            t_end: s1.t,
+            branches: uncertain.to_vec(),
+        });
     }
 
     /// A crossing, or an exceptional point when the pair is ill-conditioned there.
@@ -300,14 +348,13 @@ impl EventScan {
                 if !neighbours {
                     continue;
                 }
+                // φ′ needs the curvatures: only where they were computed
                 let phi = |p: &Point| -> (f64, Option<f64>) {
                     let d = p.values[a] - p.values[b];
                     let dd = p.slopes[a] - p.slopes[b];
                     let ddd = p.curv[a] - p.curv[b];
-                    (
-                        (d * dd.conj()).re,
-                        Some(dd.norm_sqr() + (d * ddd.conj()).re),
-                    )
+                    let derivative = dd.norm_sqr() + (d * ddd.conj()).re;
+                    ((d * dd.conj()).re, p.curv_exact.then_some(derivative))
                 };
                 // a gap minimum matters between real eigenvalues (an avoided crossing) or
                 // where complex ones may touch (the straight segment between the two
@@ -319,7 +366,7 @@ impl EventScan {
                 let may_touch =
                     segment_distance(va0 - vb0, va1 - vb1) <= 1e-6 * s0.scale.max(s1.scale);
                 if (both_real || may_touch) && phi(s0).0 < 0.0 && phi(s1).0 >= 0.0 {
-                    let p = locate(ctx, s0, s1, true, phi)?;
+                    let p = locate(ctx, s0, s1, false, phi)?;
                     self.gap_minimum(&p, a, b);
                 }
             }
@@ -343,7 +390,7 @@ impl EventScan {
             return;
         }
         let coupling = (p.coupling(a, b) * p.coupling(b, a) * 4.0 / delta).norm();
-        let curvature = (p.curv[b] - p.curv[a]).norm();
+        let curvature = (p.curvature_of(b) - p.curvature_of(a)).norm();
         if coupling >= 0.5 * curvature {
             self.events.push(Event::AvoidedCrossing {
                 t: p.t,

@@ -78,3 +78,44 @@ pub(crate) fn mul_real(
     let im = prod(&x.map(|z| z.im));
     DMatrix::from_fn(n, m, |i, j| Complex64::new(re[(i, j)], im[(i, j)]))
 }
+
+/// |z| without the cost of `hypot`: the direct formula where it neither overflows nor
+/// underflows, the scaled one elsewhere (same result to a few ulps).
+#[inline]
+pub(crate) fn cabs(z: Complex64) -> f64 {
+    let s = z.re * z.re + z.im * z.im;
+    if s.is_finite() && s > 1e-290 {
+        return s.sqrt();
+    }
+    let (a, b) = (z.re.abs(), z.im.abs());
+    let (big, small) = if a >= b { (a, b) } else { (b, a) };
+    if big == 0.0 || !big.is_finite() {
+        return big + small;
+    }
+    let r = small / big;
+    big * (1.0 + r * r).sqrt()
+}
+
+/// |a − b|, see [`cabs`].
+#[inline]
+pub(crate) fn cdist(a: Complex64, b: Complex64) -> f64 {
+    cabs(a - b)
+}
+
+/// Column `j` of a column-major matrix as a slice.
+#[inline]
+pub(crate) fn col(m: &DMatrix<Complex64>, j: usize) -> &[Complex64] {
+    let n = m.nrows();
+    &m.as_slice()[j * n..(j + 1) * n]
+}
+
+/// aᴴb of two equally long slices (split real accumulators, so the loop vectorises).
+#[inline]
+pub(crate) fn dotc(a: &[Complex64], b: &[Complex64]) -> Complex64 {
+    let (mut re, mut im) = (0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        re += x.re * y.re + x.im * y.im;
+        im += x.re * y.im - x.im * y.re;
+    }
+    Complex64::new(re, im)
+}

@@ -13,8 +13,8 @@
 //! eigenvalues equal to λⱼ) or |λⱼ − λ̂ᵢ| ≤ 1e-13·‖A‖_F, and the vectors agree,
 //! Oᵢⱼ ≥ `min_overlap`. The tracker halves the step until every pairing is certain.
 
+use crate::linalg::{cabs, cdist, col, dotc};
 use crate::perturb::Point;
-use nalgebra::DMatrix;
 use num_complex::Complex64;
 use pathfinding::kuhn_munkres::kuhn_munkres;
 use pathfinding::matrix::Matrix;
@@ -51,78 +51,142 @@ pub(crate) fn predict(old: &Point, t: f64) -> Vec<Complex64> {
         .collect()
 }
 
+/// Nearest-neighbour queries on complex values by a sweep in the real part: candidates
+/// are visited in order of increasing |Δ Re| until that exceeds the current radius, so a
+/// query costs O(log n) plus the few values near it.
+struct Sweep<'a> {
+    values: &'a [Complex64],
+    order: Vec<usize>,
+    re: Vec<f64>,
+}
+
+impl<'a> Sweep<'a> {
+    fn new(values: &'a [Complex64]) -> Self {
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|&a, &b| values[a].re.total_cmp(&values[b].re));
+        let re = order.iter().map(|&j| values[j].re).collect();
+        Sweep { values, order, re }
+    }
+
+    /// Visit (j, |λⱼ − z|) outwards from z; `visit` returns the radius beyond which no
+    /// further value is needed.
+    fn scan(&self, z: Complex64, mut visit: impl FnMut(usize, f64) -> f64) {
+        let n = self.order.len();
+        let pos = self.re.partition_point(|&r| r < z.re);
+        let (mut l, mut r) = (pos, pos); // next candidates: l − 1 and r
+        let mut radius = f64::INFINITY;
+        loop {
+            let dl = if l > 0 {
+                z.re - self.re[l - 1]
+            } else {
+                f64::INFINITY
+            };
+            let dr = if r < n {
+                self.re[r] - z.re
+            } else {
+                f64::INFINITY
+            };
+            let k = if l > 0 && dl <= dr {
+                if dl > radius {
+                    break;
+                }
+                l -= 1;
+                l
+            } else if r < n {
+                if dr > radius {
+                    break;
+                }
+                r += 1;
+                r - 1
+            } else {
+                break;
+            };
+            let j = self.order[k];
+            let d = cdist(self.values[j], z);
+            radius = visit(j, if d.is_nan() { f64::INFINITY } else { d });
+        }
+    }
+
+    /// Distance from z to the nearest value whose cluster is not `c` (∞ if none).
+    fn nearest_outside(&self, z: Complex64, cluster: &[usize], c: usize) -> f64 {
+        let mut best = f64::INFINITY;
+        self.scan(z, |j, d| {
+            if cluster[j] != c && d < best {
+                best = d;
+            }
+            best
+        });
+        best
+    }
+}
+
 /// Pair the branches of `old` with the eigenpairs of `new`.
 pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
     let n = old.len();
     let pred = predict(old, new.t);
-    // candidate columns per row: the three nearest new eigenvalues and their clusters
-    let k_near = n.min(3);
-    let mut cand: Vec<Vec<usize>> = Vec::with_capacity(n);
-    let mut radius = vec![0.0; n];
-    for (i, lh) in pred.iter().enumerate() {
-        let mut by_dist: Vec<(f64, usize)> =
-            (0..n).map(|j| ((new.values[j] - lh).norm(), j)).collect();
-        by_dist.select_nth_unstable_by(k_near - 1, |a, b| a.0.total_cmp(&b.0));
-        by_dist[..k_near].sort_by(|a, b| a.0.total_cmp(&b.0));
-        let first_cluster = new.cluster[by_dist[0].1];
-        let second = (0..n)
-            .filter(|&j| new.cluster[j] != first_cluster)
-            .map(|j| (new.values[j] - lh).norm())
-            .fold(f64::INFINITY, f64::min);
-        radius[i] = if second.is_finite() {
-            2.0 * second
-        } else {
-            f64::INFINITY
-        };
-        let mut c: Vec<usize> = Vec::new();
-        for &(_, j) in &by_dist[..k_near] {
-            for k in 0..n {
-                if new.cluster[k] == new.cluster[j] && !c.contains(&k) {
-                    c.push(k);
-                }
-            }
-        }
-        cand.push(c);
+    let sweep = Sweep::new(&new.values);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (j, &c) in new.cluster.iter().enumerate() {
+        members[c].push(j);
     }
     let overlap = |i: usize, j: usize| -> f64 {
-        let o = old.x.column(i).dotc(&new.x.column(j)).norm();
+        let o = cabs(dotc(col(&old.x, i), col(&new.x, j)));
         if o.is_nan() {
             0.0
         } else {
             o.min(1.0)
         }
     };
-    let closeness = |i: usize, j: usize| -> f64 {
-        let e = (new.values[j] - pred[i]).norm();
-        let r = radius[i];
-        if r.is_infinite() {
-            1.0
-        } else if r > 0.0 {
-            (1.0 - e / r).max(0.0)
-        } else if e == 0.0 {
-            1.0
-        } else {
-            0.0
+    // candidate columns per row: the K nearest new eigenvalues and their clusters, with
+    // the weights wᵢⱼ = Oᵢⱼ + Eᵢⱼ
+    const K: usize = 3;
+    let mut cand: Vec<Vec<(usize, f64)>> = Vec::with_capacity(n);
+    for (i, &lh) in pred.iter().enumerate() {
+        let mut near: Vec<(f64, usize)> = Vec::with_capacity(K + 1);
+        sweep.scan(lh, |j, d| {
+            let at = near.partition_point(|&(e, _)| e <= d);
+            if at < K {
+                near.insert(at, (d, j));
+                near.truncate(K);
+            }
+            if near.len() == K {
+                near[K - 1].0
+            } else {
+                f64::INFINITY
+            }
+        });
+        let first_cluster = new.cluster[near[0].1];
+        let radius = 2.0 * sweep.nearest_outside(lh, &new.cluster, first_cluster);
+        let mut c: Vec<(usize, f64)> = Vec::with_capacity(K);
+        for &(_, j) in &near {
+            for &k in &members[new.cluster[j]] {
+                if c.iter().any(|&(m, _)| m == k) {
+                    continue;
+                }
+                let e = cdist(new.values[k], lh);
+                let closeness = if radius.is_infinite() {
+                    1.0
+                } else if radius > 0.0 {
+                    (1.0 - e / radius).max(0.0)
+                } else if e == 0.0 {
+                    1.0
+                } else {
+                    0.0
+                };
+                let v = overlap(i, k) + closeness;
+                c.push((k, if v.is_nan() { 0.0 } else { v.clamp(0.0, 2.0) }));
+            }
         }
-    };
-    let mut w = DMatrix::<f64>::zeros(n, n);
-    for i in 0..n {
-        for &j in &cand[i] {
-            let v = overlap(i, j) + closeness(i, j);
-            w[(i, j)] = if v.is_nan() { 0.0 } else { v.clamp(0.0, 2.0) };
-        }
+        cand.push(c);
     }
-    let perm = assign(&w);
+    let perm = assign(&cand, n);
     // certainty test
     let abs_tol = 1e-13 * new.scale;
     let mut uncertain = Vec::new();
     for i in 0..n {
         let j = perm[i];
-        let e = (new.values[j] - pred[i]).norm();
-        let d = (0..n)
-            .filter(|&k| new.cluster[k] != new.cluster[j])
-            .map(|k| (new.values[k] - pred[i]).norm())
-            .fold(f64::INFINITY, f64::min);
+        let e = cdist(new.values[j], pred[i]);
+        let d = sweep.nearest_outside(pred[i], &new.cluster, new.cluster[j]);
         let ok_value = e <= params.prediction_ratio * d || e <= abs_tol;
         let ok_vector = overlap(i, j) >= params.min_overlap;
         if !(ok_value && ok_vector) {
@@ -132,39 +196,32 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
     Pairing { perm, uncertain }
 }
 
-/// Maximum-weight assignment of rows to columns: row argmax when that is already a
-/// permutation, otherwise the Hungarian algorithm on integer weights.
-fn assign(w: &DMatrix<f64>) -> Vec<usize> {
-    let n = w.nrows();
-    let mut best: Vec<usize> = (0..n)
-        .map(|i| {
-            (0..n)
-                .max_by(|&a, &b| w[(i, a)].total_cmp(&w[(i, b)]))
-                .unwrap_or(0)
+/// Maximum-weight assignment of rows to columns from each row's candidate (column,
+/// weight) list (all other weights are 0): each row's best candidate when that is already
+/// a permutation, otherwise the Hungarian algorithm on integer weights.
+fn assign(cand: &[Vec<(usize, f64)>], n: usize) -> Vec<usize> {
+    let best: Vec<usize> = cand
+        .iter()
+        .map(|c| {
+            c.iter()
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map_or(0, |&(j, _)| j)
         })
         .collect();
     let mut seen = vec![false; n];
-    let mut unique = true;
-    for &j in &best {
-        if seen[j] {
-            unique = false;
-            break;
+    if best.iter().all(|&j| !std::mem::replace(&mut seen[j], true)) {
+        return best;
+    }
+    let mut data = vec![0i64; n * n];
+    for (i, c) in cand.iter().enumerate() {
+        for &(j, w) in c {
+            data[i * n + j] = (w.clamp(0.0, 2.0) * SCALE).round() as i64;
         }
-        seen[j] = true;
     }
-    if unique {
-        return best;
+    match Matrix::from_vec(n, n, data) {
+        Ok(m) => kuhn_munkres(&m).1,
+        Err(_) => best,
     }
-    let data: Vec<i64> = (0..n)
-        .flat_map(|i| (0..n).map(move |j| (i, j)))
-        .map(|(i, j)| (w[(i, j)].clamp(0.0, 2.0) * SCALE).round() as i64)
-        .collect();
-    let Ok(m) = Matrix::from_vec(n, n, data) else {
-        return best;
-    };
-    let (_, a) = kuhn_munkres(&m);
-    best.copy_from_slice(&a);
-    best
 }
 
 /// Apply a pairing: the new point in branch order, the bases of tied groups aligned with
@@ -202,14 +259,12 @@ pub(crate) fn apply(old: &Point, new: &Point, perm: &[usize]) -> Point {
         }
     }
     for i in 0..n {
-        let o = old.x.column(i).dotc(&p.x.column(i));
-        let r = o.norm();
+        let o = dotc(col(&old.x, i), col(&p.x, i));
+        let r = cabs(o);
         if r > 0.0 && r.is_finite() {
             let phase = o.conj() / r;
-            for k in 0..n {
-                p.x[(k, i)] *= phase;
-                p.y[(k, i)] *= phase;
-            }
+            p.x.column_mut(i).iter_mut().for_each(|z| *z *= phase);
+            p.y.column_mut(i).iter_mut().for_each(|z| *z *= phase);
         }
     }
     p

@@ -20,6 +20,7 @@ use crate::family::Jet;
 use crate::linalg::mul_adj;
 use nalgebra::DMatrix;
 use num_complex::Complex64;
+use std::sync::Arc;
 
 /// Eigenpairs at one t with their derivatives, in some order (solver order or branch
 /// order).
@@ -43,8 +44,10 @@ pub(crate) struct Point {
     pub curv_exact: bool,
     /// ‖A(t)‖_F.
     pub scale: f64,
-    /// A′(t) (complex), kept to compute couplings when locating events.
-    pub da: DMatrix<Complex64>,
+    /// A′(t) and A″(t) (complex), kept to compute couplings and single curvatures when
+    /// locating events.
+    pub da: Arc<DMatrix<Complex64>>,
+    pub dda: Arc<DMatrix<Complex64>>,
 }
 
 impl Point {
@@ -62,8 +65,8 @@ impl Point {
         Point {
             t: self.t,
             values: perm.iter().map(|&p| self.values[p]).collect(),
-            x: DMatrix::from_fn(n, n, |i, k| self.x[(i, perm[k])]),
-            y: DMatrix::from_fn(n, n, |i, k| self.y[(i, perm[k])]),
+            x: self.x.select_columns(perm),
+            y: self.y.select_columns(perm),
             kappa: perm.iter().map(|&p| self.kappa[p]).collect(),
             slopes: perm.iter().map(|&p| self.slopes[p]).collect(),
             curv: perm.iter().map(|&p| self.curv[p]).collect(),
@@ -77,13 +80,37 @@ impl Point {
                 .collect(),
             scale: self.scale,
             da: self.da.clone(),
+            dda: self.dda.clone(),
         }
     }
 
     /// y_bᴴ A′ x_a: the coupling of eigenpair a into b.
     pub fn coupling(&self, a: usize, b: usize) -> Complex64 {
-        let ax = &self.da * self.x.column(a);
+        let ax = &*self.da * self.x.column(a);
         self.y.column(b).dotc(&ax)
+    }
+
+    /// λᵢ″ of one eigenpair in O(n²): yᵢᴴA″xᵢ + 2 Σ_{j ∉ C(i)} PᵢⱼPⱼᵢ/(λᵢ − λⱼ) with row i
+    /// and column i of P = YᴴA′X (∞ + ∞i at a defective eigenvalue).
+    pub fn curvature_of(&self, i: usize) -> Complex64 {
+        if self.defective[i] {
+            return Complex64::new(f64::INFINITY, f64::INFINITY);
+        }
+        if self.curv_exact {
+            return self.curv[i];
+        }
+        let xi = self.x.column(i);
+        let yi = self.y.column(i);
+        let col = self.y.adjoint() * (&*self.da * xi); // Pⱼᵢ
+        let w = self.da.adjoint() * yi; // Pᵢⱼ = wᴴ xⱼ
+        let row = self.x.adjoint() * w; // conj(Pᵢⱼ)
+        let mut c = yi.dotc(&(&*self.dda * xi));
+        for j in 0..self.len() {
+            if self.cluster[j] != self.cluster[i] {
+                c += row[j].conj() * col[j] * 2.0 / (self.values[i] - self.values[j]);
+            }
+        }
+        c
     }
 }
 
@@ -277,6 +304,7 @@ pub(crate) fn analyze<T: Element>(
         tied,
         defective,
         scale,
-        da: jet.da.map(|v| v.to_c64()),
+        da: Arc::new(jet.da.map(|v| v.to_c64())),
+        dda: Arc::new(jet.dda.map(|v| v.to_c64())),
     }
 }

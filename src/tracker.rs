@@ -57,6 +57,7 @@ pub enum CrossingPolicy {
 /// | [`h_max`](Self::h_max) | \|b − a\| (steps also stop at every sample) |
 /// | [`keep_vectors`](Self::keep_vectors) | false |
 /// | [`curvatures`](Self::curvatures) | true |
+/// | [`locate_events`](Self::locate_events) | true |
 /// | [`cluster_tol`](Self::cluster_tol) | 1e-10 (relative to ‖A‖_F) |
 /// | [`min_overlap`](Self::min_overlap) | 0.5 |
 /// | [`prediction_ratio`](Self::prediction_ratio) | 0.5 |
@@ -90,6 +91,7 @@ pub struct Tracker {
     h_max: f64,
     keep_vectors: bool,
     curvatures: bool,
+    locate_events: bool,
     cluster_tol: f64,
     min_overlap: f64,
     prediction_ratio: f64,
@@ -107,6 +109,7 @@ impl Default for Tracker {
             h_max: 1.0,
             keep_vectors: false,
             curvatures: true,
+            locate_events: true,
             cluster_tol: 1e-10,
             min_overlap: 0.5,
             prediction_ratio: 0.5,
@@ -191,6 +194,13 @@ impl Tracker {
     /// [`Branch::curvatures`](crate::Branch::curvatures) is empty.
     pub fn curvatures(mut self, yes: bool) -> Self {
         self.curvatures = yes;
+        self
+    }
+    /// Detect and locate events (default true). Locating costs a few decompositions per
+    /// event; without it only [`Event::Unresolved`](crate::Event::Unresolved) steps are
+    /// reported.
+    pub fn locate_events(mut self, yes: bool) -> Self {
+        self.locate_events = yes;
         self
     }
     /// Eigenvalues closer than `tol · ‖A‖_F` are treated as one degenerate group
@@ -344,9 +354,11 @@ impl Tracker {
                     station.t + dir * h
                 };
                 let cand = ctx.point(t_new, self.curvatures && t_new == target)?;
+                let tm = Instant::now();
                 let pairing = matching::pair(&station, &cand, &params);
                 let transition = matching::is_pair_transition(&station, &cand, &pairing);
                 if !pairing.uncertain.is_empty() && h > h_min && !transition {
+                    ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
                     ctx.stats.rejected_steps += 1;
                     h_try = (h / 2.0).max(h_min);
                     continue;
@@ -362,7 +374,14 @@ impl Tracker {
                     }
                 }
                 let next = matching::apply(&station, &cand, &perm);
-                scan.step(&mut ctx, &station, &next, &uncertain)?;
+                ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
+                let te = Instant::now();
+                if self.locate_events {
+                    scan.step(&mut ctx, &station, &next, &uncertain)?;
+                } else if !uncertain.is_empty() {
+                    scan.unresolved_only(&station, &next, &uncertain);
+                }
+                ctx.stats.event_seconds += te.elapsed().as_secs_f64();
                 station = next;
                 ctx.stats.accepted_steps += 1;
                 if !clipped {
@@ -482,13 +501,10 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
         if let Some(seed) = self.tracker.shuffle {
             pairs = pairs.permuted(&shuffled(pairs.len(), seed ^ t.to_bits()));
         }
-        Ok(perturb::analyze(
-            t,
-            pairs,
-            &jet,
-            self.tracker.cluster_tol,
-            full,
-        ))
+        let t1 = Instant::now();
+        let p = perturb::analyze(t, pairs, &jet, self.tracker.cluster_tol, full);
+        self.stats.analysis_seconds += t1.elapsed().as_secs_f64();
+        Ok(p)
     }
 }
 

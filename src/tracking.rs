@@ -272,6 +272,12 @@ pub struct Stats {
     pub seconds: f64,
     /// Wall time inside the eigen-decompositions, seconds.
     pub decomposition_seconds: f64,
+    /// Wall time computing slopes, curvatures and cluster bases, seconds.
+    pub analysis_seconds: f64,
+    /// Wall time pairing eigenpairs between steps, seconds.
+    pub matching_seconds: f64,
+    /// Wall time detecting events (their locating decompositions included), seconds.
+    pub event_seconds: f64,
 }
 
 /// The result of [`track`](crate::track): branches on the sample grid, events, statistics.
@@ -401,6 +407,9 @@ impl Tracking {
                 "unresolved_steps": s.unresolved_steps,
                 "seconds": s.seconds,
                 "decomposition_seconds": s.decomposition_seconds,
+                "analysis_seconds": s.analysis_seconds,
+                "matching_seconds": s.matching_seconds,
+                "event_seconds": s.event_seconds,
             }
         })
     }

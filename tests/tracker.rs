@@ -615,3 +615,16 @@ fn curvatures_can_be_switched_off() {
     );
     assert!(without.to_json()["branches"][0].get("curv_re").is_none());
 }
+
+#[test]
+fn events_can_be_switched_off() {
+    let tr = Tracker::new()
+        .locate_events(false)
+        .track(crossing, -1.0..=1.5)
+        .unwrap();
+    assert!(tr.events().is_empty());
+    // the branches are the same
+    for (i, &t) in tr.samples().iter().enumerate() {
+        assert!((tr.branches()[0].values()[i].re - t).abs() < 1e-12);
+    }
+}

@@ -118,6 +118,12 @@ struct Common {
     /// No summary (and no progress bar) on stderr.
     #[arg(long, short)]
     quiet: bool,
+    /// Skip the curvatures d²λ/dt² (faster; no curv_re / curv_im in the output).
+    #[arg(long)]
+    no_curvatures: bool,
+    /// Do not detect and locate events (faster; only unresolved steps are reported).
+    #[arg(long)]
+    no_events: bool,
     /// Draw a figure: FILE.png or FILE.svg (track: the eigencurves with the events
     /// marked, and Im λ when any branch is complex; sweep: the curves of every
     /// parameter value, coloured by the value).
@@ -321,7 +327,9 @@ fn setup(c: &Common) -> Result<Setup, Failure> {
     let mut tracker = Tracker::new()
         .samples(samples)?
         .hermitian(hermitian)
-        .policy(policy);
+        .policy(policy)
+        .curvatures(!c.no_curvatures)
+        .locate_events(!c.no_events);
     for &(part, value) in &c.level {
         tracker = tracker.level(part, value)?;
     }

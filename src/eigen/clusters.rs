@@ -36,9 +36,15 @@ pub(crate) fn group_close(values: &[Complex64], tol: f64) -> Vec<Vec<usize>> {
         }
         i
     }
-    for i in 0..n {
-        for j in i + 1..n {
-            if (values[i] - values[j]).norm() <= tol {
+    // sweep in the real part: only pairs with |Δ Re| ≤ tol can be close
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| values[a].re.total_cmp(&values[b].re));
+    for (k, &i) in order.iter().enumerate() {
+        for &j in &order[k + 1..] {
+            if values[j].re - values[i].re > tol {
+                break;
+            }
+            if crate::linalg::cdist(values[i], values[j]) <= tol {
                 let (a, b) = (find(&mut parent, i), find(&mut parent, j));
                 if a != b {
                     parent[a.max(b)] = a.min(b);

@@ -160,7 +160,7 @@ impl Element for Complex64 {
         }
     }
     fn modulus(self) -> f64 {
-        self.norm()
+        crate::linalg::cabs(self)
     }
     fn mul_complex(a: &DMatrix<Self>, x: &DMatrix<Complex64>) -> DMatrix<Complex64> {
         crate::linalg::mul(a, x)
@@ -241,11 +241,10 @@ impl EigenPairs {
 
     /// Reorder the eigenpairs: entry `k` of the result is entry `perm[k]` of `self`.
     pub(crate) fn permuted(&self, perm: &[usize]) -> EigenPairs {
-        let n = self.len();
         EigenPairs {
             values: perm.iter().map(|&p| self.values[p]).collect(),
-            right: DMatrix::from_fn(n, n, |i, k| self.right[(i, perm[k])]),
-            left: DMatrix::from_fn(n, n, |i, k| self.left[(i, perm[k])]),
+            right: self.right.select_columns(perm),
+            left: self.left.select_columns(perm),
             condition: perm.iter().map(|&p| self.condition[p]).collect(),
             hermitian: self.hermitian,
             norm: self.norm,
@@ -347,7 +346,7 @@ pub fn is_hermitian<T: Element>(a: &DMatrix<T>) -> bool {
             amax = amax.max(a[(i, j)].modulus());
         }
         for i in j..n {
-            let d = (a[(i, j)].to_c64() - a[(j, i)].to_c64().conj()).norm();
+            let d = crate::linalg::cdist(a[(i, j)].to_c64(), a[(j, i)].to_c64().conj());
             dev = dev.max(d);
         }
     }
