@@ -97,3 +97,8 @@ pub use num_complex::{self, Complex64};
 pub use plot::{plot_sweep, Panels, PlotOptions};
 pub use tracker::{track, CrossingPolicy, Tracker};
 pub use tracking::{Branch, Event, Level, Part, Stats, Tracking};
+
+/// The code blocks of README.md, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
