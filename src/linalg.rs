@@ -109,13 +109,69 @@ pub(crate) fn col(m: &DMatrix<Complex64>, j: usize) -> &[Complex64] {
     &m.as_slice()[j * n..(j + 1) * n]
 }
 
-/// aᴴb of two equally long slices (split real accumulators, so the loop vectorises).
+/// aᴴb of two equally long slices (faer's SIMD inner product).
 #[inline]
 pub(crate) fn dotc(a: &[Complex64], b: &[Complex64]) -> Complex64 {
-    let (mut re, mut im) = (0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        re += x.re * y.re + x.im * y.im;
-        im += x.re * y.im - x.im * y.re;
+    faer::linalg::matmul::dot::inner_prod(
+        faer::RowRef::from_slice(a),
+        faer::Conj::Yes,
+        faer::ColRef::from_slice(b),
+        faer::Conj::No,
+    )
+}
+
+/// `a · X` for a real `a` and the eigenvectors `X` of a real matrix, whose columns are
+/// real or come in exact conjugate pairs (`values` tells which): one real product on the
+/// packed real and imaginary parts instead of two. None when `X` lacks that structure.
+pub(crate) fn mul_real_packed(
+    a: &DMatrix<f64>,
+    x: &DMatrix<Complex64>,
+    values: &[Complex64],
+) -> Option<DMatrix<Complex64>> {
+    let n = x.ncols();
+    // partner[j] = k for a pair (j with Im > 0, k its conjugate), j for a real column
+    let mut partner = vec![usize::MAX; n];
+    for j in 0..n {
+        let v = values[j];
+        if v.im == 0.0 {
+            if col(x, j).iter().any(|z| z.im != 0.0) {
+                return None;
+            }
+            partner[j] = j;
+        } else if v.im > 0.0 {
+            let k = (0..n).find(|&k| partner[k] == usize::MAX && values[k] == v.conj())?;
+            partner[j] = k;
+            partner[k] = j;
+        }
     }
-    Complex64::new(re, im)
+    if partner.contains(&usize::MAX) {
+        return None;
+    }
+    let mut w = DMatrix::<f64>::zeros(x.nrows(), n);
+    for j in 0..n {
+        let k = partner[j];
+        if k == j || values[j].im > 0.0 {
+            for (i, z) in col(x, j).iter().enumerate() {
+                w[(i, j)] = z.re;
+                if k != j {
+                    w[(i, k)] = z.im;
+                }
+            }
+        }
+    }
+    let aw = mul_real(a, &w.map(|v| Complex64::new(v, 0.0)), false);
+    let mut out = DMatrix::<Complex64>::zeros(a.nrows(), n);
+    for j in 0..n {
+        let k = partner[j];
+        if k == j {
+            out.set_column(j, &aw.column(j));
+        } else if values[j].im > 0.0 {
+            for i in 0..a.nrows() {
+                let z = Complex64::new(aw[(i, j)].re, aw[(i, k)].re);
+                out[(i, j)] = z;
+                out[(i, k)] = z.conj();
+            }
+        }
+    }
+    Some(out)
 }

@@ -141,6 +141,7 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
     // the weights wᵢⱼ = Oᵢⱼ + Eᵢⱼ
     const K: usize = 3;
     let mut cand: Vec<Vec<(usize, f64)>> = Vec::with_capacity(n);
+    let mut overlaps: Vec<Vec<(usize, f64)>> = Vec::with_capacity(n);
     for (i, &lh) in pred.iter().enumerate() {
         let mut near: Vec<(f64, usize)> = Vec::with_capacity(K + 1);
         sweep.scan(lh, |j, d| {
@@ -158,6 +159,7 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
         let first_cluster = new.cluster[near[0].1];
         let radius = 2.0 * sweep.nearest_outside(lh, &new.cluster, first_cluster);
         let mut c: Vec<(usize, f64)> = Vec::with_capacity(K);
+        let mut ov: Vec<(usize, f64)> = Vec::with_capacity(K);
         for &(_, j) in &near {
             for &k in &members[new.cluster[j]] {
                 if c.iter().any(|&(m, _)| m == k) {
@@ -173,11 +175,14 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
                 } else {
                     0.0
                 };
-                let v = overlap(i, k) + closeness;
+                let o = overlap(i, k);
+                ov.push((k, o));
+                let v = o + closeness;
                 c.push((k, if v.is_nan() { 0.0 } else { v.clamp(0.0, 2.0) }));
             }
         }
         cand.push(c);
+        overlaps.push(ov);
     }
     let perm = assign(&cand, n);
     // certainty test
@@ -188,7 +193,11 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
         let e = cdist(new.values[j], pred[i]);
         let d = sweep.nearest_outside(pred[i], &new.cluster, new.cluster[j]);
         let ok_value = e <= params.prediction_ratio * d || e <= abs_tol;
-        let ok_vector = overlap(i, j) >= params.min_overlap;
+        let o = match overlaps[i].iter().find(|&&(k, _)| k == j) {
+            Some(&(_, o)) => o,
+            None => overlap(i, j),
+        };
+        let ok_vector = o >= params.min_overlap;
         if !(ok_value && ok_vector) {
             uncertain.push(i);
         }

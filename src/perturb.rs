@@ -17,7 +17,7 @@
 use crate::eigen::clusters::{columns, group_close};
 use crate::eigen::{eig, EigenPairs, Element};
 use crate::family::Jet;
-use crate::linalg::mul_adj;
+use crate::linalg::{col, dotc, mul_adj};
 use nalgebra::DMatrix;
 use num_complex::Complex64;
 use std::sync::Arc;
@@ -162,7 +162,7 @@ pub(crate) fn analyze<T: Element>(
     let mut x = pairs.right().clone();
     let mut y = pairs.left().clone();
     // A′X, kept current as X changes
-    let mut ax = T::mul_complex(&jet.da, &x);
+    let mut ax = T::mul_eigenvectors(&jet.da, &x, &values);
     let groups = group_close(&values, cluster_tol * scale);
     let mut cluster = vec![0; n];
     for (g, members) in groups.iter().enumerate() {
@@ -256,7 +256,7 @@ pub(crate) fn analyze<T: Element>(
             if defective[i] {
                 unbounded
             } else {
-                y.column(i).dotc(&ax.column(i))
+                dotc(col(&y, i), col(&ax, i))
             }
         })
         .collect();
@@ -276,7 +276,7 @@ pub(crate) fn analyze<T: Element>(
                 if let Some(c) = forced_curv[i] {
                     return c;
                 }
-                let mut c = y.column(i).dotc(&addx.column(i));
+                let mut c = dotc(col(&y, i), col(&addx, i));
                 for j in 0..n {
                     if cluster[j] != cluster[i] {
                         c += p[(i, j)] * p[(j, i)] * 2.0 / (values[i] - values[j]);

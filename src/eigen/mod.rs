@@ -87,6 +87,17 @@ pub trait Element:
     /// `a · x` in complex arithmetic (real `a` as two real products).
     #[doc(hidden)]
     fn mul_complex(a: &DMatrix<Self>, x: &DMatrix<Complex64>) -> DMatrix<Complex64>;
+    /// `a · X` for the eigenvectors `X` of a matrix of this type with eigenvalues
+    /// `values` (real: one real product on the packed conjugate pairs).
+    #[doc(hidden)]
+    fn mul_eigenvectors(
+        a: &DMatrix<Self>,
+        x: &DMatrix<Complex64>,
+        values: &[Complex64],
+    ) -> DMatrix<Complex64> {
+        let _ = values;
+        Self::mul_complex(a, x)
+    }
     /// `aᴴ · x` in complex arithmetic.
     #[doc(hidden)]
     fn mul_adj_complex(a: &DMatrix<Self>, x: &DMatrix<Complex64>) -> DMatrix<Complex64>;
@@ -124,6 +135,14 @@ impl Element for f64 {
     }
     fn mul_adj_complex(a: &DMatrix<Self>, x: &DMatrix<Complex64>) -> DMatrix<Complex64> {
         crate::linalg::mul_real(a, x, true)
+    }
+    fn mul_eigenvectors(
+        a: &DMatrix<Self>,
+        x: &DMatrix<Complex64>,
+        values: &[Complex64],
+    ) -> DMatrix<Complex64> {
+        crate::linalg::mul_real_packed(a, x, values)
+            .unwrap_or_else(|| crate::linalg::mul_real(a, x, false))
     }
     fn general(a: &DMatrix<Self>) -> Option<solver::Raw> {
         solver::general_real(a)
