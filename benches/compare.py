@@ -12,7 +12,7 @@ the identical A(t) on the same uniform grid. Reported, as medians over repeats:
   * eigentrack lean (slopes only, like the Python tracker: --no-curvatures
     --no-events) per grid point, with the share of its time outside decompositions;
   * eigentrack full (curvatures at the samples and located events) per grid point, and
-    its decompositions per grid point.
+    its decompositions per grid point (one run: it is much slower on dense spectra).
 
 Usage: python3 benches/compare.py [--sizes 4,20,100,300] [--repeat 3]
 Needs numpy and scipy; with no PYTHON in the environment it creates /tmp/pyvenv.
@@ -62,7 +62,7 @@ def main():
     exe = ROOT / "target" / "release" / "eigentrack"
     print("| family | n | grid points | LAPACK floor ms | eigentrack decomposition ms "
           "| ratio | Python tracker ms/point | eigentrack lean ms/point | ratio "
-          "| lean: outside decompositions | eigentrack full ms/point "
+          "| lean: overhead / decomposition time | eigentrack full ms/point "
           "| full: decompositions/point |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     tmp = Path(tempfile.mkdtemp())
@@ -79,9 +79,9 @@ def main():
                 for _ in range(a.repeat))
             pyt = statistics.median(
                 baseline(py, common)["timings"]["per_step_ms"] for _ in range(a.repeat))
-            def ours(flags):
+            def ours(flags, repeat):
                 runs = []
-                for _ in range(a.repeat):
+                for _ in range(repeat):
                     out = tmp / "out.json"
                     cmd = [str(exe), "track", str(spec), "--samples", str(points),
                            "--quiet", "--out", str(out)] + flags
@@ -91,18 +91,18 @@ def main():
                     runs.append(json.loads(out.read_text())["stats"])
                 return runs
             # lean: slopes only, as the Python tracker; full: curvatures and events too
-            lean = ours(["--no-curvatures", "--no-events"])
-            full = ours([])
+            lean = ours(["--no-curvatures", "--no-events"], a.repeat)
+            full = ours([], 1)
             per_dec = statistics.median(
                 1e3 * s["decomposition_seconds"] / s["decompositions"] for s in lean + full)
             lean_pp = statistics.median(1e3 * s["seconds"] / points for s in lean)
-            outside = statistics.median(
-                1 - s["decomposition_seconds"] / s["seconds"] for s in lean)
+            overhead = statistics.median(
+                s["seconds"] / s["decomposition_seconds"] - 1 for s in lean)
             full_pp = statistics.median(1e3 * s["seconds"] / points for s in full)
             dec_pp = statistics.median(s["decompositions"] / points for s in full)
             print(f"| {fam} | {n} | {points} | {floor:.3f} | {per_dec:.3f} | "
                   f"{floor / per_dec:.2f}× | {pyt:.3f} | {lean_pp:.3f} | "
-                  f"{pyt / lean_pp:.2f}× | {100 * outside:.0f}% | {full_pp:.3f} | "
+                  f"{pyt / lean_pp:.2f}× | {100 * overhead:.0f}% | {full_pp:.3f} | "
                   f"{dec_pp:.2f} |", flush=True)
 
 
