@@ -39,15 +39,9 @@ pub(crate) struct EventScan {
     events: Vec<Event>,
 }
 
-/// A branch-ordered fresh point at `t`, paired against `base` (with all curvatures when
-/// `full`).
-fn fresh<F: MatrixFamily + ?Sized>(
-    ctx: &mut Ctx<'_, F>,
-    base: &Point,
-    t: f64,
-    full: bool,
-) -> Result<Point> {
-    let p = ctx.point(t, full)?;
+/// A branch-ordered fresh point at `t` (slopes, no curvatures), paired against `base`.
+fn fresh<F: MatrixFamily + ?Sized>(ctx: &mut Ctx<'_, F>, base: &Point, t: f64) -> Result<Point> {
+    let p = ctx.point(t, false)?;
     let params = MatchParams {
         min_overlap: 0.5,
         prediction_ratio: 0.5,
@@ -57,8 +51,7 @@ fn fresh<F: MatrixFamily + ?Sized>(
 }
 
 /// Find a root of `f` in [s0.t, s1.t] where `f(s0)` and `f(s1)` have opposite signs (or
-/// `f(s1) = 0`). `f` returns the value and, when it has one, the derivative (which needs
-/// the curvatures when `full`).
+/// `f(s1) = 0`). `f` returns the value and, when it has one, the derivative.
 ///
 /// The first guess is the root of the cubic Hermite interpolant when both end
 /// derivatives are known (error O(h⁴)), of the chord otherwise; then Newton from the last
@@ -69,7 +62,6 @@ fn locate<F: MatrixFamily + ?Sized>(
     ctx: &mut Ctx<'_, F>,
     s0: &Point,
     s1: &Point,
-    full: bool,
     f: impl Fn(&Point) -> (f64, Option<f64>),
 ) -> Result<Point> {
     let (mut fa, da) = f(s0);
@@ -104,7 +96,7 @@ fn locate<F: MatrixFamily + ?Sized>(
         if !inside(t, ta, tb) || iter % 6 == 5 {
             t = 0.5 * (ta + tb);
         }
-        let p = fresh(ctx, s0, t, full)?;
+        let p = fresh(ctx, s0, t)?;
         let (ft, dt) = f(&p);
         if !ft.is_finite() {
             break;
@@ -318,7 +310,7 @@ impl EventScan {
                 let conj0 = va0.im != 0.0 && va0 == vb0.conj();
                 let conj1 = va1.im != 0.0 && va1 == vb1.conj();
                 if (real0 && conj1) || (conj0 && real1) {
-                    let p = locate(ctx, s0, s1, false, |p| {
+                    let p = locate(ctx, s0, s1, |p| {
                         let d = p.values[a] - p.values[b];
                         ((d * d).re, None)
                     })?;
@@ -335,7 +327,7 @@ impl EventScan {
                 let d0 = va0.re - vb0.re;
                 let d1 = va1.re - vb1.re;
                 if same_im && (d0 < 0.0) != (d1 < 0.0) {
-                    let p = locate(ctx, s0, s1, false, |p| {
+                    let p = locate(ctx, s0, s1, |p| {
                         (
                             (p.values[a] - p.values[b]).re,
                             Some((p.slopes[a] - p.slopes[b]).re),
@@ -366,7 +358,7 @@ impl EventScan {
                 let may_touch =
                     segment_distance(va0 - vb0, va1 - vb1) <= 1e-6 * s0.scale.max(s1.scale);
                 if (both_real || may_touch) && phi(s0).0 < 0.0 && phi(s1).0 >= 0.0 {
-                    let p = locate(ctx, s0, s1, false, phi)?;
+                    let p = locate(ctx, s0, s1, phi)?;
                     self.gap_minimum(&p, a, b);
                 }
             }
@@ -415,7 +407,7 @@ impl EventScan {
                 if f0 == 0.0 || !(f1 == 0.0 || (f0 < 0.0) != (f1 < 0.0)) {
                     continue;
                 }
-                let p = locate(ctx, s0, s1, false, |p| {
+                let p = locate(ctx, s0, s1, |p| {
                     (
                         part.of(p.values[a]) - level,
                         Some(part_slope(part, p.values[a], p.slopes[a])),
@@ -461,9 +453,9 @@ impl EventScan {
                     ((d * d).re, None)
                 };
                 let p = if (g(s0).0 < 0.0) != (g(s1).0 < 0.0) {
-                    locate(ctx, s0, s1, false, g)?
+                    locate(ctx, s0, s1, g)?
                 } else {
-                    fresh(ctx, s0, 0.5 * (s0.t + s1.t), false)?
+                    fresh(ctx, s0, 0.5 * (s0.t + s1.t))?
                 };
                 self.events.push(Event::ExceptionalPoint {
                     t: p.t,
