@@ -22,7 +22,7 @@
 
 use crate::error::Result;
 use crate::family::MatrixFamily;
-use crate::linalg::cdist;
+use crate::linalg::{cdist, cdiv};
 use crate::matching::{self, MatchParams};
 use crate::perturb::Point;
 use crate::tracker::Ctx;
@@ -181,6 +181,13 @@ fn segment_distance(p: Complex64, q: Complex64) -> f64 {
     (p + d * s).norm()
 }
 
+/// Re((λₐ − λ_b)²) in units of ‖A‖²: positive for a real pair, negative for a
+/// conjugate pair, analytic through an exceptional point.
+fn pair_square(p: &Point, a: usize, b: usize) -> f64 {
+    let d = (p.values[a] - p.values[b]) / p.scale.max(f64::MIN_POSITIVE);
+    (d * d).re
+}
+
 fn mid(p: &Point, a: usize, b: usize) -> Complex64 {
     (p.values[a] + p.values[b]) * 0.5
 }
@@ -310,10 +317,7 @@ impl EventScan {
                 let conj0 = va0.im != 0.0 && va0 == vb0.conj();
                 let conj1 = va1.im != 0.0 && va1 == vb1.conj();
                 if (real0 && conj1) || (conj0 && real1) {
-                    let p = locate(ctx, s0, s1, |p| {
-                        let d = p.values[a] - p.values[b];
-                        ((d * d).re, None)
-                    })?;
+                    let p = locate(ctx, s0, s1, |p| (pair_square(p, a, b), None))?;
                     self.events.push(Event::ExceptionalPoint {
                         t: p.t,
                         branches: [a, b],
@@ -341,10 +345,12 @@ impl EventScan {
                     continue;
                 }
                 // φ′ needs the curvatures: only where they were computed
+                // (in units of ‖A‖, so that products neither overflow nor underflow)
                 let phi = |p: &Point| -> (f64, Option<f64>) {
-                    let d = p.values[a] - p.values[b];
-                    let dd = p.slopes[a] - p.slopes[b];
-                    let ddd = p.curv[a] - p.curv[b];
+                    let s = 1.0 / p.scale.max(f64::MIN_POSITIVE);
+                    let d = (p.values[a] - p.values[b]) * s;
+                    let dd = (p.slopes[a] - p.slopes[b]) * s;
+                    let ddd = (p.curv[a] - p.curv[b]) * s;
                     let derivative = dd.norm_sqr() + (d * ddd.conj()).re;
                     ((d * dd.conj()).re, p.curv_exact.then_some(derivative))
                 };
@@ -381,8 +387,14 @@ impl EventScan {
         if p.values[a].im.abs() > real_tol || p.values[b].im.abs() > real_tol {
             return;
         }
-        let coupling = (p.coupling(a, b) * p.coupling(b, a) * 4.0 / delta).norm();
-        let curvature = (p.curvature_of(b) - p.curvature_of(a)).norm();
+        // both in units of ‖A‖ (products of couplings over- or underflow otherwise)
+        let s = 1.0 / p.scale.max(f64::MIN_POSITIVE);
+        let coupling = cdiv(
+            p.coupling(a, b) * s * (p.coupling(b, a) * s) * 4.0,
+            delta * s,
+        )
+        .norm();
+        let curvature = ((p.curvature_of(b) - p.curvature_of(a)) * s).norm();
         if coupling >= 0.5 * curvature {
             self.events.push(Event::AvoidedCrossing {
                 t: p.t,
@@ -448,10 +460,7 @@ impl EventScan {
                 .max(s1.kappa[a])
                 .max(s1.kappa[b]);
             if kappa >= EP_CONDITION {
-                let g = |p: &Point| {
-                    let d = p.values[a] - p.values[b];
-                    ((d * d).re, None)
-                };
+                let g = |p: &Point| (pair_square(p, a, b), None);
                 let p = if (g(s0).0 < 0.0) != (g(s1).0 < 0.0) {
                     locate(ctx, s0, s1, g)?
                 } else {

@@ -175,3 +175,18 @@ pub(crate) fn mul_real_packed(
     }
     Some(out)
 }
+
+/// a / b by Smith's algorithm: no overflow or underflow of |b|² (num-complex squares the
+/// divisor, which fails for |b| beyond about 1e154 or below 1e-154).
+#[inline]
+pub(crate) fn cdiv(a: Complex64, b: Complex64) -> Complex64 {
+    if b.re.abs() >= b.im.abs() {
+        let r = b.im / b.re;
+        let d = b.re + b.im * r;
+        Complex64::new((a.re + a.im * r) / d, (a.im - a.re * r) / d)
+    } else {
+        let r = b.re / b.im;
+        let d = b.re * r + b.im;
+        Complex64::new((a.re * r + a.im) / d, (a.im * r - a.re) / d)
+    }
+}

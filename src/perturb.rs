@@ -17,7 +17,7 @@
 use crate::eigen::clusters::{columns, group_close};
 use crate::eigen::{eig, EigenPairs, Element};
 use crate::family::Jet;
-use crate::linalg::{col, dotc, mul_adj};
+use crate::linalg::{cdiv, col, dotc, mul_adj};
 use nalgebra::DMatrix;
 use num_complex::Complex64;
 use std::sync::Arc;
@@ -107,7 +107,7 @@ impl Point {
         let mut c = yi.dotc(&(&*self.dda * xi));
         for j in 0..self.len() {
             if self.cluster[j] != self.cluster[i] {
-                c += row[j].conj() * col[j] * 2.0 / (self.values[i] - self.values[j]);
+                c += cdiv(row[j].conj(), self.values[i] - self.values[j]) * col[j] * 2.0;
             }
         }
         c
@@ -218,7 +218,7 @@ pub(crate) fn analyze<T: Element>(
                 let d = lam - values[k];
                 for a in 0..s.len() {
                     for b in 0..s.len() {
-                        m2[(a, b)] += rows[(a, k)] * cols[(k, b)] * 2.0 / d;
+                        m2[(a, b)] += cdiv(rows[(a, k)], d) * cols[(k, b)] * 2.0;
                     }
                 }
             }
@@ -279,7 +279,7 @@ pub(crate) fn analyze<T: Element>(
                 let mut c = dotc(col(&y, i), col(&addx, i));
                 for j in 0..n {
                     if cluster[j] != cluster[i] {
-                        c += p[(i, j)] * p[(j, i)] * 2.0 / (values[i] - values[j]);
+                        c += cdiv(p[(i, j)], values[i] - values[j]) * p[(j, i)] * 2.0;
                     }
                 }
                 c

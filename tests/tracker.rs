@@ -628,3 +628,43 @@ fn events_can_be_switched_off() {
         assert!((tr.branches()[0].values()[i].re - t).abs() < 1e-12);
     }
 }
+
+/// Regression: at entries of 1e±200 the products of couplings over- or underflowed, the
+/// avoided crossing was missed and the curvatures came out infinite.
+#[test]
+fn extreme_scales_keep_events_and_curvatures() {
+    for s in [1e200, 1e-200] {
+        let tr = Tracker::new()
+            .samples(21)
+            .unwrap()
+            .track(
+                move |t: f64| DMatrix::from_row_slice(2, 2, &[s * t, s, s, -s * t]),
+                -1.0..=1.0,
+            )
+            .unwrap();
+        let ac: Vec<_> = tr
+            .events()
+            .iter()
+            .filter(|e| e.kind() == "avoided_crossing")
+            .collect();
+        assert_eq!(ac.len(), 1, "scale {s:e}: {:?}", tr.events());
+        match ac[0] {
+            Event::AvoidedCrossing { t, gap, .. } => {
+                assert!(
+                    t.abs() < 1e-10 && (gap / s - 2.0).abs() < 1e-12,
+                    "{t} {gap:e}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // λ = ∓s√(t² + 1): λ″ = ∓s/(t² + 1)^{3/2}
+        for (i, &t) in tr.samples().iter().enumerate() {
+            let c = tr.branches()[0].curvatures()[i].re / s;
+            let exact = -1.0 / (t * t + 1.0).powf(1.5);
+            assert!(
+                (c - exact).abs() < 1e-6,
+                "scale {s:e}, t = {t}: {c} vs {exact}"
+            );
+        }
+    }
+}
