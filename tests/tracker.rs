@@ -9,11 +9,12 @@ use eigentrack::{
 use nalgebra::DMatrix;
 use num_complex::Complex64;
 
+fn events_of<'a>(tr: &'a eigentrack::Tracking, kind: &str) -> Vec<&'a Event> {
+    tr.events().iter().filter(|e| e.kind() == kind).collect()
+}
+
 fn crossings(tr: &eigentrack::Tracking) -> Vec<&Event> {
-    tr.events()
-        .iter()
-        .filter(|e| e.kind() == "crossing")
-        .collect()
+    events_of(tr, "crossing")
 }
 
 /// 1. R(t/2)·diag(t, e^{t²} − 1)·R(t/2)ᵀ on [−1, 1.5] with exact A′.
@@ -187,11 +188,7 @@ fn landau_zener_adiabatic_and_diabatic() {
         assert!((tr.branches()[0].values()[i].re + e).abs() < 1e-12, "t={t}");
         assert!((tr.branches()[1].values()[i].re - e).abs() < 1e-12, "t={t}");
     }
-    let ac: Vec<_> = tr
-        .events()
-        .iter()
-        .filter(|e| e.kind() == "avoided_crossing")
-        .collect();
+    let ac: Vec<_> = events_of(&tr, "avoided_crossing");
     assert_eq!(ac.len(), 1, "{:?}", tr.events());
     match ac[0] {
         Event::AvoidedCrossing {
@@ -231,13 +228,7 @@ fn landau_zener_adiabatic_and_diabatic() {
             );
         }
     }
-    assert_eq!(
-        dia.events()
-            .iter()
-            .filter(|e| e.kind() == "avoided_crossing")
-            .count(),
-        1
-    );
+    assert_eq!(events_of(&dia, "avoided_crossing").len(), 1);
 }
 
 /// 5. [[0, 1], [t, 0]]: λ = ±√t, exceptional point at t = 0.
@@ -248,11 +239,7 @@ fn square_root_exceptional_point() {
         -1.0..=1.0,
     )
     .unwrap();
-    let ep: Vec<_> = tr
-        .events()
-        .iter()
-        .filter(|e| e.kind() == "exceptional_point")
-        .collect();
+    let ep: Vec<_> = events_of(&tr, "exceptional_point");
     assert_eq!(ep.len(), 1, "{:?}", tr.events());
     assert!(ep[0].t().abs() < 1e-6, "EP at {}", ep[0].t());
     assert!(tr.events().iter().all(|e| e.kind() != "unresolved"));
@@ -293,10 +280,8 @@ fn damped_oscillator_exceptional_points_and_level() {
             -2.0..=2.0,
         )
         .unwrap();
-    let ep: Vec<f64> = tr
-        .events()
+    let ep: Vec<f64> = events_of(&tr, "exceptional_point")
         .iter()
-        .filter(|e| e.kind() == "exceptional_point")
         .map(|e| e.t())
         .collect();
     assert_eq!(ep.len(), 2, "{:?}", tr.events());
@@ -304,7 +289,7 @@ fn damped_oscillator_exceptional_points_and_level() {
         (ep[0] + 1.0).abs() < 1e-6 && (ep[1] - 1.0).abs() < 1e-6,
         "{ep:?}"
     );
-    let lv: Vec<_> = tr.events().iter().filter(|e| e.kind() == "level").collect();
+    let lv: Vec<_> = events_of(&tr, "level");
     assert_eq!(lv.len(), 2, "{:?}", tr.events());
     for e in &lv {
         assert!(e.t().abs() < 1e-12, "{e:?}");
@@ -472,11 +457,7 @@ fn complex_families_work_too() {
         0.0..=2.0,
     )
     .unwrap();
-    let ep: Vec<_> = tr
-        .events()
-        .iter()
-        .filter(|e| e.kind() == "exceptional_point")
-        .collect();
+    let ep: Vec<_> = events_of(&tr, "exceptional_point");
     assert_eq!(ep.len(), 1, "{:?}", tr.events());
     assert!((ep[0].t() - 1.0).abs() < 1e-6, "{:?}", ep[0]);
     for (i, &g) in tr.samples().iter().enumerate() {
@@ -642,11 +623,7 @@ fn extreme_scales_keep_events_and_curvatures() {
                 -1.0..=1.0,
             )
             .unwrap();
-        let ac: Vec<_> = tr
-            .events()
-            .iter()
-            .filter(|e| e.kind() == "avoided_crossing")
-            .collect();
+        let ac: Vec<_> = events_of(&tr, "avoided_crossing");
         assert_eq!(ac.len(), 1, "scale {s:e}: {:?}", tr.events());
         match ac[0] {
             Event::AvoidedCrossing { t, gap, .. } => {
