@@ -1,9 +1,13 @@
 //! Whole tracks: random real A₀ + tA₁ and its symmetric twin at n = 4, 20, 100, 300,
 //! with slopes, on t ∈ [0, 1]. Prints, as medians over repeated runs: the time per
-//! accepted step, decompositions per sample, and the share of the time spent outside the
-//! eigen-decompositions (the tracker's own overhead).
+//! accepted step, decompositions per sample, and the time spent outside the
+//! eigen-decompositions (the tracker's own overhead) relative to the decomposition time,
+//! broken down into analysis (slopes, cluster bases), matching and the rest.
 //!
-//! `cargo bench --bench track`
+//! `cargo bench --bench track [-- FILTER] [-- --full]`: without `--full` the tracks are
+//! lean (slopes only: `curvatures(false)`, `locate_events(false)`); with it, curvatures
+//! at every step and located events (much slower on dense spectra, where every avoided
+//! crossing is located).
 
 use eigentrack::{nalgebra::DMatrix, HermitianMode, Polynomial, Tracker};
 use rand::SeedableRng;
@@ -21,10 +25,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let full = std::env::args().any(|a| a == "--full");
     println!(
-        "| family | n | samples | accepted steps | decompositions / sample | ms / accepted step | ms / decomposition | outside decompositions |"
+        "| family | n | samples | accepted steps | decompositions / sample | ms / accepted step | ms / decomposition | outside / decomposition time | analysis | matching |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for (name, sym) in [("random", false), ("random_sym", true)] {
         for n in [4usize, 20, 100, 300] {
             let label = format!("{name}/{n}");
@@ -44,7 +49,12 @@ fn main() {
             } else {
                 HermitianMode::Auto
             };
-            let tracker = Tracker::new().samples(samples).unwrap().hermitian(mode);
+            let tracker = Tracker::new()
+                .samples(samples)
+                .unwrap()
+                .hermitian(mode)
+                .curvatures(full)
+                .locate_events(full);
             let runs = if n >= 300 {
                 3
             } else if n >= 100 {
@@ -53,23 +63,28 @@ fn main() {
                 11
             };
             let (mut per_step, mut per_dec, mut outside) = (vec![], vec![], vec![]);
+            let (mut analysis, mut matching) = (vec![], vec![]);
             let mut last = None;
             for _ in 0..runs {
                 let tr = tracker.track_family(&fam, 0.0..=1.0).unwrap();
                 let s = *tr.stats();
                 per_step.push(1e3 * s.seconds / s.accepted_steps as f64);
                 per_dec.push(1e3 * s.decomposition_seconds / s.decompositions as f64);
-                outside.push(1.0 - s.decomposition_seconds / s.seconds);
+                outside.push((s.seconds - s.decomposition_seconds) / s.decomposition_seconds);
+                analysis.push(s.analysis_seconds / s.decomposition_seconds);
+                matching.push(s.matching_seconds / s.decomposition_seconds);
                 last = Some(s);
             }
             let s = last.unwrap();
             println!(
-                "| {name} | {n} | {samples} | {} | {:.2} | {:.3} | {:.3} | {:.1}% |",
+                "| {name} | {n} | {samples} | {} | {:.2} | {:.3} | {:.3} | {:.1}% | {:.1}% | {:.1}% |",
                 s.accepted_steps,
                 s.decompositions as f64 / samples as f64,
                 median(per_step),
                 median(per_dec),
-                100.0 * median(outside)
+                100.0 * median(outside),
+                100.0 * median(analysis),
+                100.0 * median(matching)
             );
         }
     }

@@ -73,6 +73,15 @@ impl<T: Element, F: Fn(f64) -> DMatrix<T>> MatrixFamily for F {
     }
 }
 
+/// The points t − h₂, t − h₁, t + h₁, t + h₂ at which [`finite_difference_jet`] evaluates
+/// A besides t.
+pub(crate) fn stencil(t: f64) -> [f64; 4] {
+    let scale = t.abs().max(1.0);
+    let h1 = f64::EPSILON.cbrt() * scale;
+    let h2 = f64::EPSILON.powf(0.25) * scale;
+    [t - h2, t - h1, t + h1, t + h2]
+}
+
 /// A(t), A′(t) and A″(t) by central finite differences.
 ///
 /// A′ uses the step h₁ = ε^{1/3}·max(1, |t|) ≈ 6·10⁻⁶·max(1, |t|) and has a relative error
@@ -90,12 +99,7 @@ impl<T: Element, F: Fn(f64) -> DMatrix<T>> MatrixFamily for F {
 /// assert!((j.dda[(0, 0)] + 0.3f64.sin()).abs() < 1e-7);
 /// ```
 pub fn finite_difference_jet<T: Element>(f: impl Fn(f64) -> DMatrix<T>, t: f64) -> Jet<T> {
-    let scale = t.abs().max(1.0);
-    let h1 = f64::EPSILON.cbrt() * scale;
-    let h2 = f64::EPSILON.powf(0.25) * scale;
-    // exactly representable steps
-    let (tp1, tm1) = (t + h1, t - h1);
-    let (tp2, tm2) = (t + h2, t - h2);
+    let [tm2, tm1, tp1, tp2] = stencil(t);
     let a = f(t);
     let ap1 = f(tp1);
     let am1 = f(tm1);
@@ -103,12 +107,19 @@ pub fn finite_difference_jet<T: Element>(f: impl Fn(f64) -> DMatrix<T>, t: f64) 
     let am2 = f(tm2);
     let d1 = 1.0 / (tp1 - tm1);
     let d2 = 1.0 / ((tp2 - t) * (t - tm2));
-    let da = DMatrix::from_fn(a.nrows(), a.ncols(), |i, j| {
-        T::from_c64((ap1[(i, j)].to_c64() - am1[(i, j)].to_c64()) * d1)
-    });
-    let dda = DMatrix::from_fn(a.nrows(), a.ncols(), |i, j| {
-        T::from_c64((ap2[(i, j)].to_c64() - a[(i, j)].to_c64() * 2.0 + am2[(i, j)].to_c64()) * d2)
-    });
+    let mut da = ap1;
+    for (d, &m) in da.as_mut_slice().iter_mut().zip(am1.as_slice()) {
+        *d = (*d - m).scale(d1);
+    }
+    let mut dda = ap2;
+    for ((d, &m), &c) in dda
+        .as_mut_slice()
+        .iter_mut()
+        .zip(am2.as_slice())
+        .zip(a.as_slice())
+    {
+        *d = (*d + m - c.scale(2.0)).scale(d2);
+    }
     Jet { a, da, dda }
 }
 
@@ -247,16 +258,23 @@ impl<T: Element> MatrixFamily for Polynomial<T> {
     }
     fn jet(&self, t: f64) -> Jet<T> {
         let n = self.coeffs[0].nrows();
-        let mut a = DMatrix::<T>::from_element(n, n, T::from_f64(0.0));
-        let mut da = a.clone();
-        let mut dda = a.clone();
+        let zero = T::from_f64(0.0);
+        let (mut a, mut da, mut dda) = (
+            self.coeffs[self.coeffs.len() - 1].clone(),
+            DMatrix::from_element(n, n, zero),
+            DMatrix::from_element(n, n, zero),
+        );
         // Horner on (p, p', p'') simultaneously
-        for c in self.coeffs.iter().rev() {
-            for i in 0..n * n {
-                let (p, dp) = (a[i].to_c64(), da[i].to_c64());
-                dda[i] = T::from_c64(dda[i].to_c64() * t + dp * 2.0);
-                da[i] = T::from_c64(dp * t + p);
-                a[i] = T::from_c64(p * t + c[i].to_c64());
+        for c in self.coeffs.iter().rev().skip(1) {
+            let entries = a
+                .as_mut_slice()
+                .iter_mut()
+                .zip(da.as_mut_slice())
+                .zip(dda.as_mut_slice());
+            for (((p, dp), ddp), &ck) in entries.zip(c.as_slice()) {
+                *ddp = ddp.scale(t) + dp.scale(2.0);
+                *dp = dp.scale(t) + *p;
+                *p = p.scale(t) + ck;
             }
         }
         Jet { a, da, dda }

@@ -1,6 +1,7 @@
 //! Small dense kernels on nalgebra storage, computed by faer (single-threaded).
 
 use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::BlockStructure;
 use faer::{Accum, MatMut, MatRef, Par};
 use nalgebra::DMatrix;
 use num_complex::Complex64;
@@ -120,16 +121,12 @@ pub(crate) fn dotc(a: &[Complex64], b: &[Complex64]) -> Complex64 {
     )
 }
 
-/// `a · X` for a real `a` and the eigenvectors `X` of a real matrix, whose columns are
-/// real or come in exact conjugate pairs (`values` tells which): one real product on the
-/// packed real and imaginary parts instead of two. None when `X` lacks that structure.
-pub(crate) fn mul_real_packed(
-    a: &DMatrix<f64>,
-    x: &DMatrix<Complex64>,
-    values: &[Complex64],
-) -> Option<DMatrix<Complex64>> {
-    let n = x.ncols();
-    // partner[j] = k for a pair (j with Im > 0, k its conjugate), j for a real column
+/// The eigenvectors `X` of a real matrix packed into one real matrix: a real column as
+/// itself; a conjugate pair (j with Im λⱼ > 0, k its conjugate) as Re xⱼ in column j and
+/// Im xⱼ in column k. Returns the packed matrix and each column's partner (itself for a
+/// real column); None when `X` lacks that structure.
+fn pack_real(x: &DMatrix<Complex64>, values: &[Complex64]) -> Option<(Vec<f64>, Vec<usize>)> {
+    let (m, n) = x.shape();
     let mut partner = vec![usize::MAX; n];
     for j in 0..n {
         let v = values[j];
@@ -147,33 +144,188 @@ pub(crate) fn mul_real_packed(
     if partner.contains(&usize::MAX) {
         return None;
     }
-    let mut w = DMatrix::<f64>::zeros(x.nrows(), n);
+    let mut w = vec![0.0; m * n];
     for j in 0..n {
         let k = partner[j];
         if k == j || values[j].im > 0.0 {
+            let (re, im) = (j * m, k * m);
             for (i, z) in col(x, j).iter().enumerate() {
-                w[(i, j)] = z.re;
+                w[re + i] = z.re;
                 if k != j {
-                    w[(i, k)] = z.im;
+                    w[im + i] = z.im;
                 }
             }
         }
     }
-    let aw = mul_real(a, &w.map(|v| Complex64::new(v, 0.0)), false);
-    let mut out = DMatrix::<Complex64>::zeros(a.nrows(), n);
+    Some((w, partner))
+}
+
+/// `a · w` for real column-major `a` (r × c) and `w` (c × m).
+fn gemm_real(a: &DMatrix<f64>, w: &[f64], m: usize) -> Vec<f64> {
+    let (r, c) = a.shape();
+    let mut out = vec![0.0; r * m];
+    matmul(
+        MatMut::from_column_major_slice_mut(&mut out, r, m),
+        Accum::Replace,
+        MatRef::from_column_major_slice(a.as_slice(), r, c),
+        MatRef::from_column_major_slice(w, c, m),
+        1.0,
+        Par::Seq,
+    );
+    out
+}
+
+/// `a · X` for a real `a` and the eigenvectors `X` of a real matrix, whose columns are
+/// real or come in exact conjugate pairs (`values` tells which): one real product on the
+/// packed real and imaginary parts instead of two. None when `X` lacks that structure.
+pub(crate) fn mul_real_packed(
+    a: &DMatrix<f64>,
+    x: &DMatrix<Complex64>,
+    values: &[Complex64],
+) -> Option<DMatrix<Complex64>> {
+    let n = x.ncols();
+    let (w, partner) = pack_real(x, values)?;
+    let m = a.nrows();
+    let aw = gemm_real(a, &w, n);
+    let mut out = DMatrix::<Complex64>::zeros(m, n);
+    let o = out.as_mut_slice();
     for j in 0..n {
         let k = partner[j];
         if k == j {
-            out.set_column(j, &aw.column(j));
+            for i in 0..m {
+                o[j * m + i] = Complex64::new(aw[j * m + i], 0.0);
+            }
         } else if values[j].im > 0.0 {
-            for i in 0..a.nrows() {
-                let z = Complex64::new(aw[(i, j)].re, aw[(i, k)].re);
-                out[(i, j)] = z;
-                out[(i, k)] = z.conj();
+            for i in 0..m {
+                let z = Complex64::new(aw[j * m + i], aw[k * m + i]);
+                o[j * m + i] = z;
+                o[k * m + i] = z.conj();
             }
         }
     }
     Some(out)
+}
+
+/// The strict lower triangle of a + aᴴ (column-major, upper part zero): with it,
+/// xᴴ a x = Σⱼ Re aⱼⱼ |xⱼ|² + Re Σⱼ x̄ⱼ (B x)ⱼ for the Hermitian part of `a`.
+fn strict_lower_of_sum<T: Copy>(a: &[T], n: usize, add_adj: impl Fn(T, T) -> T, zero: T) -> Vec<T> {
+    let mut b = vec![zero; n * n];
+    for k in 0..n {
+        for j in k + 1..n {
+            b[k * n + j] = add_adj(a[k * n + j], a[j * n + k]);
+        }
+    }
+    b
+}
+
+/// `B · w` for `B` strictly lower triangular (n × n, only that part read) and `w` n × m.
+fn trmm_strict_lower<T: faer::traits::ComplexField + Copy>(
+    b: &[T],
+    w: &[T],
+    n: usize,
+    m: usize,
+) -> Vec<T> {
+    let mut out = vec![T::zero_impl(); n * m];
+    faer::linalg::matmul::triangular::matmul(
+        MatMut::from_column_major_slice_mut(&mut out, n, m),
+        BlockStructure::Rectangular,
+        Accum::Replace,
+        MatRef::from_column_major_slice(b, n, n),
+        BlockStructure::StrictTriangularLower,
+        MatRef::from_column_major_slice(w, n, m),
+        BlockStructure::Rectangular,
+        T::one_impl(),
+        Par::Seq,
+    );
+    out
+}
+
+/// yᵢᴴ a xᵢ for every column i of the eigenvectors `x`, `y` (Yᴴ X = I) of a real matrix
+/// with eigenvalues `values`. With `hermitian` (y = x, real, and `a` read as its
+/// symmetric part (a + aᵀ)/2) one triangular product of n³ flops; otherwise one real
+/// product on the packed conjugate pairs. Conjugate pairs get exactly conjugate results.
+pub(crate) fn quadratic_forms_real(
+    a: &DMatrix<f64>,
+    x: &DMatrix<Complex64>,
+    y: &DMatrix<Complex64>,
+    values: &[Complex64],
+    hermitian: bool,
+) -> Vec<Complex64> {
+    let (n, m) = x.shape();
+    let Some((w, partner)) = pack_real(x, values) else {
+        let ax = mul_real(a, x, false);
+        return (0..m).map(|i| dotc(col(y, i), col(&ax, i))).collect();
+    };
+    let diag = |j: usize| -> f64 {
+        let c = &w[j * n..(j + 1) * n];
+        (0..n).map(|i| a[(i, i)] * c[i] * c[i]).sum()
+    };
+    if hermitian && partner.iter().enumerate().all(|(j, &k)| j == k) {
+        let b = strict_lower_of_sum(a.as_slice(), n, |p, q| p + q, 0.0);
+        let bw = trmm_strict_lower(&b, &w, n, m);
+        return (0..m)
+            .map(|j| {
+                let (c, bc) = (&w[j * n..(j + 1) * n], &bw[j * n..(j + 1) * n]);
+                let off: f64 = c.iter().zip(bc).map(|(p, q)| p * q).sum();
+                Complex64::new(diag(j) + off, 0.0)
+            })
+            .collect();
+    }
+    let aw = gemm_real(a, &w, m);
+    let mut q = vec![Complex64::new(0.0, 0.0); m];
+    for j in 0..m {
+        let k = partner[j];
+        let yj = col(y, j);
+        let re = &aw[j * n..(j + 1) * n];
+        if k == j {
+            q[j] = yj
+                .iter()
+                .zip(re)
+                .fold(Complex64::new(0.0, 0.0), |s, (y, v)| s + y.conj() * v);
+        } else if values[j].im > 0.0 {
+            let im = &aw[k * n..(k + 1) * n];
+            let v = yj
+                .iter()
+                .zip(re.iter().zip(im))
+                .fold(Complex64::new(0.0, 0.0), |s, (y, (r, i))| {
+                    s + y.conj() * Complex64::new(*r, *i)
+                });
+            q[j] = v;
+            q[k] = v.conj();
+        }
+    }
+    q
+}
+
+/// yᵢᴴ a xᵢ for every column i, for a complex `a`. With `hermitian` (y = x, `a` read as
+/// its Hermitian part) one triangular product of half the flops of a full one, and real
+/// results; otherwise one complex product.
+pub(crate) fn quadratic_forms_complex(
+    a: &DMatrix<Complex64>,
+    x: &DMatrix<Complex64>,
+    y: &DMatrix<Complex64>,
+    hermitian: bool,
+) -> Vec<Complex64> {
+    let (n, m) = x.shape();
+    if !hermitian {
+        let ax = mul(a, x);
+        return (0..m).map(|i| dotc(col(y, i), col(&ax, i))).collect();
+    }
+    let b = strict_lower_of_sum(
+        a.as_slice(),
+        n,
+        |p, q| p + q.conj(),
+        Complex64::new(0.0, 0.0),
+    );
+    let bx = trmm_strict_lower(&b, x.as_slice(), n, m);
+    (0..m)
+        .map(|j| {
+            let c = col(x, j);
+            let off = dotc(c, &bx[j * n..(j + 1) * n]).re;
+            let d: f64 = (0..n).map(|i| a[(i, i)].re * c[i].norm_sqr()).sum();
+            Complex64::new(d + off, 0.0)
+        })
+        .collect()
 }
 
 /// a / b by Smith's algorithm: no overflow or underflow of |b|² (num-complex squares the

@@ -44,10 +44,27 @@ pub(crate) struct Point {
     pub curv_exact: bool,
     /// ‖A(t)‖_F.
     pub scale: f64,
-    /// A′(t) and A″(t) (complex), kept to compute couplings and single curvatures when
-    /// locating events.
-    pub da: Arc<DMatrix<Complex64>>,
-    pub dda: Arc<DMatrix<Complex64>>,
+    /// A(t), A′(t), A″(t), kept (shared, not copied) to compute couplings and single
+    /// curvatures when locating events.
+    pub jet: Arc<dyn Derivatives>,
+}
+
+/// Products with A′(t) (`order` 1) or A″(t) (`order` 2) of a kept [`Jet`], whatever its
+/// entry type.
+pub(crate) trait Derivatives: Send + Sync + std::fmt::Debug {
+    /// A⁽ᵒʳᵈᵉʳ⁾ · v.
+    fn mul(&self, order: u8, v: &DMatrix<Complex64>) -> DMatrix<Complex64>;
+    /// (A⁽ᵒʳᵈᵉʳ⁾)ᴴ · v.
+    fn mul_adj(&self, order: u8, v: &DMatrix<Complex64>) -> DMatrix<Complex64>;
+}
+
+impl<T: Element> Derivatives for Jet<T> {
+    fn mul(&self, order: u8, v: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+        T::mul_complex(if order == 1 { &self.da } else { &self.dda }, v)
+    }
+    fn mul_adj(&self, order: u8, v: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+        T::mul_adj_complex(if order == 1 { &self.da } else { &self.dda }, v)
+    }
 }
 
 impl Point {
@@ -79,15 +96,19 @@ impl Point {
                 .map(|g| g.iter().map(|&i| inv[i]).collect())
                 .collect(),
             scale: self.scale,
-            da: self.da.clone(),
-            dda: self.dda.clone(),
+            jet: self.jet.clone(),
         }
+    }
+
+    /// Column j of X as an n × 1 matrix.
+    fn x_col(&self, j: usize) -> DMatrix<Complex64> {
+        DMatrix::from_column_slice(self.x.nrows(), 1, col(&self.x, j))
     }
 
     /// y_bᴴ A′ x_a: the coupling of eigenpair a into b.
     pub fn coupling(&self, a: usize, b: usize) -> Complex64 {
-        let ax = &*self.da * self.x.column(a);
-        self.y.column(b).dotc(&ax)
+        let ax = self.jet.mul(1, &self.x_col(a));
+        dotc(col(&self.y, b), ax.as_slice())
     }
 
     /// λᵢ″ of one eigenpair in O(n²): yᵢᴴA″xᵢ + 2 Σ_{j ∉ C(i)} PᵢⱼPⱼᵢ/(λᵢ − λⱼ) with row i
@@ -99,15 +120,14 @@ impl Point {
         if self.curv_exact {
             return self.curv[i];
         }
-        let xi = self.x.column(i);
-        let yi = self.y.column(i);
-        let col = self.y.adjoint() * (&*self.da * xi); // Pⱼᵢ
-        let w = self.da.adjoint() * yi; // Pᵢⱼ = wᴴ xⱼ
-        let row = self.x.adjoint() * w; // conj(Pᵢⱼ)
-        let mut c = yi.dotc(&(&*self.dda * xi));
+        let xi = self.x_col(i);
+        let yi = DMatrix::from_column_slice(self.y.nrows(), 1, col(&self.y, i));
+        let col_i = mul_adj(&self.y, &self.jet.mul(1, &xi)); // Pⱼᵢ
+        let row_i = mul_adj(&self.x, &self.jet.mul_adj(1, &yi)); // conj(Pᵢⱼ)
+        let mut c = dotc(yi.as_slice(), self.jet.mul(2, &xi).as_slice());
         for j in 0..self.len() {
             if self.cluster[j] != self.cluster[i] {
-                c += cdiv(row[j].conj(), self.values[i] - self.values[j]) * col[j] * 2.0;
+                c += cdiv(row_i[j].conj(), self.values[i] - self.values[j]) * col_i[j] * 2.0;
             }
         }
         c
@@ -146,23 +166,20 @@ fn rotate(
 ///
 /// `cluster_tol` is relative to ‖A‖_F (eigenvalues) and to ‖A′‖_F, ‖A″‖_F (slopes,
 /// curvatures). With `full` the curvatures of every eigenpair are computed (three
-/// products of size n); without, only slopes (one product) and the curvatures of
+/// products of size n); without, only the slopes (the quadratic forms yᵢᴴA′xᵢ, one
+/// product, a triangular one of n³ flops for Hermitian input) and the curvatures of
 /// degenerate groups.
 pub(crate) fn analyze<T: Element>(
     t: f64,
     pairs: EigenPairs,
-    jet: &Jet<T>,
+    jet: Jet<T>,
     cluster_tol: f64,
     full: bool,
 ) -> Point {
     let n = pairs.len();
     let scale = pairs.norm();
-    let mut kappa = pairs.condition().to_vec();
-    let mut values = pairs.values().to_vec();
-    let mut x = pairs.right().clone();
-    let mut y = pairs.left().clone();
-    // A′X, kept current as X changes
-    let mut ax = T::mul_eigenvectors(&jet.da, &x, &values);
+    let hermitian = pairs.is_hermitian();
+    let (mut values, mut x, mut y, mut kappa) = pairs.into_parts();
     let groups = group_close(&values, cluster_tol * scale);
     let mut cluster = vec![0; n];
     for (g, members) in groups.iter().enumerate() {
@@ -170,9 +187,6 @@ pub(crate) fn analyze<T: Element>(
             cluster[i] = g;
         }
     }
-    let norm = |m: &DMatrix<T>| m.iter().map(|v| v.modulus().powi(2)).sum::<f64>().sqrt();
-    let dnorm = norm(&jet.da).max(f64::MIN_POSITIVE);
-    let d2norm = norm(&jet.dda).max(dnorm);
     let mut tied = Vec::new();
     let mut forced_curv: Vec<Option<Complex64>> = vec![None; n];
     let mut defective = vec![false; n];
@@ -189,78 +203,74 @@ pub(crate) fn analyze<T: Element>(
             !bad
         })
         .collect();
-    let refresh = |ax: &mut DMatrix<Complex64>, x: &DMatrix<Complex64>, idx: &[usize]| {
-        let axc = T::mul_complex(&jet.da, &columns(x, idx));
-        for (k, &j) in idx.iter().enumerate() {
-            ax.set_column(j, &axc.column(k));
-        }
-    };
-    for &members in &semisimple {
-        // first order: M = Y_cᴴ A′ X_c
-        let m = mul_adj(&columns(&y, members), &columns(&ax, members));
-        let Some(mu) = rotate(&mut x, &mut y, members, &m) else {
-            tied.push(members.clone());
-            continue;
-        };
-        refresh(&mut ax, &x, members);
-        // sub-groups with equal slopes: second order
-        for sub in group_close(&mu, cluster_tol * dnorm) {
-            if sub.len() < 2 {
+    // slopes of the members of semisimple groups, in their rotated bases
+    let mut group_slopes: Vec<(usize, Complex64)> = Vec::new();
+    if !semisimple.is_empty() {
+        let norm = |m: &DMatrix<T>| m.iter().map(|v| v.modulus().powi(2)).sum::<f64>().sqrt();
+        let dnorm = norm(&jet.da).max(f64::MIN_POSITIVE);
+        let d2norm = norm(&jet.dda).max(dnorm);
+        for &members in &semisimple {
+            // first order: M = Y_cᴴ A′ X_c
+            let m = mul_adj(
+                &columns(&y, members),
+                &T::mul_complex(&jet.da, &columns(&x, members)),
+            );
+            let Some(mu) = rotate(&mut x, &mut y, members, &m) else {
+                tied.push(members.clone());
                 continue;
-            }
-            let s: Vec<usize> = sub.iter().map(|&k| members[k]).collect();
-            let lam = values[s[0]];
-            let ys = columns(&y, &s);
-            let rows = mul_adj(&ys, &ax); // P[S, :]
-            let cols = mul_adj(&y, &columns(&ax, &s)); // P[:, S]
-            let mut m2 = mul_adj(&ys, &T::mul_complex(&jet.dda, &columns(&x, &s)));
-            for k in (0..n).filter(|k| cluster[*k] != cluster[s[0]]) {
-                let d = lam - values[k];
-                for a in 0..s.len() {
-                    for b in 0..s.len() {
-                        m2[(a, b)] += cdiv(rows[(a, k)], d) * cols[(k, b)] * 2.0;
-                    }
+            };
+            // sub-groups with equal slopes: second order
+            for sub in group_close(&mu, cluster_tol * dnorm) {
+                if sub.len() < 2 {
+                    continue;
                 }
-            }
-            match rotate(&mut x, &mut y, &s, &m2) {
-                Some(nu) => {
-                    refresh(&mut ax, &x, &s);
-                    for (k, &j) in s.iter().enumerate() {
-                        forced_curv[j] = Some(nu[k]);
-                    }
-                    for still in group_close(&nu, cluster_tol * d2norm) {
-                        if still.len() > 1 {
-                            tied.push(still.iter().map(|&k| s[k]).collect());
+                let s: Vec<usize> = sub.iter().map(|&k| members[k]).collect();
+                let lam = values[s[0]];
+                let (xs, ys) = (columns(&x, &s), columns(&y, &s));
+                let rows = mul_adj(&T::mul_adj_complex(&jet.da, &ys), &x); // P[S, :]
+                let cols = mul_adj(&y, &T::mul_complex(&jet.da, &xs)); // P[:, S]
+                let mut m2 = mul_adj(&ys, &T::mul_complex(&jet.dda, &xs));
+                for k in (0..n).filter(|k| cluster[*k] != cluster[s[0]]) {
+                    let d = lam - values[k];
+                    for a in 0..s.len() {
+                        for b in 0..s.len() {
+                            m2[(a, b)] += cdiv(rows[(a, k)], d) * cols[(k, b)] * 2.0;
                         }
                     }
                 }
-                None => tied.push(s),
+                match rotate(&mut x, &mut y, &s, &m2) {
+                    Some(nu) => {
+                        for (k, &j) in s.iter().enumerate() {
+                            forced_curv[j] = Some(nu[k]);
+                        }
+                        for still in group_close(&nu, cluster_tol * d2norm) {
+                            if still.len() > 1 {
+                                tied.push(still.iter().map(|&k| s[k]).collect());
+                            }
+                        }
+                    }
+                    None => tied.push(s),
+                }
+            }
+            let axc = T::mul_complex(&jet.da, &columns(&x, members));
+            for (k, &j) in members.iter().enumerate() {
+                group_slopes.push((j, dotc(col(&y, j), axc.column(k).as_slice())));
             }
         }
-    }
-    // inside a group the eigenvalues (equal within the tolerance) follow the rotated
-    // basis: λⱼ = yⱼᴴ A xⱼ, and κⱼ = ‖yⱼ‖ (‖xⱼ‖ = 1, yⱼᴴxⱼ = 1)
-    if !semisimple.is_empty() {
+        // inside a group the eigenvalues (equal within the tolerance) follow the rotated
+        // basis: λⱼ = yⱼᴴ A xⱼ, and κⱼ = ‖yⱼ‖ (‖xⱼ‖ = 1, yⱼᴴxⱼ = 1)
         let idx: Vec<usize> = semisimple.iter().copied().flatten().copied().collect();
         let axs = T::mul_complex(&jet.a, &columns(&x, &idx));
         for (k, &j) in idx.iter().enumerate() {
-            values[j] = y.column(j).dotc(&axs.column(k));
+            values[j] = dotc(col(&y, j), axs.column(k).as_slice());
             kappa[j] = y.column(j).norm();
         }
     }
     // at a defective eigenvalue the derivatives are unbounded: say so, do not return the
     // rounding noise of the first-order formula
     let unbounded = Complex64::new(f64::INFINITY, f64::INFINITY);
-    let slopes: Vec<Complex64> = (0..n)
-        .map(|i| {
-            if defective[i] {
-                unbounded
-            } else {
-                dotc(col(&y, i), col(&ax, i))
-            }
-        })
-        .collect();
-    let curv = if full {
+    let (mut slopes, curv) = if full {
+        let ax = T::mul_eigenvectors(&jet.da, &x, &values);
         let p = mul_adj(&y, &ax);
         // A″ = 0 (a linear family) is common: skip its product
         let addx = if jet.dda.iter().all(|v| v.modulus() == 0.0) {
@@ -268,7 +278,7 @@ pub(crate) fn analyze<T: Element>(
         } else {
             T::mul_complex(&jet.dda, &x)
         };
-        (0..n)
+        let curv = (0..n)
             .map(|i| {
                 if defective[i] {
                     return unbounded;
@@ -284,13 +294,22 @@ pub(crate) fn analyze<T: Element>(
                 }
                 c
             })
-            .collect()
+            .collect();
+        ((0..n).map(|i| p[(i, i)]).collect::<Vec<_>>(), curv)
     } else {
-        forced_curv
+        let slopes = T::quadratic_forms(&jet.da, &x, &y, &values, hermitian);
+        let curv = forced_curv
             .iter()
             .map(|c| c.unwrap_or(Complex64::new(0.0, 0.0)))
-            .collect()
+            .collect();
+        (slopes, curv)
     };
+    for (j, s) in group_slopes {
+        slopes[j] = s;
+    }
+    for (s, _) in slopes.iter_mut().zip(&defective).filter(|(_, d)| **d) {
+        *s = unbounded;
+    }
     Point {
         t,
         values,
@@ -304,7 +323,6 @@ pub(crate) fn analyze<T: Element>(
         tied,
         defective,
         scale,
-        da: Arc::new(jet.da.map(|v| v.to_c64())),
-        dda: Arc::new(jet.dda.map(|v| v.to_c64())),
+        jet: Arc::new(jet),
     }
 }

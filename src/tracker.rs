@@ -375,6 +375,19 @@ impl Tracker {
                 }
                 let next = matching::apply(&station, &cand, &perm);
                 ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
+                // two branches that exchange order must really cross: a step that jumped
+                // over an avoided crossing is refined until the gap is resolved
+                if uncertain.is_empty() && h > h_min {
+                    let decompositions = ctx.stats.decompositions;
+                    let swap =
+                        events::unconfirmed_swap(&mut ctx, &station, &next, self.cluster_tol)?;
+                    ctx.stats.crossing_checks += ctx.stats.decompositions - decompositions;
+                    if swap.is_some() {
+                        ctx.stats.rejected_steps += 1;
+                        h_try = (h / 2.0).max(h_min);
+                        continue;
+                    }
+                }
                 let te = Instant::now();
                 if self.locate_events {
                     scan.step(&mut ctx, &station, &next, &uncertain)?;
@@ -483,6 +496,19 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
         }
         crate::eigen::check_matrix(a, "A").map_err(|e| e.at(t))?;
         if jet.da.shape() != a.shape() || jet.dda.shape() != a.shape() {
+            if !self.family.exact_derivatives() && a.nrows() == a.ncols() {
+                // the finite-difference stencil reached a different size: say where
+                for s in crate::family::stencil(t) {
+                    let other = self.family.value(s);
+                    if other.shape() != a.shape() {
+                        return Err(Error::SizeChanged {
+                            expected: self.n.unwrap_or(found),
+                            found: other.nrows().max(other.ncols()),
+                            t: s,
+                        });
+                    }
+                }
+            }
             return Err(Error::DimensionMismatch {
                 what: "A'(t) or A''(t) against A(t)",
                 expected_rows: a.nrows(),
@@ -502,7 +528,7 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
             pairs = pairs.permuted(&shuffled(pairs.len(), seed ^ t.to_bits()));
         }
         let t1 = Instant::now();
-        let p = perturb::analyze(t, pairs, &jet, self.tracker.cluster_tol, full);
+        let p = perturb::analyze(t, pairs, jet, self.tracker.cluster_tol, full);
         self.stats.analysis_seconds += t1.elapsed().as_secs_f64();
         Ok(p)
     }

@@ -268,6 +268,9 @@ pub struct Stats {
     pub rejected_steps: usize,
     /// Steps accepted at the smallest step size without a certain pairing.
     pub unresolved_steps: usize,
+    /// Decompositions spent confirming that two branches which exchange order in a step
+    /// really cross (included in `decompositions`).
+    pub crossing_checks: usize,
     /// Wall time of the whole track, seconds.
     pub seconds: f64,
     /// Wall time inside the eigen-decompositions, seconds.
@@ -405,6 +408,7 @@ impl Tracking {
                 "accepted_steps": s.accepted_steps,
                 "rejected_steps": s.rejected_steps,
                 "unresolved_steps": s.unresolved_steps,
+                "crossing_checks": s.crossing_checks,
                 "seconds": s.seconds,
                 "decomposition_seconds": s.decomposition_seconds,
                 "analysis_seconds": s.analysis_seconds,

@@ -66,7 +66,15 @@ mod sealed {
 /// Real matrices are decomposed in real arithmetic; their complex eigenvalues come in
 /// exact conjugate pairs.
 pub trait Element:
-    nalgebra::Scalar + Copy + Send + Sync + std::fmt::Debug + sealed::Sealed + 'static
+    nalgebra::Scalar
+    + Copy
+    + Send
+    + Sync
+    + std::fmt::Debug
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + sealed::Sealed
+    + 'static
 {
     /// Whether the type is real.
     const IS_REAL: bool;
@@ -98,6 +106,16 @@ pub trait Element:
         let _ = values;
         Self::mul_complex(a, x)
     }
+    /// yᵢᴴ a xᵢ for every column of the eigenvectors `x`, `y` of a matrix of this type
+    /// with eigenvalues `values` (`hermitian`: y = x and `a` is read as its Hermitian part).
+    #[doc(hidden)]
+    fn quadratic_forms(
+        a: &DMatrix<Self>,
+        x: &DMatrix<Complex64>,
+        y: &DMatrix<Complex64>,
+        values: &[Complex64],
+        hermitian: bool,
+    ) -> Vec<Complex64>;
     /// `aᴴ · x` in complex arithmetic.
     #[doc(hidden)]
     fn mul_adj_complex(a: &DMatrix<Self>, x: &DMatrix<Complex64>) -> DMatrix<Complex64>;
@@ -144,6 +162,15 @@ impl Element for f64 {
         crate::linalg::mul_real_packed(a, x, values)
             .unwrap_or_else(|| crate::linalg::mul_real(a, x, false))
     }
+    fn quadratic_forms(
+        a: &DMatrix<Self>,
+        x: &DMatrix<Complex64>,
+        y: &DMatrix<Complex64>,
+        values: &[Complex64],
+        hermitian: bool,
+    ) -> Vec<Complex64> {
+        crate::linalg::quadratic_forms_real(a, x, y, values, hermitian)
+    }
     fn general(a: &DMatrix<Self>) -> Option<solver::Raw> {
         solver::general_real(a)
     }
@@ -186,6 +213,15 @@ impl Element for Complex64 {
     }
     fn mul_adj_complex(a: &DMatrix<Self>, x: &DMatrix<Complex64>) -> DMatrix<Complex64> {
         crate::linalg::mul_adj(a, x)
+    }
+    fn quadratic_forms(
+        a: &DMatrix<Self>,
+        x: &DMatrix<Complex64>,
+        y: &DMatrix<Complex64>,
+        _values: &[Complex64],
+        hermitian: bool,
+    ) -> Vec<Complex64> {
+        crate::linalg::quadratic_forms_complex(a, x, y, hermitian)
     }
     fn general(a: &DMatrix<Self>) -> Option<solver::Raw> {
         solver::general_complex(a)
@@ -240,6 +276,17 @@ impl EigenPairs {
     /// Eigenvalue condition numbers κᵢ = ‖xᵢ‖‖yᵢ‖/|yᵢᴴxᵢ| (∞ at a defective eigenvalue).
     pub fn condition(&self) -> &[f64] {
         &self.condition
+    }
+    /// (values, right, left, condition), without copies.
+    pub(crate) fn into_parts(
+        self,
+    ) -> (
+        Vec<Complex64>,
+        DMatrix<Complex64>,
+        DMatrix<Complex64>,
+        Vec<f64>,
+    ) {
+        (self.values, self.right, self.left, self.condition)
     }
     /// Whether the Hermitian path was taken (then Y = X and the values are real).
     pub fn is_hermitian(&self) -> bool {
