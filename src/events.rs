@@ -47,7 +47,7 @@ fn fresh<F: MatrixFamily + ?Sized>(ctx: &mut Ctx<'_, F>, base: &Point, t: f64) -
         prediction_ratio: 0.5,
     };
     let pairing = matching::pair(base, &p, &params);
-    Ok(matching::apply(base, &p, &pairing.perm))
+    Ok(matching::apply(base, &p, &pairing.perm, false))
 }
 
 /// Find a root of `f` in [s0.t, s1.t] where `f(s0)` and `f(s1)` have opposite signs (or
@@ -198,31 +198,39 @@ fn confirm_crossing<F: MatrixFamily + ?Sized>(
     b: usize,
     cluster_tol: f64,
 ) -> Result<bool> {
-    let f = |p: &Point| (p.values[a] - p.values[b]).re;
-    let df = |p: &Point| (p.slopes[a] - p.slopes[b]).re;
+    // at fresh points only branches a and b are needed: read them through the pairing
+    // (no reordered copy of the point)
+    let f = |p: &Point, ia: usize, ib: usize| (p.values[ia] - p.values[ib]).re;
+    let df = |p: &Point, ia: usize, ib: usize| (p.slopes[ia] - p.slopes[ib]).re;
     let (mut ta, mut tb) = (s0.t, s1.t);
-    let (fa, fb) = (f(s0), f(s1));
+    let (fa, fb) = (f(s0, a, b), f(s1, a, b));
     let inside = |t: f64, lo: f64, hi: f64| t.is_finite() && t > lo.min(hi) && t < lo.max(hi);
     let chord = (ta * fb - tb * fa) / (fb - fa);
-    let mut guess = hermite_root(ta, tb, fa, fb, df(s0), df(s1))
+    let mut guess = hermite_root(ta, tb, fa, fb, df(s0, a, b), df(s1, a, b))
         .filter(|t| inside(*t, ta, tb))
         .unwrap_or(chord);
+    let params = MatchParams {
+        min_overlap: 0.5,
+        prediction_ratio: 0.5,
+    };
     for _ in 0..CONFIRM_POINTS {
         if !inside(guess, ta, tb) {
             guess = 0.5 * (ta + tb);
         }
-        let p = fresh(ctx, s0, guess)?;
+        let p = ctx.point(guess, false)?;
+        let perm = matching::pair(s0, &p, &params).perm;
+        let (ia, ib) = (perm[a], perm[b]);
         let tol = 10.0 * cluster_tol * p.scale;
-        if p.cluster[a] == p.cluster[b] || (p.values[a] - p.values[b]).norm() <= tol {
+        if p.cluster[ia] == p.cluster[ib] || (p.values[ia] - p.values[ib]).norm() <= tol {
             return Ok(true);
         }
-        let ft = f(&p);
+        let ft = f(&p, ia, ib);
         if (ft < 0.0) == (fa < 0.0) {
             ta = p.t;
         } else {
             tb = p.t;
         }
-        let d = df(&p);
+        let d = df(&p, ia, ib);
         guess = if d != 0.0 && d.is_finite() {
             p.t - ft / d
         } else {

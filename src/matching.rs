@@ -234,10 +234,11 @@ fn assign(cand: &[Vec<(usize, f64)>], n: usize) -> Vec<usize> {
 }
 
 /// Apply a pairing: the new point in branch order, the bases of tied groups aligned with
-/// the old vectors (orthogonal Procrustes), the phases by parallel transport
-/// (xᵢ(t)ᴴ xᵢ(t+h) real and positive). Curvatures that were not computed are estimated
-/// from the change of slope over the step (they only feed the next prediction).
-pub(crate) fn apply(old: &Point, new: &Point, perm: &[usize]) -> Point {
+/// the old vectors (orthogonal Procrustes), and with `transport` the phases by parallel
+/// transport (xᵢ(t)ᴴ xᵢ(t+h) real and positive; only kept vectors need a gauge: overlaps,
+/// slopes and couplings do not depend on it). Curvatures that were not computed are
+/// estimated from the change of slope over the step (they only feed the next prediction).
+pub(crate) fn apply(old: &Point, new: &Point, perm: &[usize], transport: bool) -> Point {
     let mut p = new.permuted(perm);
     let n = p.len();
     if !p.curv_exact {
@@ -267,7 +268,7 @@ pub(crate) fn apply(old: &Point, new: &Point, perm: &[usize]) -> Point {
             p.y.set_column(g, &yr.column(k));
         }
     }
-    for i in 0..n {
+    for i in (0..n).filter(|_| transport) {
         let o = dotc(col(&old.x, i), col(&p.x, i));
         let r = cabs(o);
         if r > 0.0 && r.is_finite() {

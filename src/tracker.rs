@@ -373,7 +373,7 @@ impl Tracker {
                         ctx.stats.unresolved_steps += 1;
                     }
                 }
-                let next = matching::apply(&station, &cand, &perm);
+                let next = matching::apply(&station, &cand, &perm, self.keep_vectors);
                 ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
                 // two branches that exchange order must really cross: a step that jumped
                 // over an avoided crossing is refined until the gap is resolved
