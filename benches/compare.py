@@ -66,6 +66,7 @@ def main():
           "| full: decompositions/point |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     tmp = Path(tempfile.mkdtemp())
+    unsorted = {}
     for fam, herm in [("random", False), ("random_sym", True)]:
         for n in [int(s) for s in a.sizes.split(",")]:
             points = {4: 1000, 20: 1000, 100: 201}.get(n, 51)
@@ -88,9 +89,15 @@ def main():
                     if herm:
                         cmd += ["--hermitian", "yes"]
                     subprocess.run(cmd, check=True)
-                    runs.append(json.loads(out.read_text())["stats"])
+                    result = json.loads(out.read_text())
+                    if herm:
+                        unsorted[(n, "eigentrack")] = unsorted_points(
+                            [b["re"] for b in result["branches"]])
+                    runs.append(result["stats"])
                 return runs
             # lean: slopes only, as the Python tracker; full: curvatures and events too
+            if herm:
+                unsorted[(n, "python")] = python_unsorted(py, n, points)
             lean = ours(["--no-curvatures", "--no-events"], a.repeat)
             full = ours([], 1)
             per_dec = statistics.median(
@@ -104,6 +111,42 @@ def main():
                   f"{floor / per_dec:.2f}× | {pyt:.3f} | {lean_pp:.3f} | "
                   f"{pyt / lean_pp:.2f}× | {100 * overhead:.0f}% | {full_pp:.3f} | "
                   f"{dec_pp:.2f} |", flush=True)
+
+    # A generic real symmetric family has no crossings (von Neumann–Wigner): its adiabatic
+    # branches are the sorted eigenvalues. A grid point where the tracked branches are
+    # out of order is an identity error: an avoided crossing followed diabatically.
+    print()
+    print("| random_sym n | grid points | grid points out of sorted order: Python tracker "
+          "| eigentrack lean |")
+    print("|---|---|---|---|")
+    for n in sorted({k[0] for k in unsorted}):
+        points = {4: 1000, 20: 1000, 100: 201}.get(n, 51)
+        print(f"| {n} | {points} | {unsorted[(n, 'python')]} | "
+              f"{unsorted[(n, 'eigentrack')]} |", flush=True)
+
+
+def unsorted_points(branches):
+    """Grid points at which the branches (lists of values per branch) are not sorted."""
+    return sum(any(b[k] > c[k] for b, c in zip(branches, branches[1:]))
+               for k in range(len(branches[0])))
+
+
+def python_unsorted(py, n, points):
+    """unsorted_points of the Python tracker's branches on random_sym."""
+    script = f"""
+import importlib.util, numpy as np
+spec = importlib.util.spec_from_file_location("b", {str(BASELINE)!r})
+b = importlib.util.module_from_spec(spec); spec.loader.exec_module(b)
+fam = b.make_family("random_sym", {n})
+res, _ = b.track(fam["A"], np.linspace(fam["t0"], fam["t1"], {points}), hermitian=True,
+                 deriv=False)
+lam = res["lam"]
+print(int(np.sum(np.any(np.diff(lam, axis=1) < 0, axis=1))))
+"""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    out = subprocess.run([py, "-c", script], check=True, capture_output=True, text=True,
+                         env=env).stdout
+    return int(out.strip())
 
 
 if __name__ == "__main__":

@@ -16,9 +16,17 @@
 //!    [`Event::Unresolved`](crate::Event::Unresolved) — or as an [`Event::ExceptionalPoint`](crate::Event::ExceptionalPoint) when the uncertain pair
 //!    is coalescing with a large condition number. Across such a step the uncertain
 //!    branches are paired in ascending (Re, Im) order on both sides.
-//! 4. Every accepted step is scanned for events, which are then located on fresh
+//! 4. A certain pairing under which two branches with equal imaginary parts exchange the
+//!    order of their real parts must be a confirmed crossing: from the two ends alone, a
+//!    step that jumped over an avoided crossing narrower than itself looks exactly like a
+//!    crossing (values, slopes and overlaps all follow the diabatic states). Up to three
+//!    Newton steps on Re(λₐ − λ_b) with the exact slopes, on fresh decompositions, must
+//!    bring |λₐ − λ_b| below 10 × the cluster tolerance × ‖A‖_F; otherwise the step is
+//!    halved, until the avoided crossing is resolved. A genuine crossing costs one to
+//!    three decompositions ([`Stats::crossing_checks`]).
+//! 5. Every accepted step is scanned for events, which are then located on fresh
 //!    decompositions (module `events`).
-//! 5. Steps always land on the samples, so values at the samples are the eigenvalues of
+//! 6. Steps always land on the samples, so values at the samples are the eigenvalues of
 //!    A(sample) to working precision, whatever the internal steps were.
 
 use crate::eigen::{canonical_order, eig_with, Element, HermitianMode};
@@ -144,7 +152,9 @@ impl Tracker {
         self.hermitian = mode;
         self
     }
-    /// Crossing policy at avoided crossings (default adiabatic).
+    /// Crossing policy at avoided crossings (default adiabatic). The diabatic policy
+    /// exchanges the branches at each located avoided crossing, so it always locates
+    /// events (see [`locate_events`](Self::locate_events)).
     pub fn policy(mut self, policy: CrossingPolicy) -> Self {
         self.policy = policy;
         self
@@ -198,7 +208,8 @@ impl Tracker {
     }
     /// Detect and locate events (default true). Locating costs a few decompositions per
     /// event; without it only [`Event::Unresolved`](crate::Event::Unresolved) steps are
-    /// reported.
+    /// reported. The diabatic policy needs the located avoided crossings, so with
+    /// [`CrossingPolicy::Diabatic`] events are located whatever this says.
     pub fn locate_events(mut self, yes: bool) -> Self {
         self.locate_events = yes;
         self
@@ -389,7 +400,7 @@ impl Tracker {
                     }
                 }
                 let te = Instant::now();
-                if self.locate_events {
+                if self.locate_events || self.policy == CrossingPolicy::Diabatic {
                     scan.step(&mut ctx, &station, &next, &uncertain)?;
                 } else if !uncertain.is_empty() {
                     scan.unresolved_only(&station, &next, &uncertain);

@@ -608,6 +608,20 @@ fn events_can_be_switched_off() {
     for (i, &t) in tr.samples().iter().enumerate() {
         assert!((tr.branches()[0].values()[i].re - t).abs() < 1e-12);
     }
+    // the diabatic policy needs its avoided crossings: it locates them anyway and the
+    // branches follow ±t, not the adiabatic ∓√(t² + g²)
+    let tr = Tracker::new()
+        .locate_events(false)
+        .policy(CrossingPolicy::Diabatic)
+        .track(landau_zener(1e-3), -1.0..=1.0)
+        .unwrap();
+    assert_eq!(events_of(&tr, "avoided_crossing").len(), 1);
+    for (i, &t) in tr.samples().iter().enumerate() {
+        assert!(
+            (tr.branches()[0].values()[i].re - t).abs() <= 1.0001e-3,
+            "{t}"
+        );
+    }
 }
 
 /// Regression: at entries of 1e±200 the products of couplings over- or underflowed, the
