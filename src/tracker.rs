@@ -387,16 +387,21 @@ impl Tracker {
                 let next = matching::apply(&station, &cand, &perm, self.keep_vectors);
                 ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
                 // two branches that exchange order must really cross: a step that jumped
-                // over an avoided crossing is refined until the gap is resolved
-                if uncertain.is_empty() && h > h_min {
+                // over an avoided crossing is refined until the gap is resolved (at h_min
+                // the swap is kept and reported as unresolved)
+                if uncertain.is_empty() {
                     let decompositions = ctx.stats.decompositions;
                     let swap =
                         events::unconfirmed_swap(&mut ctx, &station, &next, self.cluster_tol)?;
                     ctx.stats.crossing_checks += ctx.stats.decompositions - decompositions;
-                    if swap.is_some() {
-                        ctx.stats.rejected_steps += 1;
-                        h_try = (h / 2.0).max(h_min);
-                        continue;
+                    if let Some((a, b)) = swap {
+                        if h > h_min {
+                            ctx.stats.rejected_steps += 1;
+                            h_try = (h / 2.0).max(h_min);
+                            continue;
+                        }
+                        uncertain = vec![a.min(b), a.max(b)];
+                        ctx.stats.unresolved_steps += 1;
                     }
                 }
                 let te = Instant::now();
