@@ -24,7 +24,7 @@ use crate::error::Result;
 use crate::family::MatrixFamily;
 use crate::linalg::{cdist, cdiv};
 use crate::matching::{self, MatchParams};
-use crate::perturb::Point;
+use crate::perturb::{Derivs, Point};
 use crate::tracker::Ctx;
 use crate::tracking::{Branch, Event, Level, Part};
 use num_complex::Complex64;
@@ -41,7 +41,7 @@ pub(crate) struct EventScan {
 
 /// A branch-ordered fresh point at `t` (slopes, no curvatures), paired against `base`.
 fn fresh<F: MatrixFamily + ?Sized>(ctx: &mut Ctx<'_, F>, base: &Point, t: f64) -> Result<Point> {
-    let p = ctx.point(t, false)?;
+    let p = ctx.point(t, Derivs::Slopes)?;
     let params = MatchParams {
         min_overlap: 0.5,
         prediction_ratio: 0.5,
@@ -201,7 +201,7 @@ fn confirm_crossing<F: MatrixFamily + ?Sized>(
     // at fresh points only branches a and b are needed: read them through the pairing
     // (no reordered copy of the point)
     let f = |p: &Point, ia: usize, ib: usize| (p.values[ia] - p.values[ib]).re;
-    let df = |p: &Point, ia: usize, ib: usize| (p.slopes[ia] - p.slopes[ib]).re;
+    let df = |p: &Point, ia: usize, ib: usize| (p.slope(ia) - p.slope(ib)).re;
     let (mut ta, mut tb) = (s0.t, s1.t);
     let (fa, fb) = (f(s0, a, b), f(s1, a, b));
     let inside = |t: f64, lo: f64, hi: f64| t.is_finite() && t > lo.min(hi) && t < lo.max(hi);
@@ -217,7 +217,7 @@ fn confirm_crossing<F: MatrixFamily + ?Sized>(
         if !inside(guess, ta, tb) {
             guess = 0.5 * (ta + tb);
         }
-        let p = ctx.point(guess, false)?;
+        let p = ctx.point(guess, Derivs::Deferred)?;
         let perm = matching::pair(s0, &p, &params).perm;
         let (ia, ib) = (perm[a], perm[b]);
         let tol = 10.0 * cluster_tol * p.scale;

@@ -44,6 +44,8 @@ pub(crate) struct Point {
     pub curv_exact: bool,
     /// ‖A(t)‖_F.
     pub scale: f64,
+    /// Whether the Hermitian path was taken (Y = X).
+    pub hermitian: bool,
     /// A(t), A′(t), A″(t), kept (shared, not copied) to compute couplings and single
     /// curvatures when locating events.
     pub jet: Arc<dyn Derivatives>,
@@ -56,6 +58,14 @@ pub(crate) trait Derivatives: Send + Sync + std::fmt::Debug {
     fn mul(&self, order: u8, v: &DMatrix<Complex64>) -> DMatrix<Complex64>;
     /// (A⁽ᵒʳᵈᵉʳ⁾)ᴴ · v.
     fn mul_adj(&self, order: u8, v: &DMatrix<Complex64>) -> DMatrix<Complex64>;
+    /// yᵢᴴ A′ xᵢ for every column (see [`Element::quadratic_forms`]).
+    fn slopes(
+        &self,
+        x: &DMatrix<Complex64>,
+        y: &DMatrix<Complex64>,
+        values: &[Complex64],
+        hermitian: bool,
+    ) -> Vec<Complex64>;
 }
 
 impl<T: Element> Derivatives for Jet<T> {
@@ -64,6 +74,15 @@ impl<T: Element> Derivatives for Jet<T> {
     }
     fn mul_adj(&self, order: u8, v: &DMatrix<Complex64>) -> DMatrix<Complex64> {
         T::mul_adj_complex(if order == 1 { &self.da } else { &self.dda }, v)
+    }
+    fn slopes(
+        &self,
+        x: &DMatrix<Complex64>,
+        y: &DMatrix<Complex64>,
+        values: &[Complex64],
+        hermitian: bool,
+    ) -> Vec<Complex64> {
+        T::quadratic_forms(&self.da, x, y, values, hermitian)
     }
 }
 
@@ -96,7 +115,32 @@ impl Point {
                 .map(|g| g.iter().map(|&i| inv[i]).collect())
                 .collect(),
             scale: self.scale,
+            hermitian: self.hermitian,
             jet: self.jet.clone(),
+        }
+    }
+
+    /// Slope of eigenpair i, computed in O(n²) if it is still pending.
+    pub fn slope(&self, i: usize) -> Complex64 {
+        if !self.slopes[i].re.is_nan() {
+            return self.slopes[i];
+        }
+        let ax = self.jet.mul(1, &self.x_col(i));
+        dotc(col(&self.y, i), ax.as_slice())
+    }
+
+    /// Compute the pending slopes (see [`Derivs::Deferred`]): one product for all.
+    pub fn complete_slopes(&mut self) {
+        if !self.slopes.iter().any(|s| s.re.is_nan()) {
+            return;
+        }
+        let all = self
+            .jet
+            .slopes(&self.x, &self.y, &self.values, self.hermitian);
+        for (s, v) in self.slopes.iter_mut().zip(all) {
+            if s.re.is_nan() {
+                *s = v;
+            }
         }
     }
 
@@ -162,6 +206,19 @@ fn rotate(
     Some(e.values().to_vec())
 }
 
+/// Which derivatives [`analyze`] computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Derivs {
+    /// Slopes only where they come with the cluster bases (groups of equal eigenvalues);
+    /// the others are pending (NaN) until [`Point::complete_slopes`] or read one at a
+    /// time by [`Point::slope`]: a step that is rejected never pays for them.
+    Deferred,
+    /// All slopes.
+    Slopes,
+    /// Slopes and curvatures.
+    Full,
+}
+
 /// Slopes, curvatures and analytic cluster bases of `pairs`, the decomposition of A(t).
 ///
 /// `cluster_tol` is relative to ‖A‖_F (eigenvalues) and to ‖A′‖_F, ‖A″‖_F (slopes,
@@ -174,8 +231,9 @@ pub(crate) fn analyze<T: Element>(
     pairs: EigenPairs,
     jet: Jet<T>,
     cluster_tol: f64,
-    full: bool,
+    derivs: Derivs,
 ) -> Point {
+    let full = derivs == Derivs::Full;
     let n = pairs.len();
     let scale = pairs.norm();
     let hermitian = pairs.is_hermitian();
@@ -297,7 +355,11 @@ pub(crate) fn analyze<T: Element>(
             .collect();
         ((0..n).map(|i| p[(i, i)]).collect::<Vec<_>>(), curv)
     } else {
-        let slopes = T::quadratic_forms(&jet.da, &x, &y, &values, hermitian);
+        let slopes = if derivs == Derivs::Slopes {
+            T::quadratic_forms(&jet.da, &x, &y, &values, hermitian)
+        } else {
+            vec![Complex64::new(f64::NAN, f64::NAN); n]
+        };
         let curv = forced_curv
             .iter()
             .map(|c| c.unwrap_or(Complex64::new(0.0, 0.0)))
@@ -323,6 +385,7 @@ pub(crate) fn analyze<T: Element>(
         tied,
         defective,
         scale,
+        hermitian,
         jet: Arc::new(jet),
     }
 }

@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::events::{self, EventScan};
 use crate::family::MatrixFamily;
 use crate::matching::{self, MatchParams};
-use crate::perturb::{self, Point};
+use crate::perturb::{self, Derivs, Point};
 use crate::tracking::{Branch, Level, Part, Stats, Tracking};
 use nalgebra::{DMatrix, DVector};
 use num_complex::Complex64;
@@ -335,7 +335,14 @@ impl Tracker {
             n: None,
             span,
         };
-        let p0 = ctx.point(grid[0], self.curvatures)?;
+        let p0 = ctx.point(
+            grid[0],
+            if self.curvatures {
+                Derivs::Full
+            } else {
+                Derivs::Slopes
+            },
+        )?;
         let order = canonical_order(&p0.values, 1e-12 * p0.scale);
         let mut station = p0.permuted(&order);
         let n = station.len();
@@ -364,7 +371,12 @@ impl Tracker {
                 } else {
                     station.t + dir * h
                 };
-                let cand = ctx.point(t_new, self.curvatures && t_new == target)?;
+                let derivs = if self.curvatures && t_new == target {
+                    Derivs::Full
+                } else {
+                    Derivs::Deferred
+                };
+                let mut cand = ctx.point(t_new, derivs)?;
                 let tm = Instant::now();
                 let pairing = matching::pair(&station, &cand, &params);
                 let transition = matching::is_pair_transition(&station, &cand, &pairing);
@@ -374,6 +386,12 @@ impl Tracker {
                     h_try = (h / 2.0).max(h_min);
                     continue;
                 }
+                // the step is kept unless a swap is not confirmed: now the slopes
+                ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
+                let ta = Instant::now();
+                cand.complete_slopes();
+                ctx.stats.analysis_seconds += ta.elapsed().as_secs_f64();
+                let tm = Instant::now();
                 let mut perm = pairing.perm;
                 let mut uncertain = pairing.uncertain;
                 if !uncertain.is_empty() {
@@ -500,7 +518,7 @@ pub(crate) struct Ctx<'a, F: MatrixFamily + ?Sized> {
 
 impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
     /// Decompose A(t) and analyse it (slopes, cluster bases; all curvatures with `full`).
-    pub fn point(&mut self, t: f64, full: bool) -> Result<Point> {
+    pub fn point(&mut self, t: f64, derivs: Derivs) -> Result<Point> {
         let jet = self.family.jet(t);
         let a = &jet.a;
         let found = a.nrows();
@@ -544,7 +562,7 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
             pairs = pairs.permuted(&shuffled(pairs.len(), seed ^ t.to_bits()));
         }
         let t1 = Instant::now();
-        let p = perturb::analyze(t, pairs, jet, self.tracker.cluster_tol, full);
+        let p = perturb::analyze(t, pairs, jet, self.tracker.cluster_tol, derivs);
         self.stats.analysis_seconds += t1.elapsed().as_secs_f64();
         Ok(p)
     }
