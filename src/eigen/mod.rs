@@ -383,10 +383,10 @@ pub(crate) fn check_matrix<T: Element>(a: &DMatrix<T>, what: &'static str) -> Re
 
 /// The first non-finite entry of `a`, as an error.
 pub(crate) fn check_finite<T: Element>(a: &DMatrix<T>, what: &'static str) -> Result<()> {
-    // fast path: x − x is NaN exactly when x is infinite or NaN
+    // fast path: x · 0 is NaN exactly when x is infinite or NaN
     let probe = a.as_slice().iter().fold(0.0f64, |s, v| {
         let z = v.to_c64();
-        s + (z.re - z.re) + (z.im - z.im)
+        s + z.re * 0.0 + z.im * 0.0
     });
     if !probe.is_nan() {
         return Ok(());
