@@ -1,10 +1,10 @@
 //! Derivatives of the eigen-decomposition: forward mode (JVP) and reverse mode (VJP).
 //!
 //! For a square matrix A with eigenvalues λᵢ, unit-norm right eigenvectors xᵢ and left
-//! eigenvectors yᵢ scaled so that Yᴴ X = I (the conventions of [`eig`](crate::eig)),
+//! eigenvectors yᵢ scaled so that Yᴴ X = I (the conventions of [`eig`]),
 //! this module differentiates the map A ↦ (λ, X). Entry `i` of every eigenvalue vector
 //! (dλ, λ̄) and column `i` of every eigenvector matrix (dX, X̄) belong to eigenvalue `i`
-//! in the order [`eig`](crate::eig) returns for the same `A`.
+//! in the order [`eig`] returns for the same `A`.
 //!
 //! # Forward mode (JVP)
 //!
@@ -96,7 +96,7 @@ pub const DEFECTIVE_CONDITION: f64 = crate::perturb::DEFECTIVE_CONDITION;
 ///
 /// dλᵢ = yᵢᴴ dA xᵢ and dX = X (F ∘ P) + X diag(c) in the parallel-transport gauge
 /// xⱼᴴ dxⱼ = 0 (see the [module documentation](self)); entry / column `i` belong to
-/// eigenvalue `i` of [`eig`](crate::eig)`(a)`.
+/// eigenvalue `i` of [`eig`]`(a)`.
 ///
 /// # Errors
 /// [`Error::Empty`], [`Error::NotSquare`], [`Error::NonFinite`] (`what` = "A" or "dA"),
@@ -152,7 +152,7 @@ pub fn eig_jvp_real(
 /// For a simple eigenvalue dλᵢ = yᵢᴴ dA xᵢ. For a cluster of repeated (semisimple)
 /// eigenvalues with bases X_c, Y_c (Y_cᴴ X_c = I) the derivatives are the eigenvalues of
 /// M = Y_cᴴ dA X_c, placed on the cluster's indices in ascending (Re, Im) order — the
-/// order in which [`eig`](crate::eig)`(a + h·da)` lists them for small h > 0. These are
+/// order in which [`eig`]`(a + h·da)` lists them for small h > 0. These are
 /// one-sided directional derivatives (the eigenvalues of A + h dA are λ + h μₖ + O(h²)).
 ///
 /// # Errors
@@ -204,7 +204,7 @@ pub fn eig_jvp_values_real(a: &DMatrix<f64>, da: &DMatrix<f64>) -> Result<Vec<Co
 /// z̄ = ∂L/∂Re z + i ∂L/∂Im z. See the [module documentation](self) for repeated and
 /// defective eigenvalues.
 ///
-/// X̄ must be computed from the eigenvectors [`eig`](crate::eig)`(a)` returns for this
+/// X̄ must be computed from the eigenvectors [`eig`]`(a)` returns for this
 /// very matrix and element type (their phases are the solver's): a real matrix passed as
 /// complex goes through the complex solver, whose phases differ from those of
 /// [`eig_vjp_real`]'s real solver.

@@ -275,7 +275,7 @@ impl EventSensitivity {
 pub struct Sensitivities {
     params: Vec<f64>,
     tracking: Tracking,
-    /// [branch][k][sample]
+    /// `[branch][k][sample]`
     dlambda: Vec<Vec<Vec<Complex64>>>,
     events: Vec<EventSensitivity>,
 }
