@@ -7,7 +7,8 @@
 //! * **crossing**: two branches with equal imaginary parts exchange the order of their
 //!   real parts, or land in one degenerate group; located by safeguarded Newton on
 //!   Re(λₐ − λ_b). Where the pair has κ ≥ 10³ there it is reported as an exceptional
-//!   point instead;
+//!   point instead, and where the gap does not close there (an avoided crossing narrower
+//!   than h_min, jumped by an unresolved step) it goes to the avoided-crossing rule below;
 //! * **exceptional point**: a real pair of a real matrix becomes a conjugate pair or the
 //!   reverse, or an unresolvable step where two coalescing eigenvalues have κ ≥ 10³;
 //!   located by regula falsi on Re((λₐ − λ_b)²), which is analytic through the point;
@@ -433,7 +434,9 @@ impl EventScan {
                             Some((p.slopes[a] - p.slopes[b]).re),
                         )
                     })?;
-                    self.crossing(&p, a, b);
+                    // a crossing only if the gap closes there (the order also flips
+                    // across an avoided crossing narrower than h_min, an unresolved step)
+                    self.gap_minimum(&p, a, b);
                     continue;
                 }
                 let neighbours = nn0[a] == b || nn0[b] == a || nn1[a] == b || nn1[b] == a;

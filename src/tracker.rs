@@ -517,7 +517,7 @@ pub(crate) struct Ctx<'a, F: MatrixFamily + ?Sized> {
 }
 
 impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
-    /// Decompose A(t) and analyse it (slopes, cluster bases; all curvatures with `full`).
+    /// Decompose A(t) and analyse it: cluster bases, and the derivatives `derivs` asks for.
     pub fn point(&mut self, t: f64, derivs: Derivs) -> Result<Point> {
         let jet = self.family.jet(t);
         let a = &jet.a;

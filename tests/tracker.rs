@@ -784,3 +784,36 @@ fn generic_hermitian_branches_stay_sorted_on_coarse_grids() {
         }
     }
 }
+
+/// An avoided crossing narrower than h_min cannot be resolved: the step across it is kept
+/// and reported as unresolved — never as a crossing, never silently.
+#[test]
+fn avoided_crossing_below_h_min_is_unresolved() {
+    let (c, g) = (0.0123, 1e-5);
+    let family = move |t: f64| DMatrix::from_row_slice(2, 2, &[t - c, g, g, -(t - c)]);
+    for events in [true, false] {
+        let tr = Tracker::new()
+            .samples(11)
+            .unwrap()
+            .h_min(1e-3)
+            .unwrap()
+            .locate_events(events)
+            .track(family, -1.0..=1.0)
+            .unwrap();
+        assert!(crossings(&tr).is_empty(), "{:?}", tr.events());
+        let unresolved = events_of(&tr, "unresolved");
+        assert_eq!(unresolved.len(), 1, "{:?}", tr.events());
+        match unresolved[0] {
+            Event::Unresolved {
+                t_start,
+                t_end,
+                branches,
+            } => {
+                assert_eq!(*branches, vec![0, 1]);
+                assert!(*t_start <= c && c <= *t_end, "[{t_start}, {t_end}]");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(tr.stats().unresolved_steps, 1);
+    }
+}
