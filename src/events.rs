@@ -210,17 +210,15 @@ fn confirm_crossing<F: MatrixFamily + ?Sized>(
     let mut guess = hermite_root(ta, tb, fa, fb, df(s0, a, b), df(s1, a, b))
         .filter(|t| inside(*t, ta, tb))
         .unwrap_or(chord);
-    let params = MatchParams {
-        min_overlap: 0.5,
-        prediction_ratio: 0.5,
-    };
     for _ in 0..CONFIRM_POINTS {
         if !inside(guess, ta, tb) {
             guess = 0.5 * (ta + tb);
         }
         let p = ctx.point(guess, Derivs::Deferred)?;
-        let perm = matching::pair(s0, &p, &params).perm;
-        let (ia, ib) = (perm[a], perm[b]);
+        let Some(rows) = matching::pair_rows(s0, &p, &[a, b]) else {
+            return Ok(false);
+        };
+        let (ia, ib) = (rows[0], rows[1]);
         let tol = 10.0 * cluster_tol * p.scale;
         if p.cluster[ia] == p.cluster[ib] || (p.values[ia] - p.values[ib]).norm() <= tol {
             return Ok(true);

@@ -38,17 +38,18 @@ const SCALE: f64 = (1u64 << 40) as f64;
 
 /// Predicted eigenvalues of `old` at `t`.
 pub(crate) fn predict(old: &Point, t: f64) -> Vec<Complex64> {
+    (0..old.len()).map(|i| predict_one(old, i, t)).collect()
+}
+
+/// Predicted eigenvalue of branch i of `old` at `t`.
+fn predict_one(old: &Point, i: usize, t: f64) -> Complex64 {
     let h = t - old.t;
-    (0..old.len())
-        .map(|i| {
-            let v = old.values[i] + old.slopes[i] * h + old.curv[i] * (0.5 * h * h);
-            if v.re.is_finite() && v.im.is_finite() {
-                v
-            } else {
-                old.values[i]
-            }
-        })
-        .collect()
+    let v = old.values[i] + old.slopes[i] * h + old.curv[i] * (0.5 * h * h);
+    if v.re.is_finite() && v.im.is_finite() {
+        v
+    } else {
+        old.values[i]
+    }
 }
 
 /// Nearest-neighbour queries on complex values by a sweep in the real part: candidates
@@ -120,31 +121,33 @@ impl<'a> Sweep<'a> {
     }
 }
 
-/// Pair the branches of `old` with the eigenpairs of `new`.
-pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
-    let n = old.len();
-    let pred = predict(old, new.t);
-    let sweep = Sweep::new(&new.values);
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (j, &c) in new.cluster.iter().enumerate() {
-        members[c].push(j);
-    }
-    let overlap = |i: usize, j: usize| -> f64 {
-        let o = cabs(dotc(col(&old.x, i), col(&new.x, j)));
-        if o.is_nan() {
-            0.0
-        } else {
-            o.min(1.0)
+/// The new eigenpairs near one prediction, by a sweep, with the members of their groups.
+struct Candidates<'a> {
+    new: &'a Point,
+    sweep: Sweep<'a>,
+    members: Vec<Vec<usize>>,
+}
+
+impl<'a> Candidates<'a> {
+    fn new(new: &'a Point) -> Self {
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); new.len()];
+        for (j, &c) in new.cluster.iter().enumerate() {
+            members[c].push(j);
         }
-    };
-    // candidate columns per row: the K nearest new eigenvalues and their clusters, with
-    // the weights wᵢⱼ = Oᵢⱼ + Eᵢⱼ
-    const K: usize = 3;
-    let mut cand: Vec<Vec<(usize, f64)>> = Vec::with_capacity(n);
-    let mut overlaps: Vec<Vec<(usize, f64)>> = Vec::with_capacity(n);
-    for (i, &lh) in pred.iter().enumerate() {
+        Candidates {
+            new,
+            sweep: Sweep::new(&new.values),
+            members,
+        }
+    }
+
+    /// For old branch i predicted at `lh`: the candidate columns (the K nearest new
+    /// eigenvalues and their groups) with the weights wᵢⱼ = Oᵢⱼ + Eᵢⱼ, and the overlaps.
+    fn of(&self, old: &Point, i: usize, lh: Complex64) -> (Vec<(usize, f64)>, Vec<(usize, f64)>) {
+        const K: usize = 3;
+        let new = self.new;
         let mut near: Vec<(f64, usize)> = Vec::with_capacity(K + 1);
-        sweep.scan(lh, |j, d| {
+        self.sweep.scan(lh, |j, d| {
             let at = near.partition_point(|&(e, _)| e <= d);
             if at < K {
                 near.insert(at, (d, j));
@@ -157,11 +160,11 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
             }
         });
         let first_cluster = new.cluster[near[0].1];
-        let radius = 2.0 * sweep.nearest_outside(lh, &new.cluster, first_cluster);
+        let radius = 2.0 * self.sweep.nearest_outside(lh, &new.cluster, first_cluster);
         let mut c: Vec<(usize, f64)> = Vec::with_capacity(K);
         let mut ov: Vec<(usize, f64)> = Vec::with_capacity(K);
         for &(_, j) in &near {
-            for &k in &members[new.cluster[j]] {
+            for &k in &self.members[new.cluster[j]] {
                 if c.iter().any(|&(m, _)| m == k) {
                     continue;
                 }
@@ -175,15 +178,54 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
                 } else {
                     0.0
                 };
-                let o = overlap(i, k);
+                let o = overlap(old, new, i, k);
                 ov.push((k, o));
                 let v = o + closeness;
                 c.push((k, if v.is_nan() { 0.0 } else { v.clamp(0.0, 2.0) }));
             }
         }
-        cand.push(c);
-        overlaps.push(ov);
+        (c, ov)
     }
+}
+
+/// |xᵢᴴ xⱼ| of old branch i and new eigenpair j, clamped to [0, 1], NaN as 0.
+fn overlap(old: &Point, new: &Point, i: usize, j: usize) -> f64 {
+    let o = cabs(dotc(col(&old.x, i), col(&new.x, j)));
+    if o.is_nan() {
+        0.0
+    } else {
+        o.min(1.0)
+    }
+}
+
+/// The best new eigenpair for each of the old branches `rows`, by the weights of [`pair`]
+/// but without the global assignment and the certainty test: for reading a few branches
+/// at a fresh point in O(n·|rows|). None when two rows choose the same eigenpair.
+pub(crate) fn pair_rows(old: &Point, new: &Point, rows: &[usize]) -> Option<Vec<usize>> {
+    let cands = Candidates::new(new);
+    let best: Vec<usize> = rows
+        .iter()
+        .map(|&i| {
+            let (c, _) = cands.of(old, i, predict_one(old, i, new.t));
+            c.iter()
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map_or(usize::MAX, |&(j, _)| j)
+        })
+        .collect();
+    let distinct = best
+        .iter()
+        .enumerate()
+        .all(|(k, j)| *j != usize::MAX && !best[..k].contains(j));
+    distinct.then_some(best)
+}
+
+/// Pair the branches of `old` with the eigenpairs of `new`.
+pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
+    let n = old.len();
+    let pred = predict(old, new.t);
+    let cands = Candidates::new(new);
+    let (cand, overlaps): (Vec<_>, Vec<_>) = (0..n).map(|i| cands.of(old, i, pred[i])).unzip();
+    let sweep = &cands.sweep;
     let perm = assign(&cand, n);
     // certainty test
     let abs_tol = 1e-13 * new.scale;
@@ -195,7 +237,7 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
         let ok_value = e <= params.prediction_ratio * d || e <= abs_tol;
         let o = match overlaps[i].iter().find(|&&(k, _)| k == j) {
             Some(&(_, o)) => o,
-            None => overlap(i, j),
+            None => overlap(old, new, i, j),
         };
         let ok_vector = o >= params.min_overlap;
         if !(ok_value && ok_vector) {

@@ -383,12 +383,14 @@ pub(crate) fn check_matrix<T: Element>(a: &DMatrix<T>, what: &'static str) -> Re
 
 /// The first non-finite entry of `a`, as an error.
 pub(crate) fn check_finite<T: Element>(a: &DMatrix<T>, what: &'static str) -> Result<()> {
-    // fast path: x · 0 is NaN exactly when x is infinite or NaN
-    let probe = a.as_slice().iter().fold(0.0f64, |s, v| {
-        let z = v.to_c64();
-        s + z.re * 0.0 + z.im * 0.0
+    // fast path (branch-free within chunks, so it vectorises); the slow one says where
+    let finite = a.as_slice().chunks(32).all(|c| {
+        c.iter().fold(true, |ok, v| {
+            let z = v.to_c64();
+            ok & z.re.is_finite() & z.im.is_finite()
+        })
     });
-    if !probe.is_nan() {
+    if finite {
         return Ok(());
     }
     for col in 0..a.ncols() {
