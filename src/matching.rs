@@ -121,6 +121,9 @@ impl<'a> Sweep<'a> {
     }
 }
 
+/// (new index, value) per candidate of one row.
+type Weights = Vec<(usize, f64)>;
+
 /// The new eigenpairs near one prediction, by a sweep, with the members of their groups.
 struct Candidates<'a> {
     new: &'a Point,
@@ -143,7 +146,7 @@ impl<'a> Candidates<'a> {
 
     /// For old branch i predicted at `lh`: the candidate columns (the K nearest new
     /// eigenvalues and their groups) with the weights wᵢⱼ = Oᵢⱼ + Eᵢⱼ, and the overlaps.
-    fn of(&self, old: &Point, i: usize, lh: Complex64) -> (Vec<(usize, f64)>, Vec<(usize, f64)>) {
+    fn of(&self, old: &Point, i: usize, lh: Complex64) -> (Weights, Weights) {
         const K: usize = 3;
         let new = self.new;
         let mut near: Vec<(f64, usize)> = Vec::with_capacity(K + 1);
