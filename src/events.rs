@@ -179,7 +179,8 @@ pub(crate) fn unconfirmed_swap<F: MatrixFamily + ?Sized>(
                 continue;
             }
             let same_im = (va0.im - vb0.im).abs() <= tol0 && (va1.im - vb1.im).abs() <= tol1;
-            if !same_im || s0.defective[a] || s1.defective[a] {
+            let defective = [s0, s1].iter().any(|p| p.defective[a] || p.defective[b]);
+            if !same_im || defective {
                 continue;
             }
             if !confirm_crossing(ctx, s0, s1, a, b, cluster_tol)? {
@@ -199,8 +200,8 @@ fn confirm_crossing<F: MatrixFamily + ?Sized>(
     b: usize,
     cluster_tol: f64,
 ) -> Result<bool> {
-    // at fresh points only branches a and b are needed: read them through the pairing
-    // (no reordered copy of the point)
+    // at fresh points only branches a and b are needed: find them by `pair_rows` and
+    // read them in place
     let f = |p: &Point, ia: usize, ib: usize| (p.values[ia] - p.values[ib]).re;
     let df = |p: &Point, ia: usize, ib: usize| (p.slope(ia) - p.slope(ib)).re;
     let (mut ta, mut tb) = (s0.t, s1.t);
