@@ -222,9 +222,10 @@ pub(crate) enum Derivs {
 /// Slopes, curvatures and analytic cluster bases of `pairs`, the decomposition of A(t).
 ///
 /// `cluster_tol` is relative to ‖A‖_F (eigenvalues) and to ‖A′‖_F, ‖A″‖_F (slopes,
-/// curvatures). With `full` the curvatures of every eigenpair are computed (three
-/// products of size n); without, only the slopes (the quadratic forms yᵢᴴA′xᵢ, one
-/// product, a triangular one of n³ flops for Hermitian input) and the curvatures of
+/// curvatures). With [`Derivs::Full`] the curvatures of every eigenpair are computed
+/// (three products of size n); with [`Derivs::Slopes`] only the slopes (the quadratic
+/// forms yᵢᴴA′xᵢ, one product, a triangular one of n³ flops for Hermitian input) and the
+/// curvatures of degenerate groups; with [`Derivs::Deferred`] not even the slopes outside
 /// degenerate groups.
 pub(crate) fn analyze<T: Element>(
     t: f64,
