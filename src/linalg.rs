@@ -240,6 +240,11 @@ fn trmm_strict_lower<T: faer::traits::ComplexField + Copy>(
     out
 }
 
+/// yᵢᴴ wᵢ for every column i: the diagonal of Yᴴ W without the rest of the product.
+fn column_dots(y: &DMatrix<Complex64>, w: &DMatrix<Complex64>) -> Vec<Complex64> {
+    (0..w.ncols()).map(|i| dotc(col(y, i), col(w, i))).collect()
+}
+
 /// yᵢᴴ a xᵢ for every column i of the eigenvectors `x`, `y` (Yᴴ X = I) of a real matrix
 /// with eigenvalues `values`. With `hermitian` (y = x, real, and `a` read as its
 /// symmetric part (a + aᵀ)/2) one triangular product of n³ flops; otherwise one real
@@ -253,8 +258,7 @@ pub(crate) fn quadratic_forms_real(
 ) -> Vec<Complex64> {
     let (n, m) = x.shape();
     let Some((w, partner)) = pack_real(x, values) else {
-        let ax = mul_real(a, x, false);
-        return (0..m).map(|i| dotc(col(y, i), col(&ax, i))).collect();
+        return column_dots(y, &mul_real(a, x, false));
     };
     let diag = |j: usize| -> f64 {
         let c = &w[j * n..(j + 1) * n];
@@ -308,8 +312,7 @@ pub(crate) fn quadratic_forms_complex(
 ) -> Vec<Complex64> {
     let (n, m) = x.shape();
     if !hermitian {
-        let ax = mul(a, x);
-        return (0..m).map(|i| dotc(col(y, i), col(&ax, i))).collect();
+        return column_dots(y, &mul(a, x));
     }
     let b = strict_lower_of_sum(
         a.as_slice(),
