@@ -48,7 +48,7 @@ fn fresh<F: MatrixFamily + ?Sized>(ctx: &mut Ctx<'_, F>, base: &Point, t: f64) -
         prediction_ratio: 0.5,
     };
     let pairing = matching::pair(base, &p, &params);
-    Ok(matching::apply(base, &p, &pairing.perm, false))
+    Ok(matching::apply(base, p, &pairing.perm, false))
 }
 
 /// Find a root of `f` in [s0.t, s1.t] where `f(s0)` and `f(s1)` have opposite signs (or

@@ -110,6 +110,33 @@ pub(crate) fn col(m: &DMatrix<Complex64>, j: usize) -> &[Complex64] {
     &m.as_slice()[j * n..(j + 1) * n]
 }
 
+/// Reorder the columns of `m` in place: column k becomes the old column `perm[k]`
+/// (`perm` a permutation of 0..ncols). One column of scratch; no n × n copy.
+pub(crate) fn permute_columns<T: Copy>(m: &mut DMatrix<T>, perm: &[usize]) {
+    let n = m.nrows();
+    let data = m.as_mut_slice();
+    let mut done = vec![false; perm.len()];
+    let mut tmp: Vec<T> = Vec::new();
+    for start in 0..perm.len() {
+        if done[start] || perm[start] == start {
+            continue;
+        }
+        tmp.clear();
+        tmp.extend_from_slice(&data[start * n..(start + 1) * n]);
+        let mut j = start;
+        loop {
+            done[j] = true;
+            let p = perm[j];
+            if p == start {
+                data[j * n..(j + 1) * n].copy_from_slice(&tmp);
+                break;
+            }
+            data.copy_within(p * n..(p + 1) * n, j * n);
+            j = p;
+        }
+    }
+}
+
 /// aᴴb of two equally long slices (faer's SIMD inner product).
 #[inline]
 pub(crate) fn dotc(a: &[Complex64], b: &[Complex64]) -> Complex64 {

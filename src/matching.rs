@@ -283,7 +283,7 @@ fn assign(cand: &[Vec<(usize, f64)>], n: usize) -> Vec<usize> {
 /// transport (xᵢ(t)ᴴ xᵢ(t+h) real and positive; only kept vectors need a gauge: overlaps,
 /// slopes and couplings do not depend on it). Curvatures that were not computed are
 /// estimated from the change of slope over the step (they only feed the next prediction).
-pub(crate) fn apply(old: &Point, new: &Point, perm: &[usize], transport: bool) -> Point {
+pub(crate) fn apply(old: &Point, new: Point, perm: &[usize], transport: bool) -> Point {
     let mut p = new.permuted(perm);
     let n = p.len();
     if !p.curv_exact {
@@ -307,10 +307,15 @@ pub(crate) fn apply(old: &Point, new: &Point, perm: &[usize], transport: bool) -
         };
         let r = u * vt;
         let xr = &xg * &r;
-        let yr = crate::eigen::clusters::columns(&p.y, &group) * &r;
+        let yr = p
+            .left
+            .as_ref()
+            .map(|y| crate::eigen::clusters::columns(y, &group) * &r);
         for (k, &g) in group.iter().enumerate() {
             p.x.set_column(g, &xr.column(k));
-            p.y.set_column(g, &yr.column(k));
+            if let (Some(y), Some(yr)) = (p.left.as_mut(), yr.as_ref()) {
+                y.set_column(g, &yr.column(k));
+            }
         }
     }
     for i in (0..n).filter(|_| transport) {
@@ -319,7 +324,9 @@ pub(crate) fn apply(old: &Point, new: &Point, perm: &[usize], transport: bool) -
         if r > 0.0 && r.is_finite() {
             let phase = o.conj() / r;
             p.x.column_mut(i).iter_mut().for_each(|z| *z *= phase);
-            p.y.column_mut(i).iter_mut().for_each(|z| *z *= phase);
+            if let Some(y) = p.left.as_mut() {
+                y.column_mut(i).iter_mut().for_each(|z| *z *= phase);
+            }
         }
     }
     p

@@ -15,9 +15,9 @@
 //!   λⱼ = yⱼᴴ A xⱼ, so that values, slopes and vectors stay together.
 
 use crate::eigen::clusters::{columns, group_close};
-use crate::eigen::{eig, EigenPairs, Element};
+use crate::eigen::{eig_with, is_hermitian, EigenPairs, Element, HermitianMode};
 use crate::family::Jet;
-use crate::linalg::{cdiv, col, dotc, mul_adj};
+use crate::linalg::{cdiv, col, dotc, mul_adj, permute_columns};
 use nalgebra::DMatrix;
 use num_complex::Complex64;
 use std::sync::Arc;
@@ -29,7 +29,8 @@ pub(crate) struct Point {
     pub t: f64,
     pub values: Vec<Complex64>,
     pub x: DMatrix<Complex64>,
-    pub y: DMatrix<Complex64>,
+    /// Left eigenvectors; `None` on the Hermitian path, where Y = X (see [`Point::y`]).
+    pub left: Option<DMatrix<Complex64>>,
     pub kappa: Vec<f64>,
     pub slopes: Vec<Complex64>,
     pub curv: Vec<Complex64>,
@@ -91,33 +92,34 @@ impl Point {
         self.values.len()
     }
 
-    /// Reorder: entry k of the result is entry `perm[k]` of `self`.
-    pub fn permuted(&self, perm: &[usize]) -> Point {
-        let n = self.len();
-        let mut inv = vec![0; n];
+    /// The left eigenvectors Y (Yᴴ X = I); X itself on the Hermitian path.
+    pub fn y(&self) -> &DMatrix<Complex64> {
+        self.left.as_ref().unwrap_or(&self.x)
+    }
+
+    /// Reorder in place: entry k of the result is entry `perm[k]` of `self`.
+    pub fn permuted(mut self, perm: &[usize]) -> Point {
+        fn pick<V: Copy>(v: &[V], perm: &[usize]) -> Vec<V> {
+            perm.iter().map(|&p| v[p]).collect()
+        }
+        let mut inv = vec![0; self.len()];
         for (k, &p) in perm.iter().enumerate() {
             inv[p] = k;
         }
-        Point {
-            t: self.t,
-            values: perm.iter().map(|&p| self.values[p]).collect(),
-            x: self.x.select_columns(perm),
-            y: self.y.select_columns(perm),
-            kappa: perm.iter().map(|&p| self.kappa[p]).collect(),
-            slopes: perm.iter().map(|&p| self.slopes[p]).collect(),
-            curv: perm.iter().map(|&p| self.curv[p]).collect(),
-            curv_exact: self.curv_exact,
-            cluster: perm.iter().map(|&p| self.cluster[p]).collect(),
-            defective: perm.iter().map(|&p| self.defective[p]).collect(),
-            tied: self
-                .tied
-                .iter()
-                .map(|g| g.iter().map(|&i| inv[i]).collect())
-                .collect(),
-            scale: self.scale,
-            hermitian: self.hermitian,
-            jet: self.jet.clone(),
+        self.values = pick(&self.values, perm);
+        self.kappa = pick(&self.kappa, perm);
+        self.slopes = pick(&self.slopes, perm);
+        self.curv = pick(&self.curv, perm);
+        self.cluster = pick(&self.cluster, perm);
+        self.defective = pick(&self.defective, perm);
+        for g in self.tied.iter_mut() {
+            g.iter_mut().for_each(|i| *i = inv[*i]);
         }
+        permute_columns(&mut self.x, perm);
+        if let Some(left) = self.left.as_mut() {
+            permute_columns(left, perm);
+        }
+        self
     }
 
     /// Slope of eigenpair i, computed in O(n²) if it is still pending.
@@ -126,7 +128,7 @@ impl Point {
             return self.slopes[i];
         }
         let ax = self.jet.mul(1, &self.x_col(i));
-        dotc(col(&self.y, i), ax.as_slice())
+        dotc(col(self.y(), i), ax.as_slice())
     }
 
     /// Compute the pending slopes (see [`Derivs::Deferred`]): one product for all.
@@ -136,7 +138,7 @@ impl Point {
         }
         let all = self
             .jet
-            .slopes(&self.x, &self.y, &self.values, self.hermitian);
+            .slopes(&self.x, self.y(), &self.values, self.hermitian);
         for (s, v) in self.slopes.iter_mut().zip(all) {
             if s.re.is_nan() {
                 *s = v;
@@ -152,7 +154,7 @@ impl Point {
     /// y_bᴴ A′ x_a: the coupling of eigenpair a into b.
     pub fn coupling(&self, a: usize, b: usize) -> Complex64 {
         let ax = self.jet.mul(1, &self.x_col(a));
-        dotc(col(&self.y, b), ax.as_slice())
+        dotc(col(self.y(), b), ax.as_slice())
     }
 
     /// λᵢ″ of one eigenpair in O(n²): yᵢᴴA″xᵢ + 2 Σ_{j ∉ C(i)} PᵢⱼPⱼᵢ/(λᵢ − λⱼ) with row i
@@ -165,8 +167,8 @@ impl Point {
             return self.curv[i];
         }
         let xi = self.x_col(i);
-        let yi = DMatrix::from_column_slice(self.y.nrows(), 1, col(&self.y, i));
-        let col_i = mul_adj(&self.y, &self.jet.mul(1, &xi)); // Pⱼᵢ
+        let yi = DMatrix::from_column_slice(self.x.nrows(), 1, col(self.y(), i));
+        let col_i = mul_adj(self.y(), &self.jet.mul(1, &xi)); // Pⱼᵢ
         let row_i = mul_adj(&self.x, &self.jet.mul_adj(1, &yi)); // conj(Pᵢⱼ)
         let mut c = dotc(yi.as_slice(), self.jet.mul(2, &xi).as_slice());
         for j in 0..self.len() {
@@ -185,23 +187,40 @@ pub(crate) const DEFECTIVE_CONDITION: f64 = 1e6;
 
 /// Rotate the columns `idx` of X and Y by the eigenvectors of the small matrix `m`
 /// (columns of X stay unit-norm, Yᴴ X = I is kept). Returns the eigenvalues of `m` in the
-/// order of the rotated columns.
+/// order of the rotated columns. `left` is `None` on the Hermitian path (Y = X): when `m`
+/// is Hermitian too its unitary eigenvectors rotate X alone, otherwise Y is split off.
 fn rotate(
     x: &mut DMatrix<Complex64>,
-    y: &mut DMatrix<Complex64>,
+    left: &mut Option<DMatrix<Complex64>>,
     idx: &[usize],
     m: &DMatrix<Complex64>,
 ) -> Option<Vec<Complex64>> {
-    let e: EigenPairs = eig(m).ok()?;
+    if left.is_none() && !is_hermitian(m) {
+        // Y = X so far, but this derivative is not Hermitian: X and Y part ways here
+        *left = Some(x.clone());
+    }
+    let y = left.as_mut();
+    let mode = if y.is_none() {
+        HermitianMode::Yes
+    } else {
+        HermitianMode::Auto
+    };
+    let e: EigenPairs = eig_with(m, mode).ok()?;
     let xc = columns(x, idx) * e.right();
-    let yc = columns(y, idx) * e.left();
+    let mut scales = Vec::with_capacity(idx.len());
     for (k, &j) in idx.iter().enumerate() {
         let nx = xc.column(k).norm();
         if !(nx > 0.0 && nx.is_finite()) {
             return None;
         }
+        scales.push(nx);
         x.set_column(j, &(xc.column(k) / Complex64::new(nx, 0.0)));
-        y.set_column(j, &(yc.column(k) * Complex64::new(nx, 0.0)));
+    }
+    if let Some(y) = y {
+        let yc = columns(y, idx) * e.left();
+        for (k, &j) in idx.iter().enumerate() {
+            y.set_column(j, &(yc.column(k) * Complex64::new(scales[k], 0.0)));
+        }
     }
     Some(e.values().to_vec())
 }
@@ -227,18 +246,27 @@ pub(crate) enum Derivs {
 /// forms yᵢᴴA′xᵢ, one product, a triangular one of n³ flops for Hermitian input) and the
 /// curvatures of degenerate groups; with [`Derivs::Deferred`] not even the slopes outside
 /// degenerate groups.
+///
+/// A Hermitian decomposition keeps Y = X (stored once) when A′(t) is Hermitian too, or
+/// when `forced_hermitian` ([`HermitianMode::Yes`]: the derivatives are read as their
+/// Hermitian parts); otherwise the general formulas are used from here on.
 pub(crate) fn analyze<T: Element>(
     t: f64,
     pairs: EigenPairs,
     jet: Jet<T>,
     cluster_tol: f64,
     derivs: Derivs,
+    forced_hermitian: bool,
 ) -> Point {
     let full = derivs == Derivs::Full;
     let n = pairs.len();
     let scale = pairs.norm();
     let hermitian = pairs.is_hermitian();
-    let (mut values, mut x, mut y, mut kappa) = pairs.into_parts();
+    let (mut values, mut x, mut left, mut kappa) = pairs.into_parts();
+    if hermitian && !forced_hermitian && !is_hermitian(&jet.da) {
+        // A(t) is Hermitian but A′(t) is not: the slopes need the general formulas
+        left = Some(x.clone());
+    }
     let groups = group_close(&values, cluster_tol * scale);
     let mut cluster = vec![0; n];
     for (g, members) in groups.iter().enumerate() {
@@ -271,10 +299,10 @@ pub(crate) fn analyze<T: Element>(
         for &members in &semisimple {
             // first order: M = Y_cᴴ A′ X_c
             let m = mul_adj(
-                &columns(&y, members),
+                &columns(or_x(&left, &x), members),
                 &T::mul_complex(&jet.da, &columns(&x, members)),
             );
-            let Some(mu) = rotate(&mut x, &mut y, members, &m) else {
+            let Some(mu) = rotate(&mut x, &mut left, members, &m) else {
                 tied.push(members.clone());
                 continue;
             };
@@ -285,9 +313,9 @@ pub(crate) fn analyze<T: Element>(
                 }
                 let s: Vec<usize> = sub.iter().map(|&k| members[k]).collect();
                 let lam = values[s[0]];
-                let (xs, ys) = (columns(&x, &s), columns(&y, &s));
+                let (xs, ys) = (columns(&x, &s), columns(or_x(&left, &x), &s));
                 let rows = mul_adj(&T::mul_adj_complex(&jet.da, &ys), &x); // P[S, :]
-                let cols = mul_adj(&y, &T::mul_complex(&jet.da, &xs)); // P[:, S]
+                let cols = mul_adj(or_x(&left, &x), &T::mul_complex(&jet.da, &xs)); // P[:, S]
                 let mut m2 = mul_adj(&ys, &T::mul_complex(&jet.dda, &xs));
                 for k in (0..n).filter(|k| cluster[*k] != cluster[s[0]]) {
                     let d = lam - values[k];
@@ -297,7 +325,7 @@ pub(crate) fn analyze<T: Element>(
                         }
                     }
                 }
-                match rotate(&mut x, &mut y, &s, &m2) {
+                match rotate(&mut x, &mut left, &s, &m2) {
                     Some(nu) => {
                         for (k, &j) in s.iter().enumerate() {
                             forced_curv[j] = Some(nu[k]);
@@ -313,7 +341,7 @@ pub(crate) fn analyze<T: Element>(
             }
             let axc = T::mul_complex(&jet.da, &columns(&x, members));
             for (k, &j) in members.iter().enumerate() {
-                group_slopes.push((j, dotc(col(&y, j), axc.column(k).as_slice())));
+                group_slopes.push((j, dotc(col(or_x(&left, &x), j), axc.column(k).as_slice())));
             }
         }
         // inside a group the eigenvalues (equal within the tolerance) follow the rotated
@@ -321,8 +349,8 @@ pub(crate) fn analyze<T: Element>(
         let idx: Vec<usize> = semisimple.iter().copied().flatten().copied().collect();
         let axs = T::mul_complex(&jet.a, &columns(&x, &idx));
         for (k, &j) in idx.iter().enumerate() {
-            values[j] = dotc(col(&y, j), axs.column(k).as_slice());
-            kappa[j] = y.column(j).norm();
+            values[j] = dotc(col(or_x(&left, &x), j), axs.column(k).as_slice());
+            kappa[j] = or_x(&left, &x).column(j).norm();
         }
     }
     // at a defective eigenvalue the derivatives are unbounded: say so, do not return the
@@ -330,7 +358,7 @@ pub(crate) fn analyze<T: Element>(
     let unbounded = Complex64::new(f64::INFINITY, f64::INFINITY);
     let (mut slopes, curv) = if full {
         let ax = T::mul_eigenvectors(&jet.da, &x, &values);
-        let p = mul_adj(&y, &ax);
+        let p = mul_adj(or_x(&left, &x), &ax);
         // A″ = 0 (a linear family) is common: skip its product
         let addx = if jet.dda.iter().all(|v| v.modulus() == 0.0) {
             DMatrix::zeros(n, n)
@@ -345,7 +373,7 @@ pub(crate) fn analyze<T: Element>(
                 if let Some(c) = forced_curv[i] {
                     return c;
                 }
-                let mut c = dotc(col(&y, i), col(&addx, i));
+                let mut c = dotc(col(or_x(&left, &x), i), col(&addx, i));
                 for j in 0..n {
                     if cluster[j] != cluster[i] {
                         c += cdiv(p[(i, j)], values[i] - values[j]) * p[(j, i)] * 2.0;
@@ -357,7 +385,7 @@ pub(crate) fn analyze<T: Element>(
         ((0..n).map(|i| p[(i, i)]).collect::<Vec<_>>(), curv)
     } else {
         let slopes = if derivs == Derivs::Slopes {
-            T::quadratic_forms(&jet.da, &x, &y, &values, hermitian)
+            T::quadratic_forms(&jet.da, &x, or_x(&left, &x), &values, left.is_none())
         } else {
             vec![Complex64::new(f64::NAN, f64::NAN); n]
         };
@@ -370,6 +398,7 @@ pub(crate) fn analyze<T: Element>(
     for (j, s) in group_slopes {
         slopes[j] = s;
     }
+    let hermitian = left.is_none();
     for (s, _) in slopes.iter_mut().zip(&defective).filter(|(_, d)| **d) {
         *s = unbounded;
     }
@@ -377,7 +406,7 @@ pub(crate) fn analyze<T: Element>(
         t,
         values,
         x,
-        y,
+        left,
         kappa,
         slopes,
         curv,
@@ -389,4 +418,12 @@ pub(crate) fn analyze<T: Element>(
         hermitian,
         jet: Arc::new(jet),
     }
+}
+
+/// The left vectors, or X when they are not stored (Hermitian path, Y = X).
+fn or_x<'a>(
+    left: &'a Option<DMatrix<Complex64>>,
+    x: &'a DMatrix<Complex64>,
+) -> &'a DMatrix<Complex64> {
+    left.as_ref().unwrap_or(x)
 }

@@ -402,7 +402,7 @@ impl Tracker {
                         ctx.stats.unresolved_steps += 1;
                     }
                 }
-                let next = matching::apply(&station, &cand, &perm, self.keep_vectors);
+                let next = matching::apply(&station, cand, &perm, self.keep_vectors);
                 ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
                 // two branches that exchange order must really cross: a step that jumped
                 // over an avoided crossing is refined until the gap is resolved (at h_min
@@ -559,10 +559,12 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
         self.stats.decomposition_seconds += t0.elapsed().as_secs_f64();
         self.stats.decompositions += 1;
         if let Some(seed) = self.tracker.shuffle {
-            pairs = pairs.permuted(&shuffled(pairs.len(), seed ^ t.to_bits()));
+            let order = shuffled(pairs.len(), seed ^ t.to_bits());
+            pairs = pairs.permuted(&order);
         }
         let t1 = Instant::now();
-        let p = perturb::analyze(t, pairs, jet, self.tracker.cluster_tol, derivs);
+        let forced = self.tracker.hermitian == HermitianMode::Yes;
+        let p = perturb::analyze(t, pairs, jet, self.tracker.cluster_tol, derivs, forced);
         self.stats.analysis_seconds += t1.elapsed().as_secs_f64();
         Ok(p)
     }
@@ -616,7 +618,7 @@ impl Recorder {
                 r.push(DVector::from_column_slice(p.x.column(k).as_slice()));
             }
             if let Some(l) = b.left.as_mut() {
-                l.push(DVector::from_column_slice(p.y.column(k).as_slice()));
+                l.push(DVector::from_column_slice(p.y().column(k).as_slice()));
             }
         }
     }

@@ -6,7 +6,7 @@ use common::*;
 use eigentrack::{
     track, CrossingPolicy, Error, Event, HermitianMode, Part, Tracker, WithDerivative,
 };
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DVector};
 use num_complex::Complex64;
 
 fn events_of<'a>(tr: &'a eigentrack::Tracking, kind: &str) -> Vec<&'a Event> {
@@ -815,5 +815,59 @@ fn avoided_crossing_below_h_min_is_unresolved() {
             other => panic!("{other:?}"),
         }
         assert_eq!(tr.stats().unresolved_steps, 1);
+    }
+}
+
+/// A(t) can be Hermitian at one t while A′(t) is not: A(t) = diag(0, 1) + t·diag(i, 0)
+/// is Hermitian at t = 0 only, where λ₀ = it has slope i. With Y = X read from the
+/// Hermitian decomposition, the Hermitian-part shortcut would give slope 0 there; the
+/// same at a zero matrix under a non-orthogonal similarity, where A(0) = 0.
+#[test]
+fn hermitian_sample_of_a_non_hermitian_family_keeps_exact_slopes() {
+    let c = |re: f64, im: f64| Complex64::new(re, im);
+    let a0 = DMatrix::from_row_slice(2, 2, &[c(0.0, 0.0), c(0.0, 0.0), c(0.0, 0.0), c(1.0, 0.0)]);
+    let a1 = DMatrix::from_row_slice(2, 2, &[c(0.0, 1.0), c(0.0, 0.0), c(0.0, 0.0), c(0.0, 0.0)]);
+    let fam = eigentrack::Polynomial::new(vec![a0, a1]).unwrap();
+    for full in [false, true] {
+        let tr = Tracker::new()
+            .curvatures(full)
+            .track_family_on(&fam, &[-1.0, -0.5, 0.0, 0.5, 1.0])
+            .unwrap();
+        for b in tr.branches() {
+            let want = if b.values()[0].im != 0.0 {
+                c(0.0, 1.0)
+            } else {
+                c(0.0, 0.0)
+            };
+            for (k, s) in b.slopes().iter().enumerate() {
+                assert!(
+                    (s - want).norm() < 1e-14,
+                    "full {full}, sample {k}: {s} ≠ {want}"
+                );
+            }
+        }
+    }
+    // A(t) = S diag(t, 2t) S⁻¹ is the zero matrix at t = 0
+    let (s, si) = similarity();
+    let fam = WithDerivative(
+        move |t: f64| &s * DMatrix::from_diagonal(&DVector::from_vec(vec![t, 2.0 * t])) * &si,
+        {
+            let (s, si) = similarity();
+            move |_t: f64| &s * DMatrix::from_diagonal(&DVector::from_vec(vec![1.0, 2.0])) * &si
+        },
+    );
+    for full in [false, true] {
+        let tr = Tracker::new()
+            .curvatures(full)
+            .track_family_on(&fam, &[-1.0, 0.0, 1.0])
+            .unwrap();
+        for (b, want) in tr.branches().iter().zip([2.0, 1.0]) {
+            for s in b.slopes() {
+                assert!(
+                    (s.re - want).abs() < 1e-12 && s.im == 0.0,
+                    "full {full}: {s}"
+                );
+            }
+        }
     }
 }

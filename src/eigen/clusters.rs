@@ -76,8 +76,11 @@ pub(crate) fn biorthonormalize_exact(p: &mut EigenPairs, tol: f64) {
         if g.len() < 2 {
             continue;
         }
+        let Some(left) = p.left.as_mut() else {
+            return;
+        };
         let xc = columns(&p.right, &g);
-        let yc = columns(&p.left, &g);
+        let yc = columns(left, &g);
         let gram = yc.adjoint() * &xc;
         let Some(inv) = gram.try_inverse() else {
             continue;
@@ -87,7 +90,7 @@ pub(crate) fn biorthonormalize_exact(p: &mut EigenPairs, tol: f64) {
             continue;
         }
         for (k, &j) in g.iter().enumerate() {
-            p.left.set_column(j, &ynew.column(k));
+            left.set_column(j, &ynew.column(k));
             p.condition[j] = ynew.column(k).norm();
         }
     }
@@ -119,7 +122,7 @@ impl EigenPairs {
             .map(|g| {
                 let value = g.iter().map(|&i| self.values[i]).sum::<Complex64>() / g.len() as f64;
                 let xc = columns(&self.right, &g);
-                let yc = columns(&self.left, &g);
+                let yc = columns(self.left(), &g);
                 let (right, left) = if g.len() == 1 {
                     (xc, yc)
                 } else {

@@ -254,7 +254,8 @@ impl Element for Complex64 {
 pub struct EigenPairs {
     values: Vec<Complex64>,
     right: DMatrix<Complex64>,
-    left: DMatrix<Complex64>,
+    /// `None` on the Hermitian path, where Y = X (not stored twice).
+    left: Option<DMatrix<Complex64>>,
     condition: Vec<f64>,
     hermitian: bool,
     norm: f64,
@@ -269,21 +270,22 @@ impl EigenPairs {
     pub fn right(&self) -> &DMatrix<Complex64> {
         &self.right
     }
-    /// Left eigenvectors as columns, scaled so that Yᴴ X = I.
+    /// Left eigenvectors as columns, scaled so that Yᴴ X = I (the right ones on the
+    /// Hermitian path).
     pub fn left(&self) -> &DMatrix<Complex64> {
-        &self.left
+        self.left.as_ref().unwrap_or(&self.right)
     }
     /// Eigenvalue condition numbers κᵢ = ‖xᵢ‖‖yᵢ‖/|yᵢᴴxᵢ| (∞ at a defective eigenvalue).
     pub fn condition(&self) -> &[f64] {
         &self.condition
     }
-    /// (values, right, left, condition), without copies.
+    /// (values, right, left (None: Y = X), condition), without copies.
     pub(crate) fn into_parts(
         self,
     ) -> (
         Vec<Complex64>,
         DMatrix<Complex64>,
-        DMatrix<Complex64>,
+        Option<DMatrix<Complex64>>,
         Vec<f64>,
     ) {
         (self.values, self.right, self.left, self.condition)
@@ -305,16 +307,17 @@ impl EigenPairs {
         self.values.is_empty()
     }
 
-    /// Reorder the eigenpairs: entry `k` of the result is entry `perm[k]` of `self`.
-    pub(crate) fn permuted(&self, perm: &[usize]) -> EigenPairs {
-        EigenPairs {
-            values: perm.iter().map(|&p| self.values[p]).collect(),
-            right: self.right.select_columns(perm),
-            left: self.left.select_columns(perm),
-            condition: perm.iter().map(|&p| self.condition[p]).collect(),
-            hermitian: self.hermitian,
-            norm: self.norm,
+    /// Reorder the eigenpairs in place: entry `k` of the result is entry `perm[k]` of
+    /// `self`.
+    pub(crate) fn permuted(mut self, perm: &[usize]) -> EigenPairs {
+        use crate::linalg::permute_columns;
+        self.values = perm.iter().map(|&p| self.values[p]).collect();
+        self.condition = perm.iter().map(|&p| self.condition[p]).collect();
+        permute_columns(&mut self.right, perm);
+        if let Some(left) = self.left.as_mut() {
+            permute_columns(left, perm);
         }
+        self
     }
 }
 
@@ -506,8 +509,8 @@ fn zero_matrix(n: usize, hermitian: bool) -> EigenPairs {
     let id = DMatrix::<Complex64>::identity(n, n);
     EigenPairs {
         values: vec![Complex64::new(0.0, 0.0); n],
-        right: id.clone(),
-        left: id,
+        left: (!hermitian).then(|| id.clone()),
+        right: id,
         condition: vec![1.0; n],
         hermitian,
         norm: 0.0,
@@ -532,7 +535,7 @@ fn finish(raw: solver::Raw, hermitian: bool, norm: f64) -> Result<EigenPairs> {
         }
     }
     let (left, condition) = match raw.left {
-        None => (right.clone(), vec![1.0; n]),
+        None => (None, vec![1.0; n]),
         Some(mut left) => {
             let mut cond = vec![1.0; n];
             for j in 0..n {
@@ -551,7 +554,7 @@ fn finish(raw: solver::Raw, hermitian: bool, norm: f64) -> Result<EigenPairs> {
                     cond[j] = f64::INFINITY;
                 }
             }
-            (left, cond)
+            (Some(left), cond)
         }
     };
     let mut pairs = EigenPairs {
@@ -606,8 +609,8 @@ fn residual_check<T: Element>(a: &DMatrix<T>, p: &EigenPairs) -> Result<()> {
     let r = T::mul_complex(a, &xv) - mul(&p.right, &scaled(&|l| l));
     let mut worst = r.norm() / (anorm * xv.norm().max(v.norm()));
     if !p.hermitian && p.condition.iter().all(|c| c.is_finite()) {
-        let yv = mul(&p.left, &v);
-        let rl = T::mul_adj_complex(a, &yv) - mul(&p.left, &scaled(&|l| l.conj()));
+        let yv = mul(p.left(), &v);
+        let rl = T::mul_adj_complex(a, &yv) - mul(p.left(), &scaled(&|l| l.conj()));
         worst = worst.max(rl.norm() / (anorm * yv.norm().max(v.norm())));
     }
     if worst.is_nan() || worst > 1e-6 {
