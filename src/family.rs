@@ -259,6 +259,18 @@ impl<T: Element> MatrixFamily for Polynomial<T> {
     fn jet(&self, t: f64) -> Jet<T> {
         let n = self.coeffs[0].nrows();
         let zero = T::from_f64(0.0);
+        if let [c0, c1] = &self.coeffs[..] {
+            // the common linear family A₀ + tA₁: one pass, A′ = A₁, A″ = 0
+            let mut a = c1.clone();
+            for (p, &c) in a.as_mut_slice().iter_mut().zip(c0.as_slice()) {
+                *p = p.scale(t) + c;
+            }
+            return Jet {
+                a,
+                da: c1.clone(),
+                dda: DMatrix::from_element(n, n, zero),
+            };
+        }
         let (mut a, mut da, mut dda) = (
             self.coeffs[self.coeffs.len() - 1].clone(),
             DMatrix::from_element(n, n, zero),

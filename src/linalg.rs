@@ -15,9 +15,17 @@ fn real(a: &DMatrix<Complex64>) -> Option<DMatrix<f64>> {
     a.iter().all(|z| z.im == 0.0).then(|| a.map(|z| z.re))
 }
 
-/// `a · b` (in real arithmetic where the operands are real).
+/// Below this many columns of the right operand a product is not worth scanning the left
+/// one for a zero imaginary part (the scan and copy cost as much as the product).
+const REAL_CHECK_MIN_COLS: usize = 8;
+
+/// `a · b` (in real arithmetic where `a` is real and `b` has enough columns to pay for
+/// the check).
 pub(crate) fn mul(a: &DMatrix<Complex64>, b: &DMatrix<Complex64>) -> DMatrix<Complex64> {
-    if let Some(ar) = real(a) {
+    if let Some(ar) = (b.ncols() >= REAL_CHECK_MIN_COLS)
+        .then(|| real(a))
+        .flatten()
+    {
         return mul_real(&ar, b, false);
     }
     let mut out = DMatrix::<Complex64>::zeros(a.nrows(), b.ncols());
@@ -34,9 +42,12 @@ pub(crate) fn mul(a: &DMatrix<Complex64>, b: &DMatrix<Complex64>) -> DMatrix<Com
     out
 }
 
-/// `aᴴ · b` (in real arithmetic where the operands are real).
+/// `aᴴ · b` (in real arithmetic where `a` is real and `b` has enough columns).
 pub(crate) fn mul_adj(a: &DMatrix<Complex64>, b: &DMatrix<Complex64>) -> DMatrix<Complex64> {
-    if let Some(ar) = real(a) {
+    if let Some(ar) = (b.ncols() >= REAL_CHECK_MIN_COLS)
+        .then(|| real(a))
+        .flatten()
+    {
         return mul_real(&ar, b, true);
     }
     let mut out = DMatrix::<Complex64>::zeros(a.ncols(), b.ncols());

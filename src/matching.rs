@@ -121,8 +121,13 @@ impl<'a> Sweep<'a> {
     }
 }
 
-/// (new index, value) per candidate of one row.
-type Weights = Vec<(usize, f64)>;
+/// One candidate of a row: the new index j, the weight wᵢⱼ = Oᵢⱼ + Eᵢⱼ and the overlap Oᵢⱼ.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    j: usize,
+    weight: f64,
+    overlap: f64,
+}
 
 /// The new eigenpairs near one prediction, by a sweep, with the members of their groups.
 struct Candidates<'a> {
@@ -144,19 +149,21 @@ impl<'a> Candidates<'a> {
         }
     }
 
-    /// For old branch i predicted at `lh`: the candidate columns (the K nearest new
-    /// eigenvalues and their groups) with the weights wᵢⱼ = Oᵢⱼ + Eᵢⱼ, and the overlaps.
-    fn of(&self, old: &Point, i: usize, lh: Complex64) -> (Weights, Weights) {
+    /// For old branch i predicted at `lh`: append to `out` the candidate columns (the K
+    /// nearest new eigenvalues and their groups) with their weights and overlaps.
+    fn of(&self, old: &Point, i: usize, lh: Complex64, out: &mut Vec<Candidate>) {
         const K: usize = 3;
         let new = self.new;
-        let mut near: Vec<(f64, usize)> = Vec::with_capacity(K + 1);
+        let mut near = [(f64::INFINITY, usize::MAX); K];
+        let mut found = 0;
         self.sweep.scan(lh, |j, d| {
-            let at = near.partition_point(|&(e, _)| e <= d);
+            let at = near[..found].partition_point(|&(e, _)| e <= d);
             if at < K {
-                near.insert(at, (d, j));
-                near.truncate(K);
+                near.copy_within(at..K - 1, at + 1);
+                near[at] = (d, j);
+                found = (found + 1).min(K);
             }
-            if near.len() == K {
+            if found == K {
                 near[K - 1].0
             } else {
                 f64::INFINITY
@@ -164,11 +171,10 @@ impl<'a> Candidates<'a> {
         });
         let first_cluster = new.cluster[near[0].1];
         let radius = 2.0 * self.sweep.nearest_outside(lh, &new.cluster, first_cluster);
-        let mut c: Vec<(usize, f64)> = Vec::with_capacity(K);
-        let mut ov: Vec<(usize, f64)> = Vec::with_capacity(K);
-        for &(_, j) in &near {
+        let start = out.len();
+        for &(_, j) in &near[..found] {
             for &k in &self.members[new.cluster[j]] {
-                if c.iter().any(|&(m, _)| m == k) {
+                if out[start..].iter().any(|c| c.j == k) {
                     continue;
                 }
                 let e = cdist(new.values[k], lh);
@@ -182,13 +188,22 @@ impl<'a> Candidates<'a> {
                     0.0
                 };
                 let o = overlap(old, new, i, k);
-                ov.push((k, o));
                 let v = o + closeness;
-                c.push((k, if v.is_nan() { 0.0 } else { v.clamp(0.0, 2.0) }));
+                out.push(Candidate {
+                    j: k,
+                    weight: if v.is_nan() { 0.0 } else { v.clamp(0.0, 2.0) },
+                    overlap: o,
+                });
             }
         }
-        (c, ov)
     }
+}
+
+/// The candidate with the largest weight (None for an empty row).
+fn best_of(row: &[Candidate]) -> Option<usize> {
+    row.iter()
+        .max_by(|a, b| a.weight.total_cmp(&b.weight))
+        .map(|c| c.j)
 }
 
 /// |xᵢᴴ xⱼ| of old branch i and new eigenpair j, clamped to [0, 1], NaN as 0.
@@ -206,13 +221,13 @@ fn overlap(old: &Point, new: &Point, i: usize, j: usize) -> f64 {
 /// at a fresh point in O(n·|rows|). None when two rows choose the same eigenpair.
 pub(crate) fn pair_rows(old: &Point, new: &Point, rows: &[usize]) -> Option<Vec<usize>> {
     let cands = Candidates::new(new);
+    let mut buf = Vec::new();
     let best: Vec<usize> = rows
         .iter()
         .map(|&i| {
-            let (c, _) = cands.of(old, i, predict_one(old, i, new.t));
-            c.iter()
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .map_or(usize::MAX, |&(j, _)| j)
+            buf.clear();
+            cands.of(old, i, predict_one(old, i, new.t), &mut buf);
+            best_of(&buf).unwrap_or(usize::MAX)
         })
         .collect();
     let distinct = best
@@ -227,9 +242,17 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
     let n = old.len();
     let pred = predict(old, new.t);
     let cands = Candidates::new(new);
-    let (cand, overlaps): (Vec<_>, Vec<_>) = (0..n).map(|i| cands.of(old, i, pred[i])).unzip();
+    // the candidates of row i are flat[rows[i]..rows[i + 1]]
+    let mut flat = Vec::with_capacity(4 * n);
+    let mut rows = Vec::with_capacity(n + 1);
+    rows.push(0);
+    for (i, &p) in pred.iter().enumerate() {
+        cands.of(old, i, p, &mut flat);
+        rows.push(flat.len());
+    }
+    let row = |i: usize| &flat[rows[i]..rows[i + 1]];
     let sweep = &cands.sweep;
-    let perm = assign(&cand, n);
+    let perm = assign(&row, n);
     // certainty test
     let abs_tol = 1e-13 * new.scale;
     let mut uncertain = Vec::new();
@@ -238,8 +261,8 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
         let e = cdist(new.values[j], pred[i]);
         let d = sweep.nearest_outside(pred[i], &new.cluster, new.cluster[j]);
         let ok_value = e <= params.prediction_ratio * d || e <= abs_tol;
-        let o = match overlaps[i].iter().find(|&&(k, _)| k == j) {
-            Some(&(_, o)) => o,
+        let o = match row(i).iter().find(|c| c.j == j) {
+            Some(c) => c.overlap,
             None => overlap(old, new, i, j),
         };
         let ok_vector = o >= params.min_overlap;
@@ -250,26 +273,19 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
     Pairing { perm, uncertain }
 }
 
-/// Maximum-weight assignment of rows to columns from each row's candidate (column,
-/// weight) list (all other weights are 0): each row's best candidate when that is already
-/// a permutation, otherwise the Hungarian algorithm on integer weights.
-fn assign(cand: &[Vec<(usize, f64)>], n: usize) -> Vec<usize> {
-    let best: Vec<usize> = cand
-        .iter()
-        .map(|c| {
-            c.iter()
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .map_or(0, |&(j, _)| j)
-        })
-        .collect();
+/// Maximum-weight assignment of rows to columns from each row's candidates (all other
+/// weights are 0): each row's best candidate when that is already a permutation,
+/// otherwise the Hungarian algorithm on integer weights.
+fn assign<'r>(row: &impl Fn(usize) -> &'r [Candidate], n: usize) -> Vec<usize> {
+    let best: Vec<usize> = (0..n).map(|i| best_of(row(i)).unwrap_or(0)).collect();
     let mut seen = vec![false; n];
     if best.iter().all(|&j| !std::mem::replace(&mut seen[j], true)) {
         return best;
     }
     let mut data = vec![0i64; n * n];
-    for (i, c) in cand.iter().enumerate() {
-        for &(j, w) in c {
-            data[i * n + j] = (w.clamp(0.0, 2.0) * SCALE).round() as i64;
+    for i in 0..n {
+        for c in row(i) {
+            data[i * n + c.j] = (c.weight.clamp(0.0, 2.0) * SCALE).round() as i64;
         }
     }
     match Matrix::from_vec(n, n, data) {

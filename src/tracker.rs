@@ -528,7 +528,7 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
             }
             _ => {}
         }
-        crate::eigen::check_matrix(a, "A").map_err(|e| e.at(t))?;
+        // A itself is checked (square, non-empty, finite) by the decomposition
         if jet.da.shape() != a.shape() || jet.dda.shape() != a.shape() {
             if !self.family.exact_derivatives() && a.nrows() == a.ncols() {
                 // the finite-difference stencil reached a different size: say where
@@ -551,13 +551,13 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
                 found_cols: jet.da.ncols(),
             });
         }
-        crate::eigen::check_finite(&jet.da, "A'").map_err(|e| e.at(t))?;
-        crate::eigen::check_finite(&jet.dda, "A''").map_err(|e| e.at(t))?;
-        self.n = Some(found);
         let t0 = Instant::now();
         let mut pairs = eig_with(a, self.tracker.hermitian).map_err(|e| e.at(t))?;
         self.stats.decomposition_seconds += t0.elapsed().as_secs_f64();
         self.stats.decompositions += 1;
+        crate::eigen::check_finite(&jet.da, "A'").map_err(|e| e.at(t))?;
+        crate::eigen::check_finite(&jet.dda, "A''").map_err(|e| e.at(t))?;
+        self.n = Some(found);
         if let Some(seed) = self.tracker.shuffle {
             let order = shuffled(pairs.len(), seed ^ t.to_bits());
             pairs = pairs.permuted(&order);
