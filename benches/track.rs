@@ -63,7 +63,7 @@ fn main() {
                 11
             };
             let (mut per_step, mut per_dec, mut outside) = (vec![], vec![], vec![]);
-            let (mut analysis, mut matching) = (vec![], vec![]);
+            let (mut analysis, mut matching, mut ev) = (vec![], vec![], vec![]);
             let mut last = None;
             for _ in 0..runs {
                 let tr = tracker.track_family(&fam, 0.0..=1.0).unwrap();
@@ -73,18 +73,19 @@ fn main() {
                 outside.push((s.seconds - s.decomposition_seconds) / s.decomposition_seconds);
                 analysis.push(s.analysis_seconds / s.decomposition_seconds);
                 matching.push(s.matching_seconds / s.decomposition_seconds);
+                ev.push(s.event_seconds / s.decomposition_seconds);
                 last = Some(s);
             }
             let s = last.unwrap();
             println!(
-                "| {name} | {n} | {samples} | {} | {:.2} | {:.3} | {:.3} | {:.1}% | {:.1}% | {:.1}% |",
+                "| {name} | {n} | {samples} | {} | {:.2} | {:.3} | {:.3} | {:.1}% | {:.1}% | {:.1}% | {:.1}% |",
                 s.accepted_steps,
                 s.decompositions as f64 / samples as f64,
                 median(per_step),
                 median(per_dec),
                 100.0 * median(outside),
                 100.0 * median(analysis),
-                100.0 * median(matching)
+                100.0 * median(matching), 100.0 * median(ev)
             );
         }
     }

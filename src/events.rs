@@ -168,14 +168,20 @@ pub(crate) fn unconfirmed_swap<F: MatrixFamily + ?Sized>(
 ) -> Result<Option<(usize, usize)>> {
     let n = s0.len();
     let (tol0, tol1) = (1e-12 * s0.scale, 1e-12 * s1.scale);
-    // candidates: branches ordered by Re at s0, checked against the order at s1
+    // candidates: the pairs a before b in the order of Re at s0 with Re λa > Re λb at s1,
+    // found by inserting the branches in s0 order into a list sorted by Re at s1 (the
+    // earlier ones behind each insertion point are its inversions): O(n log n) plus the
+    // pairs, not a scan of all n²/2 pairs
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| s0.values[a].re.total_cmp(&s0.values[b].re));
-    for (k, &a) in order.iter().enumerate() {
-        for &b in &order[k + 1..] {
+    let re1 = |i: usize| s1.values[i].re;
+    let mut by_re1: Vec<usize> = Vec::with_capacity(n);
+    for &b in &order {
+        let at = by_re1.partition_point(|&a| re1(a) <= re1(b));
+        by_re1.insert(at, b);
+        for &a in &by_re1[at + 1..] {
             let (va0, vb0, va1, vb1) = (s0.values[a], s0.values[b], s1.values[a], s1.values[b]);
-            if va1.re <= vb1.re || s1.cluster[a] == s1.cluster[b] || s0.cluster[a] == s0.cluster[b]
-            {
+            if s1.cluster[a] == s1.cluster[b] || s0.cluster[a] == s0.cluster[b] {
                 continue;
             }
             let same_im = (va0.im - vb0.im).abs() <= tol0 && (va1.im - vb1.im).abs() <= tol1;

@@ -245,37 +245,56 @@ pub(crate) fn mul_real_packed(
 }
 
 /// The strict lower triangle of a + aᴴ (column-major, upper part zero): with it,
-/// xᴴ a x = Σⱼ Re aⱼⱼ |xⱼ|² + Re Σⱼ x̄ⱼ (B x)ⱼ for the Hermitian part of `a`.
+/// xᴴ a x = Σⱼ Re aⱼⱼ |xⱼ|² + Re Σⱼ x̄ⱼ (B x)ⱼ for the Hermitian part of `a`. The transpose
+/// is read in tiles, so the strided half stays in cache.
 fn strict_lower_of_sum<T: Copy>(a: &[T], n: usize, add_adj: impl Fn(T, T) -> T, zero: T) -> Vec<T> {
+    const TILE: usize = 32;
     let mut b = vec![zero; n * n];
-    for k in 0..n {
-        for j in k + 1..n {
-            b[k * n + j] = add_adj(a[k * n + j], a[j * n + k]);
+    for k0 in (0..n).step_by(TILE) {
+        for j0 in (k0..n).step_by(TILE) {
+            for k in k0..(k0 + TILE).min(n) {
+                for j in j0.max(k + 1)..(j0 + TILE).min(n) {
+                    b[k * n + j] = add_adj(a[k * n + j], a[j * n + k]);
+                }
+            }
         }
     }
     b
 }
 
-/// `B · w` for `B` strictly lower triangular (n × n, only that part read) and `w` n × m.
-fn trmm_strict_lower<T: faer::traits::ComplexField + Copy>(
+/// For each column wⱼ of `w` (n × m): `form(j, wⱼ, B wⱼ)`, with `B` strictly lower
+/// triangular (n × n, only that part read). B·W is formed in blocks of columns into one
+/// small buffer (no n × m product is allocated, and each block is used while in cache).
+fn strict_lower_forms<T: faer::traits::ComplexField + Copy>(
     b: &[T],
     w: &[T],
     n: usize,
     m: usize,
-) -> Vec<T> {
-    let mut out = vec![T::zero_impl(); n * m];
-    faer::linalg::matmul::triangular::matmul(
-        MatMut::from_column_major_slice_mut(&mut out, n, m),
-        BlockStructure::Rectangular,
-        Accum::Replace,
-        MatRef::from_column_major_slice(b, n, n),
-        BlockStructure::StrictTriangularLower,
-        MatRef::from_column_major_slice(w, n, m),
-        BlockStructure::Rectangular,
-        T::one_impl(),
-        Par::Seq,
-    );
-    out
+    form: impl Fn(&[T], &[T]) -> f64,
+) -> Vec<f64> {
+    const BLOCK: usize = 128;
+    let mut out = vec![T::zero_impl(); n * BLOCK.min(m)];
+    let mut forms = Vec::with_capacity(m);
+    for j0 in (0..m).step_by(BLOCK) {
+        let cols = BLOCK.min(m - j0);
+        let wb = &w[j0 * n..(j0 + cols) * n];
+        let ob = &mut out[..n * cols];
+        faer::linalg::matmul::triangular::matmul(
+            MatMut::from_column_major_slice_mut(ob, n, cols),
+            BlockStructure::Rectangular,
+            Accum::Replace,
+            MatRef::from_column_major_slice(b, n, n),
+            BlockStructure::StrictTriangularLower,
+            MatRef::from_column_major_slice(wb, n, cols),
+            BlockStructure::Rectangular,
+            T::one_impl(),
+            Par::Seq,
+        );
+        for k in 0..cols {
+            forms.push(form(&wb[k * n..(k + 1) * n], &ob[k * n..(k + 1) * n]));
+        }
+    }
+    forms
 }
 
 /// yᵢᴴ wᵢ for every column i: the diagonal of Yᴴ W without the rest of the product.
@@ -298,19 +317,19 @@ pub(crate) fn quadratic_forms_real(
     let Some((w, partner)) = pack_real(x, values) else {
         return column_dots(y, &mul_real(a, x, false));
     };
-    let diag = |j: usize| -> f64 {
-        let c = &w[j * n..(j + 1) * n];
-        (0..n).map(|i| a[(i, i)] * c[i] * c[i]).sum()
-    };
     if hermitian && partner.iter().enumerate().all(|(j, &k)| j == k) {
+        let d: Vec<f64> = (0..n).map(|i| a[(i, i)]).collect();
         let b = strict_lower_of_sum(a.as_slice(), n, |p, q| p + q, 0.0);
-        let bw = trmm_strict_lower(&b, &w, n, m);
-        return (0..m)
-            .map(|j| {
-                let (c, bc) = (&w[j * n..(j + 1) * n], &bw[j * n..(j + 1) * n]);
-                let off: f64 = c.iter().zip(bc).map(|(p, q)| p * q).sum();
-                Complex64::new(diag(j) + off, 0.0)
-            })
+        let form = |c: &[f64], bc: &[f64]| -> f64 {
+            c.iter()
+                .zip(bc)
+                .zip(&d)
+                .map(|((p, q), di)| p * (q + di * p))
+                .sum()
+        };
+        return strict_lower_forms(&b, &w, n, m, form)
+            .into_iter()
+            .map(|v| Complex64::new(v, 0.0))
             .collect();
     }
     let aw = gemm_real(a, &w, m);
@@ -358,14 +377,14 @@ pub(crate) fn quadratic_forms_complex(
         |p, q| p + q.conj(),
         Complex64::new(0.0, 0.0),
     );
-    let bx = trmm_strict_lower(&b, x.as_slice(), n, m);
-    (0..m)
-        .map(|j| {
-            let c = col(x, j);
-            let off = dotc(c, &bx[j * n..(j + 1) * n]).re;
-            let d: f64 = (0..n).map(|i| a[(i, i)].re * c[i].norm_sqr()).sum();
-            Complex64::new(d + off, 0.0)
-        })
+    let d: Vec<f64> = (0..n).map(|i| a[(i, i)].re).collect();
+    let form = |c: &[Complex64], bc: &[Complex64]| -> f64 {
+        let diag: f64 = c.iter().zip(&d).map(|(z, di)| di * z.norm_sqr()).sum();
+        diag + dotc(c, bc).re
+    };
+    strict_lower_forms(&b, x.as_slice(), n, m, form)
+        .into_iter()
+        .map(|v| Complex64::new(v, 0.0))
         .collect()
 }
 

@@ -133,25 +133,45 @@ struct Candidate {
 struct Candidates<'a> {
     new: &'a Point,
     sweep: Sweep<'a>,
-    members: Vec<Vec<usize>>,
+    /// The members of group c are `members[start[c]..start[c + 1]]`.
+    members: Vec<usize>,
+    start: Vec<usize>,
 }
 
 impl<'a> Candidates<'a> {
     fn new(new: &'a Point) -> Self {
-        let mut members: Vec<Vec<usize>> = vec![Vec::new(); new.len()];
+        let groups = new.cluster.iter().max().map_or(0, |&c| c + 1);
+        let mut start = vec![0; groups + 1];
+        for &c in &new.cluster {
+            start[c + 1] += 1;
+        }
+        for c in 0..groups {
+            start[c + 1] += start[c];
+        }
+        let mut fill = start.clone();
+        let mut members = vec![0; new.len()];
         for (j, &c) in new.cluster.iter().enumerate() {
-            members[c].push(j);
+            members[fill[c]] = j;
+            fill[c] += 1;
         }
         Candidates {
             new,
             sweep: Sweep::new(&new.values),
             members,
+            start,
         }
     }
 
+    /// The members of group `c`.
+    fn group(&self, c: usize) -> &[usize] {
+        &self.members[self.start[c]..self.start[c + 1]]
+    }
+
     /// For old branch i predicted at `lh`: append to `out` the candidate columns (the K
-    /// nearest new eigenvalues and their groups) with their weights and overlaps.
-    fn of(&self, old: &Point, i: usize, lh: Complex64, out: &mut Vec<Candidate>) {
+    /// nearest new eigenvalues and their groups) with their weights and overlaps. Returns
+    /// the group of the nearest new eigenvalue and the distance from `lh` to the nearest
+    /// one outside that group.
+    fn of(&self, old: &Point, i: usize, lh: Complex64, out: &mut Vec<Candidate>) -> (usize, f64) {
         const K: usize = 3;
         let new = self.new;
         let mut near = [(f64::INFINITY, usize::MAX); K];
@@ -170,10 +190,11 @@ impl<'a> Candidates<'a> {
             }
         });
         let first_cluster = new.cluster[near[0].1];
-        let radius = 2.0 * self.sweep.nearest_outside(lh, &new.cluster, first_cluster);
+        let outside = self.sweep.nearest_outside(lh, &new.cluster, first_cluster);
+        let radius = 2.0 * outside;
         let start = out.len();
         for &(_, j) in &near[..found] {
-            for &k in &self.members[new.cluster[j]] {
+            for &k in self.group(new.cluster[j]) {
                 if out[start..].iter().any(|c| c.j == k) {
                     continue;
                 }
@@ -196,6 +217,7 @@ impl<'a> Candidates<'a> {
                 });
             }
         }
+        (first_cluster, outside)
     }
 }
 
@@ -246,10 +268,15 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
     let mut flat = Vec::with_capacity(4 * n);
     let mut rows = Vec::with_capacity(n + 1);
     rows.push(0);
-    for (i, &p) in pred.iter().enumerate() {
-        cands.of(old, i, p, &mut flat);
-        rows.push(flat.len());
-    }
+    let nearest: Vec<(usize, f64)> = pred
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| {
+            let near = cands.of(old, i, p, &mut flat);
+            rows.push(flat.len());
+            near
+        })
+        .collect();
     let row = |i: usize| &flat[rows[i]..rows[i + 1]];
     let sweep = &cands.sweep;
     let perm = assign(&row, n);
@@ -259,7 +286,10 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
     for i in 0..n {
         let j = perm[i];
         let e = cdist(new.values[j], pred[i]);
-        let d = sweep.nearest_outside(pred[i], &new.cluster, new.cluster[j]);
+        let d = match nearest[i] {
+            (c, d) if c == new.cluster[j] => d,
+            _ => sweep.nearest_outside(pred[i], &new.cluster, new.cluster[j]),
+        };
         let ok_value = e <= params.prediction_ratio * d || e <= abs_tol;
         let o = match row(i).iter().find(|c| c.j == j) {
             Some(c) => c.overlap,
