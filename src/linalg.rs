@@ -165,6 +165,16 @@ pub(crate) fn dotc(a: &[Complex64], b: &[Complex64]) -> Complex64 {
 /// real column); None when `X` lacks that structure.
 fn pack_real(x: &DMatrix<Complex64>, values: &[Complex64]) -> Option<(Vec<f64>, Vec<usize>)> {
     let (m, n) = x.shape();
+    if values.iter().all(|v| v.im == 0.0) {
+        // all columns real (the Hermitian case): one pass that copies and checks
+        let mut w = vec![0.0; m * n];
+        let mut complex = false;
+        for (d, z) in w.iter_mut().zip(x.as_slice()) {
+            *d = z.re;
+            complex |= z.im != 0.0;
+        }
+        return (!complex).then(|| (w, (0..n).collect()));
+    }
     let mut partner = vec![usize::MAX; n];
     for j in 0..n {
         let v = values[j];
