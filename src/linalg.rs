@@ -272,15 +272,16 @@ fn strict_lower_of_sum<T: Copy>(a: &[T], n: usize, add_adj: impl Fn(T, T) -> T, 
     b
 }
 
-/// For each column wⱼ of `w` (n × m): `form(j, wⱼ, B wⱼ)`, with `B` strictly lower
-/// triangular (n × n, only that part read). B·W is formed in blocks of columns into one
-/// small buffer (no n × m product is allocated, and each block is used while in cache).
+/// For each column wⱼ of `w` (n × m): `form(wⱼ, B wⱼ)`, with `B` strictly lower
+/// triangular (n × n, only that part read); `form` may overwrite its second argument.
+/// B·W is formed in blocks of columns into one small buffer (no n × m product is
+/// allocated, and each block is used while in cache).
 fn strict_lower_forms<T: faer::traits::ComplexField + Copy>(
     b: &[T],
     w: &[T],
     n: usize,
     m: usize,
-    form: impl Fn(&[T], &[T]) -> f64,
+    form: impl Fn(&[T], &mut [T]) -> f64,
 ) -> Vec<f64> {
     const BLOCK: usize = 128;
     let mut out = vec![T::zero_impl(); n * BLOCK.min(m)];
@@ -301,7 +302,7 @@ fn strict_lower_forms<T: faer::traits::ComplexField + Copy>(
             Par::Seq,
         );
         for k in 0..cols {
-            forms.push(form(&wb[k * n..(k + 1) * n], &ob[k * n..(k + 1) * n]));
+            forms.push(form(&wb[k * n..(k + 1) * n], &mut ob[k * n..(k + 1) * n]));
         }
     }
     forms
@@ -330,12 +331,17 @@ pub(crate) fn quadratic_forms_real(
     if hermitian && partner.iter().enumerate().all(|(j, &k)| j == k) {
         let d: Vec<f64> = (0..n).map(|i| a[(i, i)]).collect();
         let b = strict_lower_of_sum(a.as_slice(), n, |p, q| p + q, 0.0);
-        let form = |c: &[f64], bc: &[f64]| -> f64 {
-            c.iter()
-                .zip(bc)
-                .zip(&d)
-                .map(|((p, q), di)| p * (q + di * p))
-                .sum()
+        // xᵀ a x = xᵀ (B x + diag(a) x): add the diagonal term, then one SIMD dot
+        let form = |c: &[f64], bc: &mut [f64]| -> f64 {
+            for ((q, p), di) in bc.iter_mut().zip(c).zip(&d) {
+                *q += di * p;
+            }
+            faer::linalg::matmul::dot::inner_prod(
+                faer::RowRef::from_slice(c),
+                faer::Conj::No,
+                faer::ColRef::from_slice(bc),
+                faer::Conj::No,
+            )
         };
         return strict_lower_forms(&b, &w, n, m, form)
             .into_iter()
@@ -388,9 +394,12 @@ pub(crate) fn quadratic_forms_complex(
         Complex64::new(0.0, 0.0),
     );
     let d: Vec<f64> = (0..n).map(|i| a[(i, i)].re).collect();
-    let form = |c: &[Complex64], bc: &[Complex64]| -> f64 {
-        let diag: f64 = c.iter().zip(&d).map(|(z, di)| di * z.norm_sqr()).sum();
-        diag + dotc(c, bc).re
+    // xᴴ a x = Re xᴴ (B x + diag(Re a) x): add the diagonal term, then one SIMD dot
+    let form = |c: &[Complex64], bc: &mut [Complex64]| -> f64 {
+        for ((q, p), di) in bc.iter_mut().zip(c).zip(&d) {
+            *q += p * di;
+        }
+        dotc(c, bc).re
     };
     strict_lower_forms(&b, x.as_slice(), n, m, form)
         .into_iter()
