@@ -45,7 +45,11 @@ fn main() {
             let fam = Polynomial::new(vec![a0, a1]).unwrap();
             let samples = if n >= 300 { 51 } else { 201 };
             let mode = if sym {
-                HermitianMode::Yes
+                if std::env::var("AUTO").is_ok() {
+                    HermitianMode::Auto
+                } else {
+                    HermitianMode::Yes
+                }
             } else {
                 HermitianMode::Auto
             };

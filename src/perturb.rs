@@ -293,7 +293,7 @@ pub(crate) fn analyze<T: Element>(
     // slopes of the members of semisimple groups, in their rotated bases
     let mut group_slopes: Vec<(usize, Complex64)> = Vec::new();
     if !semisimple.is_empty() {
-        let norm = |m: &DMatrix<T>| m.iter().map(|v| v.modulus().powi(2)).sum::<f64>().sqrt();
+        let norm = |m: &DMatrix<T>| crate::eigen::sum_squares(m.as_slice()).sqrt();
         let dnorm = norm(&jet.da).max(f64::MIN_POSITIVE);
         let d2norm = norm(&jet.dda).max(dnorm);
         for &members in &semisimple {

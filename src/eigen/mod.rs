@@ -92,6 +92,8 @@ pub trait Element:
     fn non_finite(self) -> Option<f64>;
     /// Modulus.
     fn modulus(self) -> f64;
+    /// Squared modulus |z|² (no square root).
+    fn abs2(self) -> f64;
     /// `a · x` in complex arithmetic (real `a` as two real products).
     #[doc(hidden)]
     fn mul_complex(a: &DMatrix<Self>, x: &DMatrix<Complex64>) -> DMatrix<Complex64>;
@@ -147,6 +149,9 @@ impl Element for f64 {
     }
     fn modulus(self) -> f64 {
         self.abs()
+    }
+    fn abs2(self) -> f64 {
+        self * self
     }
     fn mul_complex(a: &DMatrix<Self>, x: &DMatrix<Complex64>) -> DMatrix<Complex64> {
         crate::linalg::mul_real(a, x, false)
@@ -207,6 +212,9 @@ impl Element for Complex64 {
     }
     fn modulus(self) -> f64 {
         crate::linalg::cabs(self)
+    }
+    fn abs2(self) -> f64 {
+        self.norm_sqr()
     }
     fn mul_complex(a: &DMatrix<Self>, x: &DMatrix<Complex64>) -> DMatrix<Complex64> {
         crate::linalg::mul(a, x)
@@ -413,23 +421,59 @@ pub(crate) fn check_finite<T: Element>(a: &DMatrix<T>, what: &'static str) -> Re
 }
 
 /// Whether `a` is Hermitian within [`HERMITIAN_TOL`].
+///
+/// The transposed half is read in tiles (so it stays in cache), and a matrix that is not
+/// Hermitian is usually rejected after its first column of tiles.
 pub fn is_hermitian<T: Element>(a: &DMatrix<T>) -> bool {
+    const TILE: usize = 32;
     let n = a.nrows();
     if n != a.ncols() {
         return false;
     }
-    let mut amax = 0.0f64;
-    let mut dev = 0.0f64;
-    for j in 0..n {
-        for i in 0..n {
-            amax = amax.max(a[(i, j)].modulus());
+    let s = a.as_slice();
+    let tol = HERMITIAN_TOL * max_modulus(s);
+    for j0 in (0..n).step_by(TILE) {
+        // an `and` chain, not a running maximum: no latency chain, and NaN fails
+        let mut ok = true;
+        for i0 in (j0..n).step_by(TILE) {
+            for j in j0..(j0 + TILE).min(n) {
+                for i in i0.max(j)..(i0 + TILE).min(n) {
+                    ok &= (s[j * n + i] - s[i * n + j].conjugate()).modulus() <= tol;
+                }
+            }
         }
-        for i in j..n {
-            let d = crate::linalg::cdist(a[(i, j)].to_c64(), a[(j, i)].to_c64().conj());
-            dev = dev.max(d);
+        if !ok {
+            return false;
         }
     }
-    dev <= HERMITIAN_TOL * amax
+    true
+}
+
+/// max |aᵢ| (eight independent lanes: no loop-carried latency chain).
+pub(crate) fn max_modulus<T: Element>(s: &[T]) -> f64 {
+    let mut lanes = [0.0f64; 8];
+    let chunks = s.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (l, v) in lanes.iter_mut().zip(c) {
+            *l = l.max(v.modulus());
+        }
+    }
+    let m = lanes.iter().fold(0.0f64, |m, &l| m.max(l));
+    rest.iter().fold(m, |m, v| m.max(v.modulus()))
+}
+
+/// Σ |aᵢ|² (eight independent lanes).
+pub(crate) fn sum_squares<T: Element>(s: &[T]) -> f64 {
+    let mut lanes = [0.0f64; 8];
+    let chunks = s.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (l, v) in lanes.iter_mut().zip(c) {
+            *l += v.abs2();
+        }
+    }
+    lanes.iter().sum::<f64>() + rest.iter().map(|v| v.abs2()).sum::<f64>()
 }
 
 /// Eigen-decomposition with an explicit [`HermitianMode`].
@@ -452,7 +496,7 @@ pub fn eig_with<T: Element>(a: &DMatrix<T>, mode: HermitianMode) -> Result<Eigen
         HermitianMode::No => false,
         HermitianMode::Auto => is_hermitian(a),
     };
-    let amax = a.iter().fold(0.0f64, |m, v| m.max(v.modulus()));
+    let amax = max_modulus(a.as_slice());
     if amax == 0.0 {
         return Ok(zero_matrix(n, hermitian));
     }
@@ -469,11 +513,7 @@ pub fn eig_with<T: Element>(a: &DMatrix<T>, mode: HermitianMode) -> Result<Eigen
             }
         }
     }
-    let norm_scaled = scaled
-        .iter()
-        .map(|v| v.modulus().powi(2))
-        .sum::<f64>()
-        .sqrt();
+    let norm_scaled = sum_squares(scaled.as_slice()).sqrt();
     let raw = if hermitian {
         T::hermitian(&scaled)
     } else {
@@ -524,12 +564,17 @@ fn recip_conj(z: Complex64) -> Complex64 {
     w / (w.norm_sqr() * m)
 }
 
+/// ‖column j‖₂ (faer's SIMD norm, scaled against overflow).
+fn column_norm(m: &DMatrix<Complex64>, j: usize) -> f64 {
+    faer::ColRef::from_slice(crate::linalg::col(m, j)).norm_l2()
+}
+
 /// Normalise, compute κ, biorthonormalise inside exact clusters, sort.
 fn finish(raw: solver::Raw, hermitian: bool, norm: f64) -> Result<EigenPairs> {
     let n = raw.values.len();
     let mut right = raw.right;
     for j in 0..n {
-        let nx = right.column(j).norm();
+        let nx = column_norm(&right, j);
         if nx > 0.0 && nx.is_finite() {
             right.column_mut(j).unscale_mut(nx);
         }
@@ -539,7 +584,7 @@ fn finish(raw: solver::Raw, hermitian: bool, norm: f64) -> Result<EigenPairs> {
         Some(mut left) => {
             let mut cond = vec![1.0; n];
             for j in 0..n {
-                let ny = left.column(j).norm();
+                let ny = column_norm(&left, j);
                 if ny > 0.0 && ny.is_finite() {
                     left.column_mut(j).unscale_mut(ny);
                 }
