@@ -121,13 +121,32 @@ impl<'a> Sweep<'a> {
     }
 }
 
-/// One candidate of a row: the new index j, the weight wᵢⱼ = Oᵢⱼ + Eᵢⱼ and the overlap Oᵢⱼ.
+/// One candidate of a row: the new index j, the closeness Eᵢⱼ and the overlap Oᵢⱼ (NaN
+/// while not computed: see [`DECISIVE_OVERLAP`]).
 #[derive(Debug, Clone, Copy)]
 struct Candidate {
     j: usize,
-    weight: f64,
+    closeness: f64,
     overlap: f64,
 }
+
+impl Candidate {
+    /// wᵢⱼ = Oᵢⱼ + Eᵢⱼ clamped to [0, 2], NaN as 0.
+    fn weight(&self) -> f64 {
+        let v = self.overlap + self.closeness;
+        if v.is_nan() {
+            0.0
+        } else {
+            v.clamp(0.0, 2.0)
+        }
+    }
+}
+
+/// When the new eigenvectors are orthonormal (Hermitian path), Σⱼ Oᵢⱼ² ≤ 1: a nearest
+/// candidate with Oᵢⱼ > 0.75 outweighs every other one (their overlaps are below
+/// √(1 − 0.75²) ≈ 0.66 and their closeness is not larger), so their overlaps are not
+/// computed unless the Hungarian algorithm needs them.
+const DECISIVE_OVERLAP: f64 = 0.75;
 
 /// The new eigenpairs near one prediction, by a sweep, with the members of their groups.
 struct Candidates<'a> {
@@ -193,6 +212,7 @@ impl<'a> Candidates<'a> {
         let outside = self.sweep.nearest_outside(lh, &new.cluster, first_cluster);
         let radius = 2.0 * outside;
         let start = out.len();
+        let orthonormal = new.left.is_none();
         for &(_, j) in &near[..found] {
             for &k in self.group(new.cluster[j]) {
                 if out[start..].iter().any(|c| c.j == k) {
@@ -208,12 +228,16 @@ impl<'a> Candidates<'a> {
                 } else {
                     0.0
                 };
-                let o = overlap(old, new, i, k);
-                let v = o + closeness;
+                let decided =
+                    orthonormal && out.len() > start && out[start].overlap > DECISIVE_OVERLAP;
                 out.push(Candidate {
                     j: k,
-                    weight: if v.is_nan() { 0.0 } else { v.clamp(0.0, 2.0) },
-                    overlap: o,
+                    closeness,
+                    overlap: if decided {
+                        f64::NAN
+                    } else {
+                        overlap(old, new, i, k)
+                    },
                 });
             }
         }
@@ -221,10 +245,12 @@ impl<'a> Candidates<'a> {
     }
 }
 
-/// The candidate with the largest weight (None for an empty row).
+/// The candidate with the largest weight (None for an empty row); candidates whose
+/// overlap was not computed are outweighed by the first one.
 fn best_of(row: &[Candidate]) -> Option<usize> {
     row.iter()
-        .max_by(|a, b| a.weight.total_cmp(&b.weight))
+        .filter(|c| !c.overlap.is_nan())
+        .max_by(|a, b| a.weight().total_cmp(&b.weight()))
         .map(|c| c.j)
 }
 
@@ -277,9 +303,9 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
             near
         })
         .collect();
+    let perm = assign(old, new, &mut flat, &rows);
     let row = |i: usize| &flat[rows[i]..rows[i + 1]];
     let sweep = &cands.sweep;
-    let perm = assign(&row, n);
     // certainty test
     let abs_tol = 1e-13 * new.scale;
     let mut uncertain = Vec::new();
@@ -292,8 +318,8 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
         };
         let ok_value = e <= params.prediction_ratio * d || e <= abs_tol;
         let o = match row(i).iter().find(|c| c.j == j) {
-            Some(c) => c.overlap,
-            None => overlap(old, new, i, j),
+            Some(c) if !c.overlap.is_nan() => c.overlap,
+            _ => overlap(old, new, i, j),
         };
         let ok_vector = o >= params.min_overlap;
         if !(ok_value && ok_vector) {
@@ -306,16 +332,25 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
 /// Maximum-weight assignment of rows to columns from each row's candidates (all other
 /// weights are 0): each row's best candidate when that is already a permutation,
 /// otherwise the Hungarian algorithm on integer weights.
-fn assign<'r>(row: &impl Fn(usize) -> &'r [Candidate], n: usize) -> Vec<usize> {
-    let best: Vec<usize> = (0..n).map(|i| best_of(row(i)).unwrap_or(0)).collect();
+///
+/// The candidates of row i are `flat[rows[i]..rows[i + 1]]`; overlaps that were not
+/// computed are computed here when the Hungarian algorithm is needed.
+fn assign(old: &Point, new: &Point, flat: &mut [Candidate], rows: &[usize]) -> Vec<usize> {
+    let n = rows.len() - 1;
+    let best: Vec<usize> = (0..n)
+        .map(|i| best_of(&flat[rows[i]..rows[i + 1]]).unwrap_or(0))
+        .collect();
     let mut seen = vec![false; n];
     if best.iter().all(|&j| !std::mem::replace(&mut seen[j], true)) {
         return best;
     }
     let mut data = vec![0i64; n * n];
     for i in 0..n {
-        for c in row(i) {
-            data[i * n + c.j] = (c.weight.clamp(0.0, 2.0) * SCALE).round() as i64;
+        for c in flat[rows[i]..rows[i + 1]].iter_mut() {
+            if c.overlap.is_nan() {
+                c.overlap = overlap(old, new, i, c.j);
+            }
+            data[i * n + c.j] = (c.weight() * SCALE).round() as i64;
         }
     }
     match Matrix::from_vec(n, n, data) {
