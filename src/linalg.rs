@@ -5,6 +5,7 @@ use faer::linalg::matmul::triangular::BlockStructure;
 use faer::{Accum, MatMut, MatRef, Par};
 use nalgebra::DMatrix;
 use num_complex::Complex64;
+use std::borrow::Cow;
 
 fn view(a: &DMatrix<Complex64>) -> MatRef<'_, Complex64> {
     MatRef::from_column_major_slice(a.as_slice(), a.nrows(), a.ncols())
@@ -254,22 +255,45 @@ pub(crate) fn mul_real_packed(
     Some(out)
 }
 
-/// The strict lower triangle of a + aᴴ (column-major, upper part zero): with it,
-/// xᴴ a x = Σⱼ Re aⱼⱼ |xⱼ|² + Re Σⱼ x̄ⱼ (B x)ⱼ for the Hermitian part of `a`. The transpose
-/// is read in tiles, so the strided half stays in cache.
-fn strict_lower_of_sum<T: Copy>(a: &[T], n: usize, add_adj: impl Fn(T, T) -> T, zero: T) -> Vec<T> {
-    const TILE: usize = 32;
-    let mut b = vec![zero; n * n];
-    for k0 in (0..n).step_by(TILE) {
-        for j0 in (k0..n).step_by(TILE) {
-            for k in k0..(k0 + TILE).min(n) {
-                for j in j0.max(k + 1)..(j0 + TILE).min(n) {
-                    b[k * n + j] = add_adj(a[k * n + j], a[j * n + k]);
+/// A strictly lower triangular `B` (only that part is read) and a factor s with
+/// xᴴ a x = Σⱼ Re aⱼⱼ |xⱼ|² + s · Re Σⱼ x̄ⱼ (B x)ⱼ for the Hermitian part of `a`: `a` itself
+/// with s = 2 when it is exactly Hermitian off the diagonal (the common case: no copy),
+/// otherwise the strict lower triangle of a + aᴴ with s = 1. The transposed half is read
+/// in tiles, so it stays in cache.
+fn strict_lower_part<T: Copy + PartialEq>(
+    a: &[T],
+    n: usize,
+    adj: impl Fn(T) -> T,
+    add: impl Fn(T, T) -> T,
+    zero: T,
+) -> (Cow<'_, [T]>, f64) {
+    // visit (k, j), j > k, tile by tile; stop after a tile in which `f` said no
+    fn tiles(n: usize, mut f: impl FnMut(usize, usize) -> bool) -> bool {
+        const TILE: usize = 32;
+        for k0 in (0..n).step_by(TILE) {
+            for j0 in (k0..n).step_by(TILE) {
+                let mut go = true;
+                for k in k0..(k0 + TILE).min(n) {
+                    for j in j0.max(k + 1)..(j0 + TILE).min(n) {
+                        go &= f(k, j);
+                    }
+                }
+                if !go {
+                    return false;
                 }
             }
         }
+        true
     }
-    b
+    if tiles(n, |k, j| a[k * n + j] == adj(a[j * n + k])) {
+        return (Cow::Borrowed(a), 2.0);
+    }
+    let mut b = vec![zero; n * n];
+    tiles(n, |k, j| {
+        b[k * n + j] = add(a[k * n + j], adj(a[j * n + k]));
+        true
+    });
+    (Cow::Owned(b), 1.0)
 }
 
 /// For each column wⱼ of `w` (n × m): `form(wⱼ, B wⱼ)`, with `B` strictly lower
@@ -330,11 +354,11 @@ pub(crate) fn quadratic_forms_real(
     };
     if hermitian && partner.iter().enumerate().all(|(j, &k)| j == k) {
         let d: Vec<f64> = (0..n).map(|i| a[(i, i)]).collect();
-        let b = strict_lower_of_sum(a.as_slice(), n, |p, q| p + q, 0.0);
-        // xᵀ a x = xᵀ (B x + diag(a) x): add the diagonal term, then one SIMD dot
+        let (b, f) = strict_lower_part(a.as_slice(), n, |p| p, |p, q| p + q, 0.0);
+        // xᵀ a x = xᵀ (f B x + diag(a) x): add the diagonal term, then one SIMD dot
         let form = |c: &[f64], bc: &mut [f64]| -> f64 {
             for ((q, p), di) in bc.iter_mut().zip(c).zip(&d) {
-                *q += di * p;
+                *q = f * *q + di * p;
             }
             faer::linalg::matmul::dot::inner_prod(
                 faer::RowRef::from_slice(c),
@@ -387,17 +411,18 @@ pub(crate) fn quadratic_forms_complex(
     if !hermitian {
         return column_dots(y, &mul(a, x));
     }
-    let b = strict_lower_of_sum(
+    let (b, f) = strict_lower_part(
         a.as_slice(),
         n,
-        |p, q| p + q.conj(),
+        |p| p.conj(),
+        |p, q| p + q,
         Complex64::new(0.0, 0.0),
     );
     let d: Vec<f64> = (0..n).map(|i| a[(i, i)].re).collect();
-    // xᴴ a x = Re xᴴ (B x + diag(Re a) x): add the diagonal term, then one SIMD dot
+    // xᴴ a x = Re xᴴ (f B x + diag(Re a) x): add the diagonal term, then one SIMD dot
     let form = |c: &[Complex64], bc: &mut [Complex64]| -> f64 {
         for ((q, p), di) in bc.iter_mut().zip(c).zip(&d) {
-            *q += p * di;
+            *q = *q * f + p * di;
         }
         dotc(c, bc).re
     };
@@ -419,5 +444,77 @@ pub(crate) fn cdiv(a: Complex64, b: Complex64) -> Complex64 {
         let r = b.re / b.im;
         let d = b.re * r + b.im;
         Complex64::new((a.re * r + a.im) / d, (a.im * r - a.re) / d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic entries in [−0.5, 0.5).
+    fn entries(seed: u64, len: usize) -> Vec<f64> {
+        let mut s = seed;
+        (0..len)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .collect()
+    }
+
+    /// Orthonormal eigenvectors of a random real symmetric matrix, as complex columns.
+    fn orthonormal(n: usize) -> (DMatrix<Complex64>, Vec<Complex64>) {
+        let g = DMatrix::from_vec(n, n, entries(7, n * n));
+        let e = crate::eigen::eigh(&(&g + g.transpose())).unwrap();
+        (e.right().clone(), e.values().to_vec())
+    }
+
+    #[test]
+    fn permute_columns_matches_select_columns() {
+        let m = DMatrix::from_vec(3, 6, entries(1, 18));
+        for perm in [
+            vec![0, 1, 2, 3, 4, 5],
+            vec![5, 4, 3, 2, 1, 0],
+            vec![1, 2, 0, 4, 5, 3],
+            vec![3, 0, 5, 1, 2, 4],
+        ] {
+            let mut p = m.clone();
+            permute_columns(&mut p, &perm);
+            assert_eq!(p, m.select_columns(&perm), "{perm:?}");
+        }
+    }
+
+    /// The Hermitian shortcut (one triangular product) equals the direct xᵢᴴ a xᵢ, for an
+    /// exactly symmetric `a` (read in place) and for a non-symmetric one (its symmetric
+    /// part is formed), for real and complex input.
+    #[test]
+    fn hermitian_quadratic_forms_equal_the_direct_ones() {
+        let n = 70; // more than one tile, fewer than one column block
+        let (x, values) = orthonormal(n);
+        let a = DMatrix::from_vec(n, n, entries(3, n * n));
+        let sym = (&a + a.transpose()) * 0.5;
+        for m in [&a, &sym] {
+            let direct = column_dots(&x, &mul_real(m, &x, false));
+            let fast = quadratic_forms_real(m, &x, &x, &values, true);
+            for (d, f) in direct.iter().zip(&fast) {
+                assert!((d - f).norm() < 1e-13, "{d} vs {f}");
+            }
+        }
+        let im = DMatrix::from_vec(n, n, entries(4, n * n));
+        let c = a.zip_map(&im, Complex64::new);
+        let herm = (&c + c.adjoint()) * Complex64::new(0.5, 0.0);
+        let xc = crate::eigen::eigh(&(&herm + &herm * &herm))
+            .unwrap()
+            .right()
+            .clone();
+        for m in [&c, &herm] {
+            let direct = column_dots(&xc, &mul(&herm, &xc));
+            let fast = quadratic_forms_complex(m, &xc, &xc, true);
+            for (d, f) in direct.iter().zip(&fast) {
+                assert!((d - f).norm() < 1e-13, "{d} vs {f}");
+            }
+        }
     }
 }
