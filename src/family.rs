@@ -261,12 +261,8 @@ impl<T: Element> MatrixFamily for Polynomial<T> {
         let zero = T::from_f64(0.0);
         if let [c0, c1] = &self.coeffs[..] {
             // the common linear family A₀ + tA₁: one pass, A′ = A₁, A″ = 0
-            let mut a = c1.clone();
-            for (p, &c) in a.as_mut_slice().iter_mut().zip(c0.as_slice()) {
-                *p = p.scale(t) + c;
-            }
             return Jet {
-                a,
+                a: c0.zip_map(c1, |p, q| p + q.scale(t)),
                 da: c1.clone(),
                 dda: DMatrix::from_element(n, n, zero),
             };

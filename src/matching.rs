@@ -209,7 +209,12 @@ impl<'a> Candidates<'a> {
             }
         });
         let first_cluster = new.cluster[near[0].1];
-        let outside = self.sweep.nearest_outside(lh, &new.cluster, first_cluster);
+        // a lone nearest eigenvalue: the nearest one outside its group is the second
+        let outside = if self.group(first_cluster).len() == 1 && found > 1 {
+            near[1].0
+        } else {
+            self.sweep.nearest_outside(lh, &new.cluster, first_cluster)
+        };
         let radius = 2.0 * outside;
         let start = out.len();
         let orthonormal = new.left.is_none();
