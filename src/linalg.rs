@@ -168,13 +168,12 @@ fn pack_real(x: &DMatrix<Complex64>, values: &[Complex64]) -> Option<(Vec<f64>, 
     let (m, n) = x.shape();
     if values.iter().all(|v| v.im == 0.0) {
         // all columns real (the Hermitian case): one pass that copies and checks
-        let mut w = vec![0.0; m * n];
-        let mut complex = false;
-        for (d, z) in w.iter_mut().zip(x.as_slice()) {
-            *d = z.re;
-            complex |= z.im != 0.0;
-        }
-        return (!complex).then(|| (w, (0..n).collect()));
+        let real = x
+            .as_slice()
+            .chunks(32)
+            .all(|c| c.iter().fold(true, |ok, z| ok & (z.im == 0.0)));
+        let w = x.as_slice().iter().map(|z| z.re).collect();
+        return real.then(|| (w, (0..n).collect()));
     }
     let mut partner = vec![usize::MAX; n];
     for j in 0..n {
