@@ -14,7 +14,7 @@
 //!   the eigenvalues (equal within the tolerance) are re-read in the rotated basis,
 //!   λⱼ = yⱼᴴ A xⱼ, so that values, slopes and vectors stay together.
 
-use crate::eigen::clusters::{columns, group_close};
+use crate::eigen::clusters::{columns, group_close, multiple_groups};
 use crate::eigen::{eig_with, is_hermitian, EigenPairs, Element, HermitianMode};
 use crate::family::Jet;
 use crate::linalg::{cdiv, col, dotc, mul_adj, permute_columns};
@@ -267,13 +267,7 @@ pub(crate) fn analyze<T: Element>(
         // A(t) is Hermitian but A′(t) is not: the slopes need the general formulas
         left = Some(x.clone());
     }
-    let groups = group_close(&values, cluster_tol * scale);
-    let mut cluster = vec![0; n];
-    for (g, members) in groups.iter().enumerate() {
-        for &i in members {
-            cluster[i] = g;
-        }
-    }
+    let (cluster, groups) = multiple_groups(&values, cluster_tol * scale);
     let mut tied = Vec::new();
     let mut forced_curv: Vec<Option<Complex64>> = vec![None; n];
     let mut defective = vec![false; n];

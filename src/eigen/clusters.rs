@@ -27,6 +27,17 @@ pub struct Cluster {
 /// Single-linkage groups of `values` closer than `tol` (each group ascending, groups in
 /// order of their first member).
 pub(crate) fn group_close(values: &[Complex64], tol: f64) -> Vec<Vec<usize>> {
+    let (ids, count) = group_ids(values, tol);
+    let mut groups = vec![Vec::new(); count];
+    for (i, &g) in ids.iter().enumerate() {
+        groups[g].push(i);
+    }
+    groups
+}
+
+/// The groups of [`group_close`] as one id per value (ids 0, 1, … in order of each group's
+/// first member) and the number of groups, without a vector per group.
+pub(crate) fn group_ids(values: &[Complex64], tol: f64) -> (Vec<usize>, usize) {
     let n = values.len();
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(p: &mut [usize], mut i: usize) -> usize {
@@ -52,17 +63,36 @@ pub(crate) fn group_close(values: &[Complex64], tol: f64) -> Vec<Vec<usize>> {
             }
         }
     }
-    let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut slot = vec![usize::MAX; n];
-    for i in 0..n {
+    let mut ids = vec![0; n];
+    let mut count = 0;
+    for (i, id) in ids.iter_mut().enumerate() {
         let r = find(&mut parent, i);
         if slot[r] == usize::MAX {
-            slot[r] = groups.len();
-            groups.push(Vec::new());
+            slot[r] = count;
+            count += 1;
         }
-        groups[slot[r]].push(i);
+        *id = slot[r];
     }
-    groups
+    (ids, count)
+}
+
+/// The group id of each value (see [`group_ids`]) and the members of the groups of two or
+/// more values (the common lone values get no vector of their own).
+pub(crate) fn multiple_groups(values: &[Complex64], tol: f64) -> (Vec<usize>, Vec<Vec<usize>>) {
+    let (ids, count) = group_ids(values, tol);
+    let mut size = vec![0usize; count];
+    ids.iter().for_each(|&g| size[g] += 1);
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut slot = vec![usize::MAX; count];
+    for (i, &g) in ids.iter().enumerate().filter(|(_, &g)| size[g] > 1) {
+        if slot[g] == usize::MAX {
+            slot[g] = groups.len();
+            groups.push(Vec::with_capacity(size[g]));
+        }
+        groups[slot[g]].push(i);
+    }
+    (ids, groups)
 }
 
 /// Columns `idx` of `m`.
@@ -72,10 +102,7 @@ pub(crate) fn columns(m: &DMatrix<Complex64>, idx: &[usize]) -> DMatrix<Complex6
 
 /// Y_c ← Y_c (Y_cᴴ X_c)^{-H} inside groups of eigenvalues equal within `tol`.
 pub(crate) fn biorthonormalize_exact(p: &mut EigenPairs, tol: f64) {
-    for g in group_close(&p.values, tol) {
-        if g.len() < 2 {
-            continue;
-        }
+    for g in multiple_groups(&p.values, tol).1 {
         let Some(left) = p.left.as_mut() else {
             return;
         };
