@@ -247,9 +247,10 @@ pub(crate) enum Derivs {
 /// curvatures of degenerate groups; with [`Derivs::Deferred`] not even the slopes outside
 /// degenerate groups.
 ///
-/// A Hermitian decomposition keeps Y = X (stored once) when A′(t) is Hermitian too, or
-/// when `forced_hermitian` ([`HermitianMode::Yes`]: the derivatives are read as their
-/// Hermitian parts); otherwise the general formulas are used from here on.
+/// A Hermitian decomposition keeps Y = X (stored once). Slopes are then read from one
+/// triangular product, which is exact for real vectors whatever A′(t) is; complex input
+/// whose A′(t) is not Hermitian (and not `forced_hermitian`, [`HermitianMode::Yes`],
+/// where derivatives are read as their Hermitian parts) takes the general formulas.
 pub(crate) fn analyze<T: Element>(
     t: f64,
     pairs: EigenPairs,
@@ -263,8 +264,10 @@ pub(crate) fn analyze<T: Element>(
     let scale = pairs.norm();
     let hermitian = pairs.is_hermitian();
     let (mut values, mut x, mut left, mut kappa) = pairs.into_parts();
-    if hermitian && !forced_hermitian && !is_hermitian(&jet.da) {
-        // A(t) is Hermitian but A′(t) is not: the slopes need the general formulas
+    // A(t) Hermitian with A′(t) not: Y = X still holds, and for real vectors xᵀA′x is
+    // xᵀ (A′ + A′ᵀ)/2 x, which the Hermitian quadratic forms compute; complex vectors
+    // need the general formulas for the imaginary part
+    if hermitian && !forced_hermitian && !T::IS_REAL && !is_hermitian(&jet.da) {
         left = Some(x.clone());
     }
     let (cluster, groups) = multiple_groups(&values, cluster_tol * scale);
