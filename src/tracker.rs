@@ -390,7 +390,7 @@ impl Tracker {
                 ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
                 let ta = Instant::now();
                 cand.complete_slopes();
-                ctx.stats.event_seconds += ta.elapsed().as_secs_f64();
+                ctx.stats.analysis_seconds += ta.elapsed().as_secs_f64();
                 let tm = Instant::now();
                 let mut perm = pairing.perm;
                 let mut uncertain = pairing.uncertain;
