@@ -227,14 +227,13 @@ impl<T: Scalar> ExprFamily<T> {
     pub fn param_derivative(&self, name: &str, t: f64) -> Result<DMatrix<T>> {
         let seed = self.param_index(name)? + 1;
         let vars = self.vars(t);
-        let zero = T::from_f64(0.0);
-        let mut out = DMatrix::from_element(self.n, self.n, zero);
-        for (expr, m) in &self.terms {
-            if expr.depends_on(seed) {
-                axpy(&mut out, expr.jet_unchecked(&vars, seed).d1, m);
-            }
-        }
-        Ok(out)
+        Ok(combination(
+            self.n,
+            self.terms
+                .iter()
+                .filter(|(expr, _)| expr.depends_on(seed))
+                .map(|(expr, m)| (expr.jet_unchecked(&vars, seed).d1, m)),
+        ))
     }
 
     /// Check that every coefficient and its first two t-derivatives are finite at each
@@ -304,38 +303,49 @@ fn fmt_scalar(z: Complex64) -> String {
     }
 }
 
-/// `out += c·m` (nothing for c = 0).
-fn axpy<T: Scalar>(out: &mut DMatrix<T>, c: T, m: &DMatrix<T>) {
-    if c == T::from_f64(0.0) {
-        return;
+/// Σ cₖ·mₖ over the terms with cₖ ≠ 0 (n × n zeros when there is none): the first such
+/// term is a scaled copy (a plain copy for cₖ = 1), the others are added in place, so a
+/// family of k terms costs k passes.
+fn combination<'a, T: Scalar + 'a>(
+    n: usize,
+    terms: impl IntoIterator<Item = (T, &'a DMatrix<T>)>,
+) -> DMatrix<T> {
+    let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
+    let mut out: Option<DMatrix<T>> = None;
+    for (c, m) in terms.into_iter().filter(|(c, _)| *c != zero) {
+        match out.as_mut() {
+            None if c == one => out = Some(m.clone()),
+            None => out = Some(m.map(|x| c * x)),
+            Some(o) => {
+                for (o, &x) in o.as_mut_slice().iter_mut().zip(m.as_slice()) {
+                    *o = *o + c * x;
+                }
+            }
+        }
     }
-    for (o, &x) in out.as_mut_slice().iter_mut().zip(m.as_slice()) {
-        *o = *o + c * x;
-    }
+    out.unwrap_or_else(|| DMatrix::from_element(n, n, zero))
 }
 
 impl<T: Scalar> MatrixFamily for ExprFamily<T> {
     type Elem = T;
     fn value(&self, t: f64) -> DMatrix<T> {
         let vars = self.vars(t);
-        let mut a = DMatrix::from_element(self.n, self.n, T::from_f64(0.0));
-        for (expr, m) in &self.terms {
-            // a non-finite coefficient makes every entry non-finite (∞·0 = NaN)
-            axpy(&mut a, expr.eval_unchecked(&vars), m);
-        }
-        a
+        // a non-finite coefficient makes every entry non-finite (∞·0 = NaN)
+        combination(
+            self.n,
+            self.terms
+                .iter()
+                .map(|(expr, m)| (expr.eval_unchecked(&vars), m)),
+        )
     }
     fn jet(&self, t: f64) -> Jet<T> {
-        let zero = T::from_f64(0.0);
-        let mut a = DMatrix::from_element(self.n, self.n, zero);
-        let mut da = a.clone();
-        let mut dda = a.clone();
-        for (c, (_, m)) in self.coefficient_jets(t).into_iter().zip(&self.terms) {
-            axpy(&mut a, c.value, m);
-            axpy(&mut da, c.d1, m);
-            axpy(&mut dda, c.d2, m);
+        let cs = self.coefficient_jets(t);
+        let mats = || self.terms.iter().map(|(_, m)| m);
+        Jet {
+            a: combination(self.n, cs.iter().map(|c| c.value).zip(mats())),
+            da: combination(self.n, cs.iter().map(|c| c.d1).zip(mats())),
+            dda: combination(self.n, cs.iter().map(|c| c.d2).zip(mats())),
         }
-        Jet { a, da, dda }
     }
     fn exact_derivatives(&self) -> bool {
         true
