@@ -254,6 +254,33 @@ pub(crate) fn mul_real_packed(
     Some(out)
 }
 
+/// Visit the index pairs (k, j) with j > k (j ≥ k with `diagonal`) of an n × n matrix
+/// tile by tile, so that both a[k·n + j] and its transposed partner a[j·n + k] of a
+/// column-major matrix are read while in cache; stop after the first tile in which `f`
+/// returned false, and say whether it always returned true.
+pub(crate) fn lower_pairs(
+    n: usize,
+    diagonal: bool,
+    mut f: impl FnMut(usize, usize) -> bool,
+) -> bool {
+    const TILE: usize = 32;
+    let first = usize::from(!diagonal);
+    for k0 in (0..n).step_by(TILE) {
+        for j0 in (k0..n).step_by(TILE) {
+            let mut go = true;
+            for k in k0..(k0 + TILE).min(n) {
+                for j in j0.max(k + first)..(j0 + TILE).min(n) {
+                    go &= f(k, j);
+                }
+            }
+            if !go {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 /// A strictly lower triangular `B` (only that part is read) and a factor s with
 /// xᴴ a x = Σⱼ Re aⱼⱼ |xⱼ|² + s · Re Σⱼ x̄ⱼ (B x)ⱼ for the Hermitian part of `a`: `a` itself
 /// with s = 2 when it is exactly Hermitian off the diagonal (the common case: no copy),
@@ -266,29 +293,11 @@ fn strict_lower_part<T: Copy + PartialEq>(
     add: impl Fn(T, T) -> T,
     zero: T,
 ) -> (Cow<'_, [T]>, f64) {
-    // visit (k, j), j > k, tile by tile; stop after a tile in which `f` said no
-    fn tiles(n: usize, mut f: impl FnMut(usize, usize) -> bool) -> bool {
-        const TILE: usize = 32;
-        for k0 in (0..n).step_by(TILE) {
-            for j0 in (k0..n).step_by(TILE) {
-                let mut go = true;
-                for k in k0..(k0 + TILE).min(n) {
-                    for j in j0.max(k + 1)..(j0 + TILE).min(n) {
-                        go &= f(k, j);
-                    }
-                }
-                if !go {
-                    return false;
-                }
-            }
-        }
-        true
-    }
-    if tiles(n, |k, j| a[k * n + j] == adj(a[j * n + k])) {
+    if lower_pairs(n, false, |k, j| a[k * n + j] == adj(a[j * n + k])) {
         return (Cow::Borrowed(a), 2.0);
     }
     let mut b = vec![zero; n * n];
-    tiles(n, |k, j| {
+    lower_pairs(n, false, |k, j| {
         b[k * n + j] = add(a[k * n + j], adj(a[j * n + k]));
         true
     });

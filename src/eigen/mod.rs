@@ -423,30 +423,18 @@ pub(crate) fn check_finite<T: Element>(a: &DMatrix<T>, what: &'static str) -> Re
 /// Whether `a` is Hermitian within [`HERMITIAN_TOL`].
 ///
 /// The transposed half is read in tiles (so it stays in cache), and a matrix that is not
-/// Hermitian is usually rejected after its first column of tiles.
+/// Hermitian is usually rejected after its first tile.
 pub fn is_hermitian<T: Element>(a: &DMatrix<T>) -> bool {
-    const TILE: usize = 32;
     let n = a.nrows();
     if n != a.ncols() {
         return false;
     }
     let s = a.as_slice();
     let tol = HERMITIAN_TOL * max_modulus(s);
-    for j0 in (0..n).step_by(TILE) {
-        // an `and` chain, not a running maximum: no latency chain, and NaN fails
-        let mut ok = true;
-        for i0 in (j0..n).step_by(TILE) {
-            for j in j0..(j0 + TILE).min(n) {
-                for i in i0.max(j)..(i0 + TILE).min(n) {
-                    ok &= (s[j * n + i] - s[i * n + j].conjugate()).modulus() <= tol;
-                }
-            }
-        }
-        if !ok {
-            return false;
-        }
-    }
-    true
+    // an `and` of comparisons, not a running maximum: no latency chain, and NaN fails
+    crate::linalg::lower_pairs(n, true, |j, i| {
+        (s[j * n + i] - s[i * n + j].conjugate()).modulus() <= tol
+    })
 }
 
 /// max |aᵢ| (eight independent lanes: no loop-carried latency chain).
