@@ -437,31 +437,33 @@ pub fn is_hermitian<T: Element>(a: &DMatrix<T>) -> bool {
     })
 }
 
-/// max |aᵢ| (eight independent lanes: no loop-carried latency chain).
-pub(crate) fn max_modulus<T: Element>(s: &[T]) -> f64 {
+/// A reduction of `s` by `step` in eight independent lanes (no loop-carried latency
+/// chain, so it vectorises), the lanes then merged by `merge`; lanes start at 0.
+fn fold_lanes<T: Element>(
+    s: &[T],
+    step: impl Fn(f64, T) -> f64,
+    merge: impl Fn(f64, f64) -> f64,
+) -> f64 {
     let mut lanes = [0.0f64; 8];
     let chunks = s.chunks_exact(8);
     let rest = chunks.remainder();
     for c in chunks {
-        for (l, v) in lanes.iter_mut().zip(c) {
-            *l = l.max(v.modulus());
+        for (l, &v) in lanes.iter_mut().zip(c) {
+            *l = step(*l, v);
         }
     }
-    let m = lanes.iter().fold(0.0f64, |m, &l| m.max(l));
-    rest.iter().fold(m, |m, v| m.max(v.modulus()))
+    let m = lanes.into_iter().fold(0.0, &merge);
+    merge(m, rest.iter().fold(0.0, |l, &v| step(l, v)))
 }
 
-/// Σ |aᵢ|² (eight independent lanes).
+/// max |aᵢ| (0 for an empty slice).
+pub(crate) fn max_modulus<T: Element>(s: &[T]) -> f64 {
+    fold_lanes(s, |l, v| l.max(v.modulus()), f64::max)
+}
+
+/// Σ |aᵢ|².
 pub(crate) fn sum_squares<T: Element>(s: &[T]) -> f64 {
-    let mut lanes = [0.0f64; 8];
-    let chunks = s.chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for (l, v) in lanes.iter_mut().zip(c) {
-            *l += v.abs2();
-        }
-    }
-    lanes.iter().sum::<f64>() + rest.iter().map(|v| v.abs2()).sum::<f64>()
+    fold_lanes(s, |l, v| l + v.abs2(), |a, b| a + b)
 }
 
 /// Eigen-decomposition with an explicit [`HermitianMode`].
