@@ -355,9 +355,15 @@ pub(crate) fn quadratic_forms_real(
     y: &DMatrix<Complex64>,
     values: &[Complex64],
     hermitian: bool,
+    xr: Option<&DMatrix<f64>>,
 ) -> Vec<Complex64> {
     let (n, m) = x.shape();
-    let Some((w, partner)) = pack_real(x, values) else {
+    let packed = match xr {
+        // real vectors already in real storage: no packing pass
+        Some(xr) if hermitian => Some((Cow::Borrowed(xr.as_slice()), (0..m).collect())),
+        _ => pack_real(x, values).map(|(w, p)| (Cow::Owned(w), p)),
+    };
+    let Some((w, partner)) = packed else {
         return column_dots(y, &mul_real(a, x, false));
     };
     if hermitian && partner.iter().enumerate().all(|(j, &k)| j == k) {
@@ -503,11 +509,14 @@ mod tests {
         let (x, values) = orthonormal(n);
         let a = DMatrix::from_vec(n, n, entries(3, n * n));
         let sym = (&a + a.transpose()) * 0.5;
+        let xr = x.map(|z| z.re);
         for m in [&a, &sym] {
             let direct = column_dots(&x, &mul_real(m, &x, false));
-            let fast = quadratic_forms_real(m, &x, &x, &values, true);
-            for (d, f) in direct.iter().zip(&fast) {
-                assert!((d - f).norm() < 1e-13, "{d} vs {f}");
+            for real in [None, Some(&xr)] {
+                let fast = quadratic_forms_real(m, &x, &x, &values, true, real);
+                for (d, f) in direct.iter().zip(&fast) {
+                    assert!((d - f).norm() < 1e-13, "{d} vs {f}");
+                }
             }
         }
         let im = DMatrix::from_vec(n, n, entries(4, n * n));

@@ -259,9 +259,26 @@ fn best_of(row: &[Candidate]) -> Option<usize> {
         .map(|c| c.j)
 }
 
-/// |xᵢᴴ xⱼ| of old branch i and new eigenpair j, clamped to [0, 1], NaN as 0.
+/// |xᵢᴴ xⱼ| of old branch i and new eigenpair j, clamped to [0, 1], NaN as 0 (in real
+/// arithmetic when both are stored real).
 fn overlap(old: &Point, new: &Point, i: usize, j: usize) -> f64 {
-    let o = cabs(dotc(col(&old.x, i), col(&new.x, j)));
+    let o = match (&old.xr, &new.xr) {
+        (Some(a), Some(b)) => {
+            let n = a.nrows();
+            let (a, b) = (
+                &a.as_slice()[i * n..(i + 1) * n],
+                &b.as_slice()[j * n..(j + 1) * n],
+            );
+            faer::linalg::matmul::dot::inner_prod(
+                faer::RowRef::from_slice(a),
+                faer::Conj::No,
+                faer::ColRef::from_slice(b),
+                faer::Conj::No,
+            )
+            .abs()
+        }
+        _ => cabs(dotc(col(&old.x, i), col(&new.x, j))),
+    };
     if o.is_nan() {
         0.0
     } else {
@@ -383,6 +400,10 @@ pub(crate) fn apply(old: &Point, new: Point, perm: &[usize], transport: bool) ->
             }
         }
     }
+    if !p.tied.is_empty() {
+        // tied groups are re-aligned below: the real copy of X no longer matches
+        p.xr = None;
+    }
     for group in p.tied.clone() {
         let xg = crate::eigen::clusters::columns(&p.x, &group);
         let xo = crate::eigen::clusters::columns(&old.x, &group);
@@ -412,6 +433,11 @@ pub(crate) fn apply(old: &Point, new: Point, perm: &[usize], transport: bool) ->
             p.x.column_mut(i).iter_mut().for_each(|z| *z *= phase);
             if let Some(y) = p.left.as_mut() {
                 y.column_mut(i).iter_mut().for_each(|z| *z *= phase);
+            }
+            match p.xr.as_mut() {
+                // real vectors get a sign
+                Some(xr) if phase.im == 0.0 => xr.column_mut(i).scale_mut(phase.re),
+                _ => p.xr = None,
             }
         }
     }

@@ -31,6 +31,9 @@ pub(crate) struct Point {
     pub x: DMatrix<Complex64>,
     /// Left eigenvectors; `None` on the Hermitian path, where Y = X (see [`Point::y`]).
     pub left: Option<DMatrix<Complex64>>,
+    /// X in real storage while it is real and unrotated (the real symmetric path), equal
+    /// to X entry by entry; `None` otherwise.
+    pub xr: Option<DMatrix<f64>>,
     pub kappa: Vec<f64>,
     pub slopes: Vec<Complex64>,
     pub curv: Vec<Complex64>,
@@ -66,6 +69,7 @@ pub(crate) trait Derivatives: Send + Sync + std::fmt::Debug {
         y: &DMatrix<Complex64>,
         values: &[Complex64],
         hermitian: bool,
+        xr: Option<&DMatrix<f64>>,
     ) -> Vec<Complex64>;
 }
 
@@ -82,8 +86,9 @@ impl<T: Element> Derivatives for Jet<T> {
         y: &DMatrix<Complex64>,
         values: &[Complex64],
         hermitian: bool,
+        xr: Option<&DMatrix<f64>>,
     ) -> Vec<Complex64> {
-        T::quadratic_forms(&self.da, x, y, values, hermitian)
+        T::quadratic_forms(&self.da, x, y, values, hermitian, xr)
     }
 }
 
@@ -119,6 +124,9 @@ impl Point {
         if let Some(left) = self.left.as_mut() {
             permute_columns(left, perm);
         }
+        if let Some(xr) = self.xr.as_mut() {
+            permute_columns(xr, perm);
+        }
         self
     }
 
@@ -136,9 +144,13 @@ impl Point {
         if !self.slopes.iter().any(|s| s.re.is_nan()) {
             return;
         }
-        let all = self
-            .jet
-            .slopes(&self.x, self.y(), &self.values, self.hermitian);
+        let all = self.jet.slopes(
+            &self.x,
+            self.y(),
+            &self.values,
+            self.hermitian,
+            self.xr.as_ref(),
+        );
         for (s, v) in self.slopes.iter_mut().zip(all) {
             if s.re.is_nan() {
                 *s = v;
@@ -263,7 +275,7 @@ pub(crate) fn analyze<T: Element>(
     let n = pairs.len();
     let scale = pairs.norm();
     let hermitian = pairs.is_hermitian();
-    let (mut values, mut x, mut left, mut kappa) = pairs.into_parts();
+    let (mut values, mut x, mut left, mut kappa, mut xr) = pairs.into_parts();
     // A(t) Hermitian with A′(t) not: Y = X still holds, and for real vectors xᵀA′x is
     // xᵀ (A′ + A′ᵀ)/2 x, which the Hermitian quadratic forms compute; complex vectors
     // need the general formulas for the imaginary part
@@ -290,6 +302,8 @@ pub(crate) fn analyze<T: Element>(
     // slopes of the members of semisimple groups, in their rotated bases
     let mut group_slopes: Vec<(usize, Complex64)> = Vec::new();
     if !semisimple.is_empty() {
+        // the group bases are rotated below: the real copy of X no longer matches
+        xr = None;
         let norm = |m: &DMatrix<T>| crate::eigen::sum_squares(m.as_slice()).sqrt();
         let dnorm = norm(&jet.da).max(f64::MIN_POSITIVE);
         let d2norm = norm(&jet.dda).max(dnorm);
@@ -382,7 +396,14 @@ pub(crate) fn analyze<T: Element>(
         ((0..n).map(|i| p[(i, i)]).collect::<Vec<_>>(), curv)
     } else {
         let slopes = if derivs == Derivs::Slopes {
-            T::quadratic_forms(&jet.da, &x, or_x(&left, &x), &values, left.is_none())
+            T::quadratic_forms(
+                &jet.da,
+                &x,
+                or_x(&left, &x),
+                &values,
+                left.is_none(),
+                xr.as_ref(),
+            )
         } else {
             vec![Complex64::new(f64::NAN, f64::NAN); n]
         };
@@ -404,6 +425,7 @@ pub(crate) fn analyze<T: Element>(
         values,
         x,
         left,
+        xr,
         kappa,
         slopes,
         curv,

@@ -109,7 +109,8 @@ pub trait Element:
         Self::mul_complex(a, x)
     }
     /// yᵢᴴ a xᵢ for every column of the eigenvectors `x`, `y` of a matrix of this type
-    /// with eigenvalues `values` (`hermitian`: y = x and `a` is read as its Hermitian part).
+    /// with eigenvalues `values` (`hermitian`: y = x and `a` is read as its Hermitian part;
+    /// `xr`: x in real storage, when it is real).
     #[doc(hidden)]
     fn quadratic_forms(
         a: &DMatrix<Self>,
@@ -117,6 +118,7 @@ pub trait Element:
         y: &DMatrix<Complex64>,
         values: &[Complex64],
         hermitian: bool,
+        xr: Option<&DMatrix<f64>>,
     ) -> Vec<Complex64>;
     /// `aᴴ · x` in complex arithmetic.
     #[doc(hidden)]
@@ -173,8 +175,9 @@ impl Element for f64 {
         y: &DMatrix<Complex64>,
         values: &[Complex64],
         hermitian: bool,
+        xr: Option<&DMatrix<f64>>,
     ) -> Vec<Complex64> {
-        crate::linalg::quadratic_forms_real(a, x, y, values, hermitian)
+        crate::linalg::quadratic_forms_real(a, x, y, values, hermitian, xr)
     }
     fn general(a: &DMatrix<Self>) -> Option<solver::Raw> {
         solver::general_real(a)
@@ -228,6 +231,7 @@ impl Element for Complex64 {
         y: &DMatrix<Complex64>,
         _values: &[Complex64],
         hermitian: bool,
+        _xr: Option<&DMatrix<f64>>,
     ) -> Vec<Complex64> {
         crate::linalg::quadratic_forms_complex(a, x, y, hermitian)
     }
@@ -238,6 +242,16 @@ impl Element for Complex64 {
         solver::hermitian_complex(a)
     }
 }
+
+/// The parts of an [`EigenPairs`]: values, right vectors, left vectors (None: Y = X),
+/// condition numbers, right vectors in real storage (when real).
+pub(crate) type Parts = (
+    Vec<Complex64>,
+    DMatrix<Complex64>,
+    Option<DMatrix<Complex64>>,
+    Vec<f64>,
+    Option<DMatrix<f64>>,
+);
 
 /// Eigenvalues with right and left eigenvectors and condition numbers.
 ///
@@ -264,6 +278,9 @@ pub struct EigenPairs {
     right: DMatrix<Complex64>,
     /// `None` on the Hermitian path, where Y = X (not stored twice).
     left: Option<DMatrix<Complex64>>,
+    /// `right` in real storage, when the vectors are real (the real symmetric path): the
+    /// tracker's products and overlaps read half the memory.
+    right_real: Option<DMatrix<f64>>,
     condition: Vec<f64>,
     hermitian: bool,
     norm: f64,
@@ -287,16 +304,16 @@ impl EigenPairs {
     pub fn condition(&self) -> &[f64] {
         &self.condition
     }
-    /// (values, right, left (None: Y = X), condition), without copies.
-    pub(crate) fn into_parts(
-        self,
-    ) -> (
-        Vec<Complex64>,
-        DMatrix<Complex64>,
-        Option<DMatrix<Complex64>>,
-        Vec<f64>,
-    ) {
-        (self.values, self.right, self.left, self.condition)
+    /// (values, right, left (None: Y = X), condition, right in real storage when real),
+    /// without copies.
+    pub(crate) fn into_parts(self) -> Parts {
+        (
+            self.values,
+            self.right,
+            self.left,
+            self.condition,
+            self.right_real,
+        )
     }
     /// Whether the Hermitian path was taken (then Y = X and the values are real).
     pub fn is_hermitian(&self) -> bool {
@@ -324,6 +341,9 @@ impl EigenPairs {
         permute_columns(&mut self.right, perm);
         if let Some(left) = self.left.as_mut() {
             permute_columns(left, perm);
+        }
+        if let Some(real) = self.right_real.as_mut() {
+            permute_columns(real, perm);
         }
         self
     }
@@ -541,6 +561,7 @@ fn zero_matrix(n: usize, hermitian: bool) -> EigenPairs {
         values: vec![Complex64::new(0.0, 0.0); n],
         left: (!hermitian).then(|| id.clone()),
         right: id,
+        right_real: None,
         condition: vec![1.0; n],
         hermitian,
         norm: 0.0,
@@ -563,10 +584,15 @@ fn column_norm(m: &DMatrix<Complex64>, j: usize) -> f64 {
 fn finish(raw: solver::Raw, hermitian: bool, norm: f64) -> Result<EigenPairs> {
     let n = raw.values.len();
     let mut right = raw.right;
+    let mut right_real = raw.right_real;
     for j in 0..n {
         let nx = column_norm(&right, j);
         if nx > 0.0 && nx.is_finite() {
+            // the same division on both copies: they stay equal
             right.column_mut(j).unscale_mut(nx);
+            if let Some(r) = right_real.as_mut() {
+                r.column_mut(j).unscale_mut(nx);
+            }
         }
     }
     let (left, condition) = match raw.left {
@@ -596,6 +622,7 @@ fn finish(raw: solver::Raw, hermitian: bool, norm: f64) -> Result<EigenPairs> {
         values: raw.values,
         right,
         left,
+        right_real,
         condition,
         hermitian,
         norm,

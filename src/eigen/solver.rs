@@ -17,6 +17,8 @@ pub struct Raw {
     pub right: DMatrix<Complex64>,
     /// `None` on the Hermitian path, where Y = X.
     pub left: Option<DMatrix<Complex64>>,
+    /// The right vectors in real storage when they are real (the real symmetric path).
+    pub right_real: Option<DMatrix<f64>>,
 }
 
 /// Real general matrix through `evd_real` (real arithmetic, exact conjugate pairs).
@@ -81,6 +83,7 @@ pub(crate) fn general_real(a: &DMatrix<f64>) -> Option<Raw> {
         values,
         right,
         left: Some(left),
+        right_real: None,
     })
 }
 
@@ -117,6 +120,7 @@ pub(crate) fn general_complex(a: &DMatrix<Complex64>) -> Option<Raw> {
         values,
         right,
         left: Some(left),
+        right_real: None,
     })
 }
 
@@ -147,6 +151,7 @@ pub(crate) fn hermitian_real(a: &DMatrix<f64>) -> Option<Raw> {
         values: (0..n).map(|i| Complex64::new(sv[i], 0.0)).collect(),
         right: DMatrix::from_fn(n, n, |i, j| Complex64::new(u[(i, j)], 0.0)),
         left: None,
+        right_real: Some(DMatrix::from_fn(n, n, |i, j| u[(i, j)])),
     })
 }
 
@@ -177,6 +182,7 @@ pub(crate) fn hermitian_complex(a: &DMatrix<Complex64>) -> Option<Raw> {
         values: (0..n).map(|i| Complex64::new(sv[i].re, 0.0)).collect(),
         right: DMatrix::from_fn(n, n, |i, j| u[(i, j)]),
         left: None,
+        right_real: None,
     })
 }
 
