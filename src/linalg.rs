@@ -149,6 +149,17 @@ pub(crate) fn permute_columns<T: Copy>(m: &mut DMatrix<T>, perm: &[usize]) {
     }
 }
 
+/// aᵀb of two equally long real slices (faer's SIMD inner product).
+#[inline]
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    faer::linalg::matmul::dot::inner_prod(
+        faer::RowRef::from_slice(a),
+        faer::Conj::No,
+        faer::ColRef::from_slice(b),
+        faer::Conj::No,
+    )
+}
+
 /// aᴴb of two equally long slices (faer's SIMD inner product).
 #[inline]
 pub(crate) fn dotc(a: &[Complex64], b: &[Complex64]) -> Complex64 {
@@ -374,12 +385,7 @@ pub(crate) fn quadratic_forms_real(
             for ((q, p), di) in bc.iter_mut().zip(c).zip(&d) {
                 *q = f * *q + di * p;
             }
-            faer::linalg::matmul::dot::inner_prod(
-                faer::RowRef::from_slice(c),
-                faer::Conj::No,
-                faer::ColRef::from_slice(bc),
-                faer::Conj::No,
-            )
+            dot(c, bc)
         };
         return strict_lower_forms(&b, &w, n, m, form)
             .into_iter()

@@ -13,7 +13,7 @@
 //! eigenvalues equal to λⱼ) or |λⱼ − λ̂ᵢ| ≤ 1e-13·‖A‖_F, and the vectors agree,
 //! Oᵢⱼ ≥ `min_overlap`. The tracker halves the step until every pairing is certain.
 
-use crate::linalg::{cabs, cdist, col, dotc};
+use crate::linalg::{cabs, cdist, col, dot, dotc};
 use crate::perturb::Point;
 use num_complex::Complex64;
 use pathfinding::kuhn_munkres::kuhn_munkres;
@@ -269,13 +269,7 @@ fn overlap(old: &Point, new: &Point, i: usize, j: usize) -> f64 {
                 &a.as_slice()[i * n..(i + 1) * n],
                 &b.as_slice()[j * n..(j + 1) * n],
             );
-            faer::linalg::matmul::dot::inner_prod(
-                faer::RowRef::from_slice(a),
-                faer::Conj::No,
-                faer::ColRef::from_slice(b),
-                faer::Conj::No,
-            )
-            .abs()
+            dot(a, b).abs()
         }
         _ => cabs(dotc(col(&old.x, i), col(&new.x, j))),
     };
