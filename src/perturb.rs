@@ -48,8 +48,6 @@ pub(crate) struct Point {
     pub curv_exact: bool,
     /// ‖A(t)‖_F.
     pub scale: f64,
-    /// Whether the Hermitian path was taken (Y = X).
-    pub hermitian: bool,
     /// A(t), A′(t), A″(t), kept (shared, not copied) to compute couplings and single
     /// curvatures when locating events.
     pub jet: Arc<dyn Derivatives>,
@@ -148,7 +146,7 @@ impl Point {
             &self.x,
             self.y(),
             &self.values,
-            self.hermitian,
+            self.left.is_none(),
             self.xr.as_ref(),
         );
         for (s, v) in self.slopes.iter_mut().zip(all) {
@@ -416,7 +414,6 @@ pub(crate) fn analyze<T: Element>(
     for (j, s) in group_slopes {
         slopes[j] = s;
     }
-    let hermitian = left.is_none();
     for (s, _) in slopes.iter_mut().zip(&defective).filter(|(_, d)| **d) {
         *s = unbounded;
     }
@@ -434,7 +431,6 @@ pub(crate) fn analyze<T: Element>(
         tied,
         defective,
         scale,
-        hermitian,
         jet: Arc::new(jet),
     }
 }
