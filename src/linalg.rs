@@ -149,6 +149,14 @@ pub(crate) fn permute_columns<T: Copy>(m: &mut DMatrix<T>, perm: &[usize]) {
     }
 }
 
+/// Whether `pred` holds for every element: branch-free within chunks of 32 (so it
+/// vectorises), stopping after the first chunk with a failure.
+#[inline]
+pub(crate) fn all_of<T: Copy>(s: &[T], pred: impl Fn(T) -> bool) -> bool {
+    s.chunks(32)
+        .all(|c| c.iter().fold(true, |ok, &v| ok & pred(v)))
+}
+
 /// aᵀb of two equally long real slices (faer's SIMD inner product).
 #[inline]
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -179,10 +187,7 @@ fn pack_real(x: &DMatrix<Complex64>, values: &[Complex64]) -> Option<(Vec<f64>, 
     let (m, n) = x.shape();
     if values.iter().all(|v| v.im == 0.0) {
         // all columns real (the Hermitian case): one pass that copies and checks
-        let real = x
-            .as_slice()
-            .chunks(32)
-            .all(|c| c.iter().fold(true, |ok, z| ok & (z.im == 0.0)));
+        let real = all_of(x.as_slice(), |z| z.im == 0.0);
         let w = x.as_slice().iter().map(|z| z.re).collect();
         return real.then(|| (w, (0..n).collect()));
     }

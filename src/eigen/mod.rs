@@ -414,12 +414,10 @@ pub(crate) fn check_matrix<T: Element>(a: &DMatrix<T>, what: &'static str) -> Re
 
 /// The first non-finite entry of `a`, as an error.
 pub(crate) fn check_finite<T: Element>(a: &DMatrix<T>, what: &'static str) -> Result<()> {
-    // fast path (branch-free within chunks, so it vectorises); the slow one says where
-    let finite = a.as_slice().chunks(32).all(|c| {
-        c.iter().fold(true, |ok, v| {
-            let z = v.to_c64();
-            ok & z.re.is_finite() & z.im.is_finite()
-        })
+    // fast path (vectorised); the slow one says where
+    let finite = crate::linalg::all_of(a.as_slice(), |v| {
+        let z = v.to_c64();
+        z.re.is_finite() & z.im.is_finite()
     });
     if finite {
         return Ok(());
