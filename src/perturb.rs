@@ -56,6 +56,8 @@ pub(crate) struct Point {
 /// Products with A′(t) (`order` 1) or A″(t) (`order` 2) of a kept [`Jet`], whatever its
 /// entry type.
 pub(crate) trait Derivatives: Send + Sync + std::fmt::Debug {
+    /// The kept [`Jet`] itself, for readers that know its entry type (the local models).
+    fn as_any(&self) -> &dyn std::any::Any;
     /// A⁽ᵒʳᵈᵉʳ⁾ · v.
     fn mul(&self, order: u8, v: &DMatrix<Complex64>) -> DMatrix<Complex64>;
     /// (A⁽ᵒʳᵈᵉʳ⁾)ᴴ · v.
@@ -72,6 +74,9 @@ pub(crate) trait Derivatives: Send + Sync + std::fmt::Debug {
 }
 
 impl<T: Element> Derivatives for Jet<T> {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn mul(&self, order: u8, v: &DMatrix<Complex64>) -> DMatrix<Complex64> {
         T::mul_complex(if order == 1 { &self.da } else { &self.dda }, v)
     }

@@ -33,6 +33,7 @@ use crate::eigen::{canonical_order, eig_with, Element, HermitianMode};
 use crate::error::{Error, Result};
 use crate::events::{self, EventScan};
 use crate::family::MatrixFamily;
+use crate::local;
 use crate::matching::{self, MatchParams};
 use crate::perturb::{self, Derivs, Point};
 use crate::tracking::{Branch, Level, Part, Stats, Tracking};
@@ -69,6 +70,8 @@ pub enum CrossingPolicy {
 /// | [`cluster_tol`](Self::cluster_tol) | 1e-10 (relative to ‖A‖_F) |
 /// | [`min_overlap`](Self::min_overlap) | 0.5 |
 /// | [`prediction_ratio`](Self::prediction_ratio) | 0.5 |
+/// | [`gap_tol`](Self::gap_tol) | [`GAP_TOL`] = 256·ε (relative to ‖A‖_F) |
+/// | [`avoided_gap_max`](Self::avoided_gap_max) | 0 (only sharp avoided crossings are events) |
 ///
 /// Derivatives: the family's [`jet`](MatrixFamily::jet) gives A′ and A″; for a plain
 /// closure that is [`finite_difference_jet`](crate::finite_difference_jet) (relative
@@ -103,8 +106,15 @@ pub struct Tracker {
     cluster_tol: f64,
     min_overlap: f64,
     prediction_ratio: f64,
+    gap_tol: f64,
+    avoided_gap_max: f64,
     shuffle: Option<u64>,
 }
+
+/// Default crossing tolerance, relative to ‖A(t)‖_F: 256·ε ≈ 5.7·10⁻¹⁴, a small multiple of
+/// the precision of the computed eigenvalues. Two branches whose certified gap lies below
+/// `gap_tol · ‖A‖_F` cross; above it they avoid each other.
+pub const GAP_TOL: f64 = 256.0 * f64::EPSILON;
 
 impl Default for Tracker {
     fn default() -> Self {
@@ -121,6 +131,8 @@ impl Default for Tracker {
             cluster_tol: 1e-10,
             min_overlap: 0.5,
             prediction_ratio: 0.5,
+            gap_tol: GAP_TOL,
+            avoided_gap_max: 0.0,
             shuffle: None,
         }
     }
@@ -251,6 +263,47 @@ impl Tracker {
         self.prediction_ratio = r;
         Ok(self)
     }
+    /// Crossing tolerance relative to ‖A(t)‖_F (default [`GAP_TOL`] = 256·ε, valid
+    /// [ε, 0.1]): two branches whose gap, certified on a local model (or read from a
+    /// decomposition), lies below `g · ‖A‖_F` cross — they pass through each other, as
+    /// diabatic states do — and above it they avoid each other. The default sits at
+    /// numerical resolution: a gap of 10⁻⁹·‖A‖ is resolved by seven orders of magnitude and
+    /// is an avoided crossing. Raise it to pass narrow gaps diabatically.
+    ///
+    /// ```
+    /// use eigentrack::{Tracker, nalgebra::DMatrix};
+    ///
+    /// let g = 1e-9; // gap 2g at t = 0, ‖A‖_F ≈ √2
+    /// let a = move |t: f64| DMatrix::from_row_slice(2, 2, &[1.0 + t, g, g, 1.0 - t]);
+    /// let adiabatic = Tracker::new().samples(21)?.track(a, -1.0..=1.0)?;
+    /// assert!((adiabatic.branches()[0].values()[20].re - 0.0).abs() < 1e-9); // stays below
+    /// let passed = Tracker::new().samples(21)?.gap_tol(1e-8)?.track(a, -1.0..=1.0)?;
+    /// assert!((passed.branches()[0].values()[20].re - 2.0).abs() < 1e-9); // λ = 1 + t
+    /// # Ok::<(), eigentrack::Error>(())
+    /// ```
+    pub fn gap_tol(mut self, g: f64) -> Result<Self> {
+        if !(f64::EPSILON..=0.1).contains(&g) {
+            return Err(invalid(
+                "gap_tol",
+                format!("must be in [2.2e-16, 0.1], got {g}"),
+            ));
+        }
+        self.gap_tol = g;
+        Ok(self)
+    }
+    /// Report every avoided crossing whose gap is below `g · ‖A‖_F` (default 0, valid
+    /// [0, ∞)). Whatever this says, the *sharp* ones are reported — narrower than the
+    /// grid can show, gap < |Δslope| × sample spacing, with Δslope the diabatic slope
+    /// difference — and every avoided crossing seen is counted in
+    /// [`Stats::avoided_crossings`]. Dense spectra have hundreds of broad ones that the
+    /// curves themselves show. `f64::INFINITY` reports them all.
+    pub fn avoided_gap_max(mut self, g: f64) -> Result<Self> {
+        if g.is_nan() || g < 0.0 {
+            return Err(invalid("avoided_gap_max", format!("must be ≥ 0, got {g}")));
+        }
+        self.avoided_gap_max = g;
+        Ok(self)
+    }
     /// Test hook: shuffle the order of every decomposition's eigenpairs with this seed
     /// (the result must not change).
     #[doc(hidden)]
@@ -359,9 +412,30 @@ impl Tracker {
         } else {
             span
         };
-        let mut scan = EventScan::new(self.levels.clone(), self.cluster_tol, span);
+        let mut scan = EventScan::new(
+            self.levels.clone(),
+            self.gap_tol,
+            if self.policy == CrossingPolicy::Diabatic {
+                f64::INFINITY
+            } else {
+                self.avoided_gap_max
+            },
+            span,
+        );
+        let mut previous = grid[0];
         for &target in &grid[1..] {
             let dir = (target - station.t).signum();
+            let local_params = local::Params {
+                gap_tol: self.gap_tol,
+                spacing: (target - previous).abs(),
+                avoided_gap_max: if self.policy == CrossingPolicy::Diabatic {
+                    f64::INFINITY
+                } else {
+                    self.avoided_gap_max
+                },
+                events: self.locate_events || self.policy == CrossingPolicy::Diabatic,
+            };
+            previous = target;
             while station.t != target {
                 let remaining = (target - station.t).abs();
                 let h = h_try.min(remaining);
@@ -380,51 +454,70 @@ impl Tracker {
                 let tm = Instant::now();
                 let pairing = matching::pair(&station, &cand, &params);
                 let transition = matching::is_pair_transition(&station, &cand, &pairing);
-                if !pairing.uncertain.is_empty() && h > h_min && !transition {
-                    ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
-                    ctx.stats.rejected_steps += 1;
-                    h_try = (h / 2.0).max(h_min);
-                    continue;
-                }
-                // the step is kept unless a swap is not confirmed: now the slopes
                 ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
                 let ta = Instant::now();
                 cand.complete_slopes();
                 ctx.stats.analysis_seconds += ta.elapsed().as_secs_f64();
-                let tm = Instant::now();
                 let mut perm = pairing.perm;
                 let mut uncertain = pairing.uncertain;
-                if !uncertain.is_empty() {
+                if transition {
                     order_uncertain(&station, &cand, &uncertain, &mut perm);
-                    if transition {
-                        uncertain.clear();
-                    } else {
-                        ctx.stats.unresolved_steps += 1;
-                    }
+                    uncertain.clear();
                 }
-                let next = matching::apply(&station, cand, &perm, self.keep_vectors);
-                ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
-                // two branches that exchange order must really cross: a step that jumped
-                // over an avoided crossing is refined until the gap is resolved (at h_min
-                // the swap is kept and reported as unresolved)
-                if uncertain.is_empty() {
-                    let decompositions = ctx.stats.decompositions;
-                    let swap =
-                        events::unconfirmed_swap(&mut ctx, &station, &next, self.cluster_tol)?;
-                    ctx.stats.crossing_checks += ctx.stats.decompositions - decompositions;
-                    if let Some((a, b)) = swap {
-                        if h > h_min {
+                // what is still in question is answered on local models of the few
+                // branches concerned; a certificate that fails halves the step
+                let tl = Instant::now();
+                let seeds = local::questions(&station, &cand, &perm, &uncertain);
+                let mut outcome = local::Outcome::default();
+                if !seeds.is_empty() {
+                    let answer = match local::groups(&station, &cand, &perm, &seeds) {
+                        Some(groups) => {
+                            let mut value = |t: f64| ctx.value(t);
+                            local::resolve(
+                                &mut value,
+                                &station,
+                                &cand,
+                                &mut perm,
+                                &groups,
+                                &local_params,
+                            )?
+                        }
+                        None => None,
+                    };
+                    ctx.stats.local_seconds += tl.elapsed().as_secs_f64();
+                    match answer {
+                        Some(o) => {
+                            uncertain.clear();
+                            outcome = o;
+                        }
+                        None if h > h_min => {
+                            ctx.stats.fallbacks += 1;
                             ctx.stats.rejected_steps += 1;
                             h_try = (h / 2.0).max(h_min);
                             continue;
                         }
-                        uncertain = vec![a.min(b), a.max(b)];
-                        ctx.stats.unresolved_steps += 1;
+                        None => {
+                            // at h_min: the best assignment, uncertain branches in
+                            // ascending order on both sides, reported as unresolved
+                            if uncertain.is_empty() {
+                                uncertain = seeds.concat();
+                                uncertain.sort_unstable();
+                                uncertain.dedup();
+                            }
+                            order_uncertain(&station, &cand, &uncertain, &mut perm);
+                            ctx.stats.unresolved_steps += 1;
+                        }
                     }
                 }
+                ctx.stats.local_models += outcome.models;
+                ctx.stats.certificate_evaluations += outcome.evaluations;
+                ctx.stats.avoided_crossings += outcome.avoided;
+                let tm = Instant::now();
+                let next = matching::apply(&station, cand, &perm, self.keep_vectors);
+                ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
                 let te = Instant::now();
                 if self.locate_events || self.policy == CrossingPolicy::Diabatic {
-                    scan.step(&mut ctx, &station, &next, &uncertain)?;
+                    scan.step(&mut ctx, &station, &next, &uncertain, outcome)?;
                 } else if !uncertain.is_empty() {
                     scan.unresolved_only(&station, &next, &uncertain);
                 }
@@ -437,6 +530,7 @@ impl Tracker {
             }
             out.record(&station);
         }
+        ctx.stats.avoided_crossings += scan.avoided_seen;
         let mut events = scan.finish();
         let dir = if grid.len() > 1 {
             (grid[grid.len() - 1] - grid[0]).signum()
@@ -517,6 +611,19 @@ pub(crate) struct Ctx<'a, F: MatrixFamily + ?Sized> {
 }
 
 impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
+    /// A(t) alone (for the local models' certificates), checked for size and finiteness.
+    pub fn value(&mut self, t: f64) -> Result<DMatrix<F::Elem>> {
+        let a = self.family.value(t);
+        let found = a.nrows();
+        if let Some(expected) = self.n {
+            if expected != found || a.ncols() != found {
+                return Err(Error::SizeChanged { expected, found, t });
+            }
+        }
+        crate::eigen::check_finite(&a, "A").map_err(|e| e.at(t))?;
+        Ok(a)
+    }
+
     /// Decompose A(t) and analyse it: cluster bases, and the derivatives `derivs` asks for.
     pub fn point(&mut self, t: f64, derivs: Derivs) -> Result<Point> {
         let jet = self.family.jet(t);

@@ -69,6 +69,12 @@ pub enum Event {
         gap: f64,
         /// The midpoint (λₐ + λ_b)/2 at `t`.
         value: Complex64,
+        /// Certified interval [g_lo, g_hi] of the true gap at `t` (from the residual of the
+        /// local model's Ritz pairs; equal to `gap` where it was read from a decomposition).
+        gap_bounds: [f64; 2],
+        /// |d(λ_b − λₐ)/dt| of the diabatic states, √(½·d²(g²)/dt²) at `t`: the avoided
+        /// crossing is *sharp* (the grid cannot show it) when `gap` < this × sample spacing.
+        slope_difference: f64,
     },
     /// Two eigenvalues and their eigenvectors coalesce (a defective eigenvalue, κ → ∞);
     /// for a real matrix this includes the birth or death of a conjugate pair.
@@ -170,6 +176,7 @@ impl fmt::Display for Event {
                 branches,
                 gap,
                 value,
+                ..
             } => write!(
                 f,
                 "avoided crossing   t = {t:<+.10}  branches {} & {}  gap = {gap:.6e}  λ ≈ {}",
@@ -268,9 +275,19 @@ pub struct Stats {
     pub rejected_steps: usize,
     /// Steps accepted at the smallest step size without a certain pairing.
     pub unresolved_steps: usize,
-    /// Decompositions spent confirming that two branches which exchange order in a step
-    /// really cross (included in `decompositions`).
+    /// Decompositions spent polishing the location of crossings (included in
+    /// `decompositions`).
     pub crossing_checks: usize,
+    /// Local models built: questions about a few branches answered in O(n²k) instead of
+    /// fresh decompositions (see the crate docs).
+    pub local_models: usize,
+    /// Evaluations of A(t) spent certifying the local answers.
+    pub certificate_evaluations: usize,
+    /// Steps halved because a local certificate failed (a fresh decomposition each).
+    pub fallbacks: usize,
+    /// Avoided crossings seen, reported as events or not (by default only the sharp ones
+    /// are reported: see [`Tracker::avoided_gap_max`](crate::Tracker::avoided_gap_max)).
+    pub avoided_crossings: usize,
     /// Wall time of the whole track, seconds.
     pub seconds: f64,
     /// Wall time inside the eigen-decompositions, seconds.
@@ -281,6 +298,8 @@ pub struct Stats {
     pub matching_seconds: f64,
     /// Wall time detecting events (their locating decompositions included), seconds.
     pub event_seconds: f64,
+    /// Wall time in the local models and their certificates, seconds.
+    pub local_seconds: f64,
 }
 
 /// The result of [`track`](crate::track): branches on the sample grid, events, statistics.
@@ -383,7 +402,16 @@ impl Tracking {
                     o["im"] = num(v.im);
                 }
                 match e {
-                    Event::AvoidedCrossing { gap, .. } => o["gap"] = num(*gap),
+                    Event::AvoidedCrossing {
+                        gap,
+                        gap_bounds,
+                        slope_difference,
+                        ..
+                    } => {
+                        o["gap"] = num(*gap);
+                        o["gap_bounds"] = json!([num(gap_bounds[0]), num(gap_bounds[1])]);
+                        o["slope_difference"] = num(*slope_difference);
+                    }
                     Event::Level { part, level, .. } => {
                         o["part"] = json!(part.name());
                         o["level"] = num(*level);
@@ -409,11 +437,16 @@ impl Tracking {
                 "rejected_steps": s.rejected_steps,
                 "unresolved_steps": s.unresolved_steps,
                 "crossing_checks": s.crossing_checks,
+                "local_models": s.local_models,
+                "certificate_evaluations": s.certificate_evaluations,
+                "fallbacks": s.fallbacks,
+                "avoided_crossings": s.avoided_crossings,
                 "seconds": s.seconds,
                 "decomposition_seconds": s.decomposition_seconds,
                 "analysis_seconds": s.analysis_seconds,
                 "matching_seconds": s.matching_seconds,
                 "event_seconds": s.event_seconds,
+                "local_seconds": s.local_seconds,
             }
         })
     }

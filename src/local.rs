@@ -1,0 +1,1161 @@
+//! Local questions about a few branches, answered on a projected model with a certificate.
+//!
+//! A step t₀ → t₁ whose pairing leaves a few branches in question (a pair that exchanges
+//! order, a pairing that is not certain, two complex eigenvalues that pass close to each
+//! other) is not refined by fresh decompositions of A. The question is about a group C of
+//! k ≪ n branches, and it is answered on the *projected family* of that group:
+//!
+//! * **Basis.** X₀ = X(t₀)_C and X₁ = X(t₁)_D (D the eigenpairs the group goes to), with
+//!   X₁ aligned to X₀ (the polar factor of X₁ᴴX₀ for Hermitian input; the oblique
+//!   projection X₁·(Y₁ᴴX₀) with left basis Y₁·(Y₁ᴴX₀)⁻ᴴ otherwise). The subspace moves
+//!   linearly, Q(s) = (1 − s)·X₀ + s·X₁ (s = (t − t₀)/h), and A(t) is the cubic Hermite
+//!   interpolant of A, A′ at both ends (exact for affine and cubic families). Each of the
+//!   four matrices is projected once (O(n²k)); the model at any s is then a k × k
+//!   (generalised) eigenproblem, Rayleigh–Ritz (Hermitian) or Petrov–Galerkin. At both
+//!   ends it reproduces the computed eigenvalues exactly.
+//! * **Answer.** Hermitian: the gap between neighbouring model eigenvalues is scanned and
+//!   each interior minimum located (Brent on the squared gap); a gap that closes is a
+//!   crossing (the two branches exchange order), one that stays open an avoided
+//!   crossing. Non-Hermitian: the model eigenvalues are continued analytically from t₀
+//!   to t₁ (substeps on which each moves less than a fifth of its distance to the
+//!   runner-up), which decides bounce or pass, and the closest approaches are located.
+//! * **Certificate.** At each located minimum t* the true A(t*) is evaluated and the
+//!   pair's Ritz vectors are re-read on it (Rayleigh–Ritz on their span): with residual
+//!   ρ = ‖A(t*)U − UΘ‖ each true eigenvalue lies within ρ of its Ritz value (Kahan), and
+//!   within ρ²/δ when the rest of the spectrum is at least δ away (δ from the endpoint
+//!   decompositions, moved by ‖A(t*) − A(tₑ)‖_F by Weyl). Non-normal input: κ·ρ, κ the
+//!   Ritz condition number. Where the interval [g − 2ρ_eff, g + 2ρ_eff] of the gap
+//!   straddles the crossing tolerance, the basis is refined at t* (a correction step
+//!   preconditioned by the endpoint eigenbasis, t* moved on the refined basis) a few
+//!   times; what is still undecided is answered by the step controller with a fresh
+//!   decomposition (a *fallback*).
+
+use crate::eigen::clusters::columns;
+use crate::eigen::{eig_with, Element, HermitianMode};
+use crate::error::Result;
+use crate::family::Jet;
+use crate::linalg::{cabs, cdist, mul_adj};
+use crate::perturb::Point;
+use crate::tracking::Event;
+use nalgebra::DMatrix;
+use num_complex::Complex64;
+
+/// Largest group a local model answers; larger ones fall back.
+pub(crate) const MAX_GROUP: usize = 8;
+
+/// A column of X₀ (or X₁) that leaves the other end's subspace by more than this (in
+/// norm) pulls the eigenpairs it leaks into into the group.
+const LEAK: f64 = 0.3;
+
+/// Substeps of the first scan of the model.
+const SCAN: usize = 16;
+
+/// Refinements of the basis at one minimum before falling back.
+const REFINEMENTS: usize = 8;
+
+/// Tolerances of the local answers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Params {
+    /// A gap below `gap_tol · ‖A‖_F` is a crossing.
+    pub gap_tol: f64,
+    /// Sample spacing |Δt| (an avoided crossing narrower than |Δslope| × spacing is sharp).
+    pub spacing: f64,
+    /// Avoided crossings with a gap below `avoided_gap_max · ‖A‖_F` are always reported.
+    pub avoided_gap_max: f64,
+    /// Whether events are wanted (otherwise only the pairing is decided).
+    pub events: bool,
+}
+
+/// What the local models decided over one step.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// Located events, branch ids of the old point.
+    pub events: Vec<Event>,
+    /// Avoided crossings seen (reported or not).
+    pub avoided: usize,
+    /// Local models built.
+    pub models: usize,
+    /// Evaluations of A(t) spent on certificates.
+    pub evaluations: usize,
+    /// Crossings whose location should be polished on fresh decompositions:
+    /// (model t*, branch a, branch b).
+    pub crossings: Vec<(f64, usize, usize)>,
+    /// Every pair (ascending branch ids of the old point) whose closest approach a model
+    /// located.
+    pub pairs: Vec<(usize, usize)>,
+}
+
+fn c(re: f64) -> Complex64 {
+    Complex64::new(re, 0.0)
+}
+
+/// The typed jet kept by a point.
+fn jet<T: Element>(p: &Point) -> Option<&Jet<T>> {
+    p.jet.as_any().downcast_ref::<Jet<T>>()
+}
+
+/// Groups of old branches in question, closed under leaks: `seeds` merged where they
+/// share a branch and grown by the eigenpairs their subspaces leak into. None when a
+/// group outgrows [`MAX_GROUP`].
+pub(crate) fn groups(
+    s0: &Point,
+    s1: &Point,
+    perm: &[usize],
+    seeds: &[Vec<usize>],
+) -> Option<Vec<Vec<usize>>> {
+    let n = s0.len();
+    let mut inv = vec![0; n];
+    for (i, &j) in perm.iter().enumerate() {
+        inv[j] = i;
+    }
+    let mut owner: Vec<usize> = (0..n).collect();
+    fn find(o: &mut [usize], mut i: usize) -> usize {
+        while o[i] != i {
+            o[i] = o[o[i]];
+            i = o[i];
+        }
+        i
+    }
+    let mut member = vec![false; n];
+    for s in seeds {
+        for &i in s {
+            member[i] = true;
+            let (a, b) = (find(&mut owner, s[0]), find(&mut owner, i));
+            owner[b] = a;
+        }
+    }
+    for _round in 0..4 {
+        let mut grown = false;
+        let mut sets: Vec<Vec<usize>> = Vec::new();
+        let mut root_of = vec![usize::MAX; n];
+        for i in (0..n).filter(|&i| member[i]) {
+            let r = find(&mut owner, i);
+            if root_of[r] == usize::MAX {
+                root_of[r] = sets.len();
+                sets.push(Vec::new());
+            }
+            sets[root_of[r]].push(i);
+        }
+        for set in &sets {
+            if set.len() > MAX_GROUP {
+                if std::env::var("ET_DEBUG").is_ok() {
+                    eprintln!("groups: too large {}", set.len());
+                }
+                return None;
+            }
+            let d: Vec<usize> = set.iter().map(|&i| perm[i]).collect();
+            let add_old = leaks(s0, set, s1, &d);
+            let add_new = leaks(s1, &d, s0, set);
+            let mut add: Vec<usize> = add_old.into_iter().map(|j| inv[j]).collect();
+            add.extend(add_new);
+            for i in add {
+                if !member[i] {
+                    member[i] = true;
+                    grown = true;
+                }
+                let (a, b) = (find(&mut owner, set[0]), find(&mut owner, i));
+                owner[b] = a;
+            }
+        }
+        if !grown {
+            sets.retain(|s| !s.is_empty());
+            return Some(sets);
+        }
+    }
+    if std::env::var("ET_DEBUG").is_ok() {
+        eprintln!("groups: did not close");
+    }
+    None
+}
+
+/// The eigenpairs of `to` (outside `to_idx`) that the columns `from_idx` of `from` leak
+/// into: empty when each column lies in span X(to)_{to_idx} up to [`LEAK`].
+fn leaks(from: &Point, from_idx: &[usize], to: &Point, to_idx: &[usize]) -> Vec<usize> {
+    let xf = columns(&from.x, from_idx);
+    let xt = columns(&to.x, to_idx);
+    let yt = columns(to.y(), to_idx);
+    let coef = mul_adj(&yt, &xf);
+    let rest = &xf - &xt * &coef;
+    let worst = (0..from_idx.len())
+        .map(|k| rest.column(k).norm())
+        .fold(0.0, f64::max);
+    if worst <= LEAK {
+        return Vec::new();
+    }
+    // which eigenpairs of `to` take the leaking part: coefficients in its eigenbasis
+    let all = mul_adj(to.y(), &rest);
+    (0..to.len())
+        .filter(|j| !to_idx.contains(j))
+        .filter(|&j| (0..from_idx.len()).any(|k| cabs(all[(j, k)]) > 0.5 * LEAK))
+        .collect()
+}
+
+/// The projected family of one group over the step.
+struct Model {
+    k: usize,
+    t0: f64,
+    h: f64,
+    hermitian: bool,
+    /// Wₗᴴ M W_r for M = A(t₀), h·A′(t₀), A(t₁), h·A′(t₁) (2k × 2k).
+    proj: [DMatrix<Complex64>; 4],
+    /// Wₗᴴ W_r.
+    gram: DMatrix<Complex64>,
+    /// W_r = [X₀, X₁·T] and Wₗ = [Y₀, Y₁·T⁻ᴴ] (n × 2k; Wₗ = W_r for Hermitian input).
+    wr: DMatrix<Complex64>,
+    wl: DMatrix<Complex64>,
+}
+
+/// Eigenpairs of the model at one s: values and coefficient vectors (k × k) of the right
+/// and left Ritz vectors in the basis Q(s).
+struct Small {
+    values: Vec<Complex64>,
+    right: DMatrix<Complex64>,
+    left: DMatrix<Complex64>,
+}
+
+impl Model {
+    fn new<T: Element>(s0: &Point, s1: &Point, old: &[usize], new: &[usize]) -> Option<Model> {
+        let (j0, j1) = (jet::<T>(s0)?, jet::<T>(s1)?);
+        let k = old.len();
+        let hermitian = s0.left.is_none() && s1.left.is_none();
+        let x0 = columns(&s0.x, old);
+        let x1 = columns(&s1.x, new);
+        let (wr, wl) = if hermitian {
+            let t = mul_adj(&x1, &x0);
+            let svd = t.svd(true, true);
+            let r = svd.u? * svd.v_t?;
+            let x1r = &x1 * r;
+            let w = concat(&x0, &x1r);
+            (w.clone(), w)
+        } else {
+            let y0 = columns(s0.y(), old);
+            let y1 = columns(s1.y(), new);
+            let t = mul_adj(&y1, &x0);
+            let ti = t.clone().try_inverse()?;
+            (concat(&x0, &(&x1 * &t)), concat(&y0, &(&y1 * ti.adjoint())))
+        };
+        let h = s1.t - s0.t;
+        let project = |m: &DMatrix<T>, scale: f64| {
+            let mw = T::mul_complex(m, &wr);
+            mul_adj(&wl, &mw) * c(scale)
+        };
+        let proj = [
+            project(&j0.a, 1.0),
+            project(&j0.da, h),
+            project(&j1.a, 1.0),
+            project(&j1.da, h),
+        ];
+        let gram = mul_adj(&wl, &wr);
+        let finite = proj
+            .iter()
+            .chain([&gram])
+            .all(|m| m.iter().all(|z| z.re.is_finite() && z.im.is_finite()));
+        finite.then_some(Model {
+            k,
+            t0: s0.t,
+            h,
+            hermitian,
+            proj,
+            gram,
+            wr,
+            wl,
+        })
+    }
+
+    fn t(&self, s: f64) -> f64 {
+        self.t0 + s * self.h
+    }
+
+    /// (H(s), G(s)): the model matrix and the Gram matrix on Q(s).
+    fn at(&self, s: f64) -> (DMatrix<Complex64>, DMatrix<Complex64>) {
+        let (s2, s3) = (s * s, s * s * s);
+        let w = [
+            2.0 * s3 - 3.0 * s2 + 1.0,
+            s3 - 2.0 * s2 + s,
+            -2.0 * s3 + 3.0 * s2,
+            s3 - s2,
+        ];
+        let k = self.k;
+        let mut p = &self.proj[0] * c(w[0]);
+        for (m, wi) in self.proj[1..].iter().zip(&w[1..]) {
+            p += m * c(*wi);
+        }
+        let fold = |m: &DMatrix<Complex64>| {
+            let (a, b) = (1.0 - s, s);
+            let m11 = m.view((0, 0), (k, k));
+            let m12 = m.view((0, k), (k, k));
+            let m21 = m.view((k, 0), (k, k));
+            let m22 = m.view((k, k), (k, k));
+            m11 * c(a * a) + (m12 + m21) * c(a * b) + m22 * c(b * b)
+        };
+        (fold(&p), fold(&self.gram))
+    }
+
+    /// The Hermitian model's eigenvalues at s, ascending (closed forms for k ≤ 2: the
+    /// pencil reduced by its 2 × 2 Cholesky factor, the gap as √((m₁₁ − m₂₂)² + 4|m₁₂|²)
+    /// without cancellation).
+    fn hermitian_values(&self, s: f64) -> Option<Vec<f64>> {
+        match self.k {
+            1 => {
+                let (h, g) = self.at(s);
+                Some(vec![h[(0, 0)].re / g[(0, 0)].re])
+            }
+            2 => {
+                let (h, g) = self.at(s);
+                // G = L Lᴴ, L = [[l11, 0], [l21, l22]]; M = L⁻¹ H L⁻ᴴ
+                let l11 = g[(0, 0)].re.sqrt();
+                let l21 = g[(1, 0)] / l11;
+                let l22 = (g[(1, 1)].re - l21.norm_sqr()).sqrt();
+                if !(l11 > 0.0 && l22 > 0.0) {
+                    return None;
+                }
+                // L⁻¹ = [[1/l11, 0], [−l21/(l11 l22), 1/l22]]
+                let (a, b, d) = (c(1.0 / l11), -l21 / (l11 * l22), c(1.0 / l22));
+                let (h11, h21, h22) = (h[(0, 0)].re, h[(1, 0)], h[(1, 1)].re);
+                let m11 = a.re * a.re * h11;
+                let m21 = b * a.re * h11 + d * a.re * h21;
+                let m22 = b.norm_sqr() * h11 + 2.0 * (b.conj() * h21 * d).re + d.re * d.re * h22;
+                let mid = 0.5 * (m11 + m22);
+                let half = 0.5 * (m11 - m22).hypot(2.0 * m21.norm());
+                Some(vec![mid - half, mid + half])
+            }
+            _ => self.eig(s).map(|e| e.values.iter().map(|z| z.re).collect()),
+        }
+    }
+
+    /// The model's eigenpairs at s: Hermitian ascending; otherwise in solver order.
+    fn eig(&self, s: f64) -> Option<Small> {
+        let (h, g) = self.at(s);
+        if self.hermitian {
+            let chol = nalgebra::Cholesky::new((&g + g.adjoint()) * c(0.5))?;
+            let l = chol.l();
+            let li = l.clone().try_inverse()?;
+            let m = &li * &h * li.adjoint();
+            let m = (&m + m.adjoint()) * c(0.5);
+            let e = m.symmetric_eigen();
+            let mut order: Vec<usize> = (0..self.k).collect();
+            order.sort_by(|&a, &b| e.eigenvalues[a].total_cmp(&e.eigenvalues[b]));
+            let z = li.adjoint() * &e.eigenvectors;
+            let z = columns(&z, &order);
+            let values = order.iter().map(|&i| c(e.eigenvalues[i])).collect();
+            Some(Small {
+                values,
+                left: z.clone(),
+                right: z,
+            })
+        } else {
+            let gi = g.clone().try_inverse()?;
+            let m = &gi * &h;
+            let e = eig_with(&m, HermitianMode::No).ok()?;
+            Some(Small {
+                values: e.values().to_vec(),
+                right: e.right().clone(),
+                left: gi.adjoint() * e.left(),
+            })
+        }
+    }
+
+    /// Right and left Ritz vectors (n × |cols|) of the model eigenpairs `cols` at s.
+    fn vectors(
+        &self,
+        s: f64,
+        e: &Small,
+        cols: &[usize],
+    ) -> (DMatrix<Complex64>, DMatrix<Complex64>) {
+        let k = self.k;
+        let b = |z: &DMatrix<Complex64>| {
+            let zc = columns(z, cols);
+            let mut bz = DMatrix::zeros(2 * k, cols.len());
+            bz.view_mut((0, 0), (k, cols.len()))
+                .copy_from(&(&zc * c(1.0 - s)));
+            bz.view_mut((k, 0), (k, cols.len()))
+                .copy_from(&(&zc * c(s)));
+            bz
+        };
+        (&self.wr * b(&e.right), &self.wl * b(&e.left))
+    }
+}
+
+fn concat(a: &DMatrix<Complex64>, b: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+    let mut m = DMatrix::zeros(a.nrows(), a.ncols() + b.ncols());
+    m.view_mut((0, 0), a.shape()).copy_from(a);
+    m.view_mut((0, a.ncols()), b.shape()).copy_from(b);
+    m
+}
+
+/// Minimise `f` on [a, b] (Brent's method: golden section with parabolic steps) to a
+/// relative precision of about 1e-12 of the interval; returns (x, f(x)).
+fn brent_min(mut f: impl FnMut(f64) -> f64, a: f64, b: f64) -> (f64, f64) {
+    const GOLD: f64 = 0.381_966_011_250_105;
+    let (mut a, mut b) = (a, b);
+    let mut x = a + GOLD * (b - a);
+    let (mut w, mut v) = (x, x);
+    let mut fx = f(x);
+    let (mut fw, mut fv) = (fx, fx);
+    let (mut d, mut e) = (0.0f64, 0.0f64);
+    let tol_abs = 1e-14 * (b - a).abs().max(f64::MIN_POSITIVE);
+    for _ in 0..100 {
+        let m = 0.5 * (a + b);
+        let tol = 1e-10 * x.abs() * 0.0 + tol_abs;
+        if (x - m).abs() <= 2.0 * tol - 0.5 * (b - a) {
+            break;
+        }
+        let mut golden = true;
+        if e.abs() > tol {
+            let r = (x - w) * (fx - fv);
+            let q0 = (x - v) * (fx - fw);
+            let mut p = (x - v) * q0 - (x - w) * r;
+            let mut q = 2.0 * (q0 - r);
+            if q > 0.0 {
+                p = -p;
+            }
+            q = q.abs();
+            if p.abs() < (0.5 * q * e).abs() && p > q * (a - x) && p < q * (b - x) {
+                e = d;
+                d = p / q;
+                let u = x + d;
+                if u - a < 2.0 * tol || b - u < 2.0 * tol {
+                    d = if m >= x { tol } else { -tol };
+                }
+                golden = false;
+            }
+        }
+        if golden {
+            e = if x >= m { a - x } else { b - x };
+            d = GOLD * e;
+        }
+        let u = if d.abs() >= tol {
+            x + d
+        } else {
+            x + tol.copysign(d)
+        };
+        let fu = f(u);
+        if fu <= fx {
+            if u >= x {
+                a = x;
+            } else {
+                b = x;
+            }
+            (v, fv, w, fw, x, fx) = (w, fw, x, fx, u, fu);
+        } else {
+            if u < x {
+                a = u;
+            } else {
+                b = u;
+            }
+            if fu <= fw || w == x {
+                (v, fv, w, fw) = (w, fw, u, fu);
+            } else if fu <= fv || v == x || v == w {
+                (v, fv) = (u, fu);
+            }
+        }
+    }
+    (x, fx)
+}
+
+/// A located closest approach of two model eigenvalues, before certification.
+#[derive(Debug, Clone, Copy)]
+struct Approach {
+    s: f64,
+    /// Positions of the pair in the model's eigenvalue list at s (Hermitian: ascending).
+    i: usize,
+    j: usize,
+    gap: f64,
+}
+
+/// A certified (or not) gap at t*.
+#[derive(Debug, Clone, Copy)]
+struct Certified {
+    t: f64,
+    gap: f64,
+    lo: f64,
+    hi: f64,
+    value: Complex64,
+    /// |d/dt (λ_b − λₐ)| of the diabatic states, √(½ d²(g²)/dt²), where known.
+    slope_difference: f64,
+}
+
+/// Resolve the groups in question over the step s0 → s1 (s0 in branch order, s1 in
+/// solver order, `perm[i]` the eigenpair of s1 that old branch i goes to). On success
+/// `perm` holds the local models' pairing inside each group and the outcome lists the
+/// events; `None` when a certificate fails (the caller falls back to a fresh
+/// decomposition).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn resolve<T: Element>(
+    value: &mut dyn FnMut(f64) -> Result<DMatrix<T>>,
+    s0: &Point,
+    s1: &Point,
+    perm: &mut [usize],
+    groups: &[Vec<usize>],
+    params: &Params,
+) -> Result<Option<Outcome>> {
+    let mut out = Outcome::default();
+    for old in groups {
+        let new: Vec<usize> = old.iter().map(|&i| perm[i]).collect();
+        let Some(model) = Model::new::<T>(s0, s1, old, &new) else {
+            return Ok(None);
+        };
+        out.models += 1;
+        let map = if model.hermitian {
+            hermitian_group(value, &model, s0, s1, old, &new, params, &mut out)?
+        } else {
+            general_group(value, &model, s0, s1, old, &new, params, &mut out)?
+        };
+        let Some(map) = map else {
+            return Ok(None);
+        };
+        for (k, &i) in old.iter().enumerate() {
+            perm[i] = new[map[k]];
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Sorted positions of `idx` by the real part of `values`.
+fn ascending(values: &[Complex64], idx: &[usize]) -> Vec<usize> {
+    let mut o: Vec<usize> = (0..idx.len()).collect();
+    o.sort_by(|&a, &b| values[idx[a]].re.total_cmp(&values[idx[b]].re));
+    o
+}
+
+/// The Hermitian answer for one group: `map[k]` is the position in `new` that old member
+/// k goes to.
+#[allow(clippy::too_many_arguments)]
+fn hermitian_group<T: Element>(
+    value: &mut dyn FnMut(f64) -> Result<DMatrix<T>>,
+    model: &Model,
+    s0: &Point,
+    s1: &Point,
+    old: &[usize],
+    new: &[usize],
+    params: &Params,
+    out: &mut Outcome,
+) -> Result<Option<Vec<usize>>> {
+    let k = model.k;
+    // scan the gaps of neighbouring model eigenvalues
+    let mut scan: Vec<Vec<f64>> = Vec::with_capacity(SCAN + 1);
+    for q in 0..=SCAN {
+        let Some(v) = model.hermitian_values(q as f64 / SCAN as f64) else {
+            return Ok(None);
+        };
+        scan.push(v);
+    }
+    let gap_at = |s: f64, i: usize| -> f64 {
+        model
+            .hermitian_values(s)
+            .map_or(f64::INFINITY, |v| v[i + 1] - v[i])
+    };
+    let mut approaches = Vec::new();
+    for i in 0..k.saturating_sub(1) {
+        let g: Vec<f64> = scan.iter().map(|v| v[i + 1] - v[i]).collect();
+        for q in 1..SCAN {
+            if g[q] <= g[q - 1] && g[q] <= g[q + 1] && g[q] < g[q - 1].max(g[q + 1]) {
+                let (lo, hi) = ((q - 1) as f64 / SCAN as f64, (q + 1) as f64 / SCAN as f64);
+                let (s, g2) = brent_min(
+                    |s| {
+                        let g = gap_at(s, i);
+                        g * g
+                    },
+                    lo,
+                    hi,
+                );
+                approaches.push(Approach {
+                    s,
+                    i,
+                    j: i + 1,
+                    gap: g2.max(0.0).sqrt(),
+                });
+            }
+        }
+    }
+    approaches.sort_by(|a, b| a.s.total_cmp(&b.s));
+    // labels at the sorted positions, from the old members in ascending order
+    let o0 = ascending(&s0.values, old);
+    let o1 = ascending(&s1.values, new);
+    let mut label: Vec<usize> = o0.clone();
+    let scale = s0.scale.max(s1.scale);
+    let tol = params.gap_tol * scale;
+    for ap in approaches {
+        let (a, b) = (old[label[ap.i]], old[label[ap.j]]);
+        let ends = [[a, b], [new[o1[ap.i]], new[o1[ap.j]]]];
+        let Some(cert) = certify(value, model, s0, s1, ends, &ap, tol, out)? else {
+            return Ok(None);
+        };
+        out.pairs.push((a.min(b), a.max(b)));
+        if std::env::var("ET_DEBUG").is_ok() {
+            eprintln!(
+                "t={:.6} k={} gap={:.3e} lo={:.3e} hi={:.3e} tol={:.3e} model_gap={:.3e}",
+                cert.t, k, cert.gap, cert.lo, cert.hi, tol, ap.gap
+            );
+        }
+        if cert.hi <= tol {
+            label.swap(ap.i, ap.j);
+            out.crossings.push((cert.t, a.min(b), a.max(b)));
+        } else if cert.lo > tol {
+            out.avoided += 1;
+            avoided_event(out, params, &cert, scale, a, b);
+        } else {
+            return Ok(None);
+        }
+    }
+    let mut map = vec![0; k];
+    for p in 0..k {
+        map[label[p]] = o1[p];
+    }
+    Ok(Some(map))
+}
+
+/// Record an avoided crossing as an event when it is sharp (narrower than the grid can
+/// show) or below the user's threshold.
+fn avoided_event(
+    out: &mut Outcome,
+    params: &Params,
+    cert: &Certified,
+    scale: f64,
+    a: usize,
+    b: usize,
+) {
+    let sharp = cert.gap < cert.slope_difference * params.spacing;
+    if params.events && (sharp || cert.gap < params.avoided_gap_max * scale) {
+        out.events.push(Event::AvoidedCrossing {
+            t: cert.t,
+            branches: [a.min(b), a.max(b)],
+            gap: cert.gap,
+            value: cert.value,
+            gap_bounds: [cert.lo, cert.hi],
+            slope_difference: cert.slope_difference,
+        });
+    }
+}
+
+/// Certify the gap of an approach: Rayleigh–Ritz of the pair on the true A(t*), residual
+/// bounds, and while the gap interval straddles `tol` at most [`REFINEMENTS`] refinements
+/// (basis grown by the residual corrections preconditioned by the nearer endpoint's
+/// eigenbasis, t* moved to the gap minimum on the grown basis). `ends` are the pair's
+/// members at t₀ and at t₁ (excluded from the rest of the spectrum).
+#[allow(clippy::too_many_arguments)]
+fn certify<T: Element>(
+    value: &mut dyn FnMut(f64) -> Result<DMatrix<T>>,
+    model: &Model,
+    s0: &Point,
+    s1: &Point,
+    ends: [[usize; 2]; 2],
+    ap: &Approach,
+    tol: f64,
+    out: &mut Outcome,
+) -> Result<Option<Certified>> {
+    let Some(e) = model.eig(ap.s) else {
+        return Ok(None);
+    };
+    let (u, _) = model.vectors(ap.s, &e, &[ap.i, ap.j]);
+    let mut basis = crate::eigen::clusters::orthonormal_basis(&u);
+    let mut t = model.t(ap.s);
+    let mut targets = [e.values[ap.i].re, e.values[ap.j].re];
+    // the squared gap's curvature in t, from the model: the diabatic slope difference
+    let ds = 1e-3_f64.min(ap.s.min(1.0 - ap.s)).max(1e-6);
+    let g2 = |s: f64| {
+        model.hermitian_values(s).map_or(f64::NAN, |v| {
+            let d = v[ap.j] - v[ap.i];
+            d * d
+        })
+    };
+    let curv =
+        (g2(ap.s + ds) - 2.0 * ap.gap * ap.gap + g2(ap.s - ds)) / (ds * ds * model.h * model.h);
+    let slope_difference = (0.5 * curv).max(0.0).sqrt();
+    let (lo_t, hi_t) = (s0.t.min(s1.t), s0.t.max(s1.t));
+    let mut last = None;
+    for round in 0..=REFINEMENTS {
+        let a = value(t)?;
+        out.evaluations += 1;
+        let rr = ritz(&a, &basis);
+        let (pi, pj) = nearest_pair(&rr.theta, targets[0], targets[1]);
+        let rho = rr.residual[pi].max(rr.residual[pj]);
+        let pair = [rr.theta[pi], rr.theta[pj]];
+        // distance from the pair to the rest of the spectrum: endpoint eigenvalues outside
+        // the pair, moved by at most ‖A(t*) − A(tₑ)‖_F (Weyl); the better end counts
+        let mut delta = f64::NEG_INFINITY;
+        for (p, skip) in [(s0, ends[0]), (s1, ends[1])] {
+            let Some(j) = jet::<T>(p) else {
+                return Ok(None);
+            };
+            let shift = frobenius_distance(&a, &j.a);
+            let d = (0..p.len())
+                .filter(|x| !skip.contains(x))
+                .map(|x| {
+                    pair.iter()
+                        .map(|&th| (p.values[x].re - th).abs())
+                        .fold(f64::INFINITY, f64::min)
+                })
+                .fold(f64::INFINITY, f64::min);
+            delta = delta.max(d - shift);
+        }
+        let rho_eff = if delta > rho {
+            rho.min(rho * rho / delta)
+        } else {
+            rho
+        };
+        let gap = pair[1] - pair[0];
+        let cert = Certified {
+            t,
+            gap,
+            lo: (gap - 2.0 * rho_eff).max(0.0),
+            hi: gap + 2.0 * rho_eff,
+            value: c(0.5 * (pair[0] + pair[1])),
+            slope_difference,
+        };
+        // the gap at t* bounds the minimum from above only: an open gap is the minimum
+        // once moving t* no longer narrows it
+        let settled = last.is_some_and(|l: Certified| cert.gap >= 0.5 * l.gap);
+        if cert.hi <= tol || (cert.lo > tol && settled) {
+            return Ok(Some(cert));
+        }
+        if round == REFINEMENTS {
+            return Ok(None);
+        }
+        last = Some(cert);
+        targets = pair;
+        let pair_basis = if cert.lo > tol {
+            // decided but not settled: move t* on the same basis
+            columns(&rr.vectors, &[pi, pj])
+        } else {
+            grow(&mut basis, &rr, [pi, pj], pair, t, s0, s1, ends);
+            let rr = ritz(&a, &basis);
+            let (pi, pj) = nearest_pair(&rr.theta, targets[0], targets[1]);
+            columns(&rr.vectors, &[pi, pj])
+        };
+        // move t* to the gap minimum of the pair's 2 × 2 projection (its Ritz vectors at
+        // t*; quadratic in t through three evaluations, exact for affine and quadratic
+        // families)
+        let dt = 1e-3 * model.h.abs();
+        let (ta, tb) = ((t - dt).max(lo_t), (t + dt).min(hi_t));
+        if tb - ta <= 0.0 || ta >= t || tb <= t {
+            continue;
+        }
+        let mut ps = Vec::with_capacity(3);
+        for tt in [ta, tb] {
+            let m = value(tt)?;
+            out.evaluations += 1;
+            ps.push(mul_adj(&pair_basis, &T::mul_complex(&m, &pair_basis)));
+        }
+        let p_t = mul_adj(&pair_basis, &T::mul_complex(&a, &pair_basis));
+        let gap2 = |tt: f64| {
+            let l0 = (tt - t) * (tt - tb) / ((ta - t) * (ta - tb));
+            let l1 = (tt - ta) * (tt - tb) / ((t - ta) * (t - tb));
+            let l2 = (tt - ta) * (tt - t) / ((tb - ta) * (tb - t));
+            let m = &ps[0] * c(l0) + &p_t * c(l1) + &ps[1] * c(l2);
+            let d = m[(0, 0)].re - m[(1, 1)].re;
+            let o = 0.5 * (m[(1, 0)] + m[(0, 1)].conj());
+            d * d + 4.0 * o.norm_sqr()
+        };
+        let span = 50.0 * dt;
+        let (wa, wb) = ((t - span).max(lo_t), (t + span).min(hi_t));
+        let (tn, _) = brent_min(gap2, wa, wb);
+        if tn.is_finite() {
+            t = tn;
+        }
+    }
+    Ok(last)
+}
+
+/// Grow an orthonormal basis by the corrections of the pair's residuals, preconditioned
+/// by the nearer endpoint's eigenbasis: c = Σ_{x ∉ pair} xₓ (yₓᴴ r)/(θ − λₓ) (block
+/// Davidson: the basis keeps its history).
+#[allow(clippy::too_many_arguments)]
+fn grow(
+    basis: &mut DMatrix<Complex64>,
+    rr: &Ritz,
+    pair_idx: [usize; 2],
+    pair: [f64; 2],
+    t: f64,
+    s0: &Point,
+    s1: &Point,
+    ends: [[usize; 2]; 2],
+) {
+    let (p, skip) = if (t - s0.t).abs() <= (t - s1.t).abs() {
+        (s0, ends[0])
+    } else {
+        (s1, ends[1])
+    };
+    let res_pair = columns(&rr.residuals, &pair_idx);
+    let mut coef = mul_adj(p.y(), &res_pair);
+    for (k, th) in pair.iter().enumerate() {
+        for x in 0..p.len() {
+            let d = c(*th) - p.values[x];
+            coef[(x, k)] = if skip.contains(&x) || d.norm() == 0.0 {
+                c(0.0)
+            } else {
+                coef[(x, k)] / d
+            };
+        }
+    }
+    let corr = crate::linalg::mul(&p.x, &coef);
+    *basis = crate::eigen::clusters::orthonormal_basis(&concat(basis, &corr));
+}
+
+/// Rayleigh–Ritz of a Hermitian A on an orthonormal basis: ascending Ritz values, Ritz
+/// vectors, residual vectors and their norms.
+struct Ritz {
+    theta: Vec<f64>,
+    vectors: DMatrix<Complex64>,
+    residuals: DMatrix<Complex64>,
+    residual: Vec<f64>,
+}
+
+fn ritz<T: Element>(a: &DMatrix<T>, basis: &DMatrix<Complex64>) -> Ritz {
+    let au = T::mul_complex(a, basis);
+    let h = mul_adj(basis, &au);
+    let h = (&h + h.adjoint()) * c(0.5);
+    let eig = h.symmetric_eigen();
+    let mut order: Vec<usize> = (0..basis.ncols()).collect();
+    order.sort_by(|&x, &y| eig.eigenvalues[x].total_cmp(&eig.eigenvalues[y]));
+    let z = columns(&eig.eigenvectors, &order);
+    let theta: Vec<f64> = order.iter().map(|&i| eig.eigenvalues[i]).collect();
+    let vectors = basis * &z;
+    let mut residuals = &au * &z;
+    for (k, th) in theta.iter().enumerate() {
+        let mut col = residuals.column_mut(k);
+        col -= vectors.column(k) * c(*th);
+    }
+    let residual = (0..theta.len())
+        .map(|k| residuals.column(k).norm())
+        .collect();
+    Ritz {
+        theta,
+        vectors,
+        residuals,
+        residual,
+    }
+}
+
+/// Positions (ascending) of the two entries of sorted `theta` nearest `a` and `b`.
+fn nearest_pair(theta: &[f64], a: f64, b: f64) -> (usize, usize) {
+    let near = |x: f64, skip: usize| {
+        (0..theta.len())
+            .filter(|&i| i != skip)
+            .min_by(|&p, &q| (theta[p] - x).abs().total_cmp(&(theta[q] - x).abs()))
+            .unwrap_or(0)
+    };
+    let i = near(a, usize::MAX);
+    let j = near(b, i);
+    (i.min(j), i.max(j))
+}
+
+/// ‖A − B‖_F.
+fn frobenius_distance<T: Element>(a: &DMatrix<T>, b: &DMatrix<T>) -> f64 {
+    a.iter()
+        .zip(b.iter())
+        .map(|(x, y)| (x.to_c64() - y.to_c64()).norm_sqr())
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// The non-Hermitian answer for one group: analytic continuation of the model
+/// eigenvalues (substeps on which each moves less than a fifth of its distance to the
+/// runner-up), closest approaches located and certified.
+#[allow(clippy::too_many_arguments)]
+fn general_group<T: Element>(
+    value: &mut dyn FnMut(f64) -> Result<DMatrix<T>>,
+    model: &Model,
+    s0: &Point,
+    s1: &Point,
+    old: &[usize],
+    new: &[usize],
+    params: &Params,
+    out: &mut Outcome,
+) -> Result<Option<Vec<usize>>> {
+    let k = model.k;
+    let mut cur: Vec<Complex64> = old.iter().map(|&i| s0.values[i]).collect();
+    let mut prev: Option<(f64, Vec<Complex64>)> = None;
+    let mut path: Vec<(f64, Vec<Complex64>)> = vec![(0.0, cur.clone())];
+    let (mut s, mut ds) = (0.0f64, 1.0 / SCAN as f64);
+    while s < 1.0 {
+        let sn = (s + ds).min(1.0);
+        let Some(e) = model.eig(sn) else {
+            return Ok(None);
+        };
+        let pred: Vec<Complex64> = match &prev {
+            Some((sp, vp)) if s > *sp => (0..k)
+                .map(|q| cur[q] + (cur[q] - vp[q]) * ((sn - s) / (s - sp)))
+                .collect(),
+            _ => cur.clone(),
+        };
+        match continue_values(&pred, &cur, &e.values) {
+            Some(next) => {
+                prev = Some((s, std::mem::replace(&mut cur, next)));
+                s = sn;
+                path.push((s, cur.clone()));
+                ds = (2.0 * ds).min(1.0 / SCAN as f64);
+            }
+            None if ds > 1e-10 => ds *= 0.5,
+            None => return Ok(None),
+        }
+    }
+    // the continued values at t₁ are the new eigenvalues (exactly, up to rounding)
+    let mut map = vec![usize::MAX; k];
+    for q in 0..k {
+        let best = (0..k)
+            .min_by(|&x, &y| {
+                cdist(s1.values[new[x]], cur[q]).total_cmp(&cdist(s1.values[new[y]], cur[q]))
+            })
+            .unwrap_or(0);
+        if map.contains(&best) {
+            return Ok(None);
+        }
+        map[q] = best;
+    }
+    // closest approaches of each pair along the continuation
+    let scale = s0.scale.max(s1.scale);
+    let tol = params.gap_tol * scale;
+    for a in 0..k {
+        for b in a + 1..k {
+            let d: Vec<f64> = path.iter().map(|(_, v)| cdist(v[a], v[b])).collect();
+            let ends = d[0].min(d[d.len() - 1]);
+            for q in 1..d.len() - 1 {
+                if !(d[q] <= d[q - 1] && d[q] <= d[q + 1] && d[q] < 0.5 * ends) {
+                    continue;
+                }
+                let (sa, sb) = (path[q - 1].0, path[q + 1].0);
+                let at = |x: f64| -> Option<(Complex64, Complex64, Small, usize, usize)> {
+                    // the pair at x: the model eigenvalues nearest the interpolated path
+                    let (lo, hi) = if x <= path[q].0 {
+                        (q - 1, q)
+                    } else {
+                        (q, q + 1)
+                    };
+                    let w = (x - path[lo].0) / (path[hi].0 - path[lo].0);
+                    let ia = path[lo].1[a] * (1.0 - w) + path[hi].1[a] * w;
+                    let ib = path[lo].1[b] * (1.0 - w) + path[hi].1[b] * w;
+                    let e = model.eig(x)?;
+                    let near = |z: Complex64, skip: usize| {
+                        (0..k).filter(|&j| j != skip).min_by(|&x, &y| {
+                            cdist(e.values[x], z).total_cmp(&cdist(e.values[y], z))
+                        })
+                    };
+                    let ja = near(ia, usize::MAX)?;
+                    let jb = near(ib, ja)?;
+                    Some((e.values[ja], e.values[jb], e, ja, jb))
+                };
+                let (sm, _) = brent_min(
+                    |x| at(x).map_or(f64::INFINITY, |(va, vb, ..)| (va - vb).norm_sqr()),
+                    sa,
+                    sb,
+                );
+                let Some((va, vb, e, ja, jb)) = at(sm) else {
+                    return Ok(None);
+                };
+                let gap = cdist(va, vb);
+                let g2 = |x: f64| at(x).map_or(f64::NAN, |(va, vb, ..)| (va - vb).norm_sqr());
+                let hs = 1e-3_f64.min(sm.min(1.0 - sm)).max(1e-6);
+                let curv =
+                    (g2(sm + hs) - 2.0 * gap * gap + g2(sm - hs)) / (hs * hs * model.h * model.h);
+                // certificate: the pair's Ritz vectors re-read on the true A(t*)
+                let t = model.t(sm);
+                let am = value(t)?;
+                out.evaluations += 1;
+                let (u, v) = model.vectors(sm, &e, &[ja, jb]);
+                let (theta, bound) = petrov_pair::<T>(&am, &u, &v);
+                let g = cdist(theta[0], theta[1]);
+                let err = bound[0] + bound[1];
+                let cert = Certified {
+                    t,
+                    gap: g,
+                    lo: (g - err).max(0.0),
+                    hi: g + err,
+                    value: (theta[0] + theta[1]) * 0.5,
+                    slope_difference: (0.5 * curv).max(0.0).sqrt(),
+                };
+                let (ba, bb) = (old[a].min(old[b]), old[a].max(old[b]));
+                out.pairs.push((ba, bb));
+                if cert.hi <= tol {
+                    out.crossings.push((t, ba, bb));
+                    if params.events {
+                        // slopes of the model's continued pair by central differences
+                        let slopes = match (at(sm + hs), at(sm - hs)) {
+                            (Some((pa, pb, ..)), Some((ma, mb, ..))) => {
+                                let w = 1.0 / (2.0 * hs * model.h);
+                                let (x, y) = ((pa - ma) * w, (pb - mb) * w);
+                                if old[a] < old[b] {
+                                    [x, y]
+                                } else {
+                                    [y, x]
+                                }
+                            }
+                            _ => return Ok(None),
+                        };
+                        out.events.push(Event::Crossing {
+                            t,
+                            branches: [ba, bb],
+                            value: cert.value,
+                            slopes,
+                        });
+                    }
+                } else if cert.lo > tol && err < 0.25 * g {
+                    out.avoided += 1;
+                    avoided_event(out, params, &cert, scale, ba, bb);
+                } else {
+                    return Ok(None);
+                }
+            }
+        }
+    }
+    Ok(Some(map))
+}
+
+/// Pair the continued values `cur` (predicted at `pred`) with the model eigenvalues
+/// `values`: each must be nearest its prediction and move less than a fifth of the
+/// distance to the runner-up; None when that fails (the substep is halved).
+fn continue_values(
+    pred: &[Complex64],
+    cur: &[Complex64],
+    values: &[Complex64],
+) -> Option<Vec<Complex64>> {
+    let k = pred.len();
+    let mut used = vec![false; k];
+    let mut next = Vec::with_capacity(k);
+    for q in 0..k {
+        let mut order: Vec<usize> = (0..k).collect();
+        order.sort_by(|&x, &y| cdist(values[x], pred[q]).total_cmp(&cdist(values[y], pred[q])));
+        let j = order[0];
+        let step = cdist(values[j], pred[q]).min(cdist(values[j], cur[q]));
+        let runner = if k > 1 {
+            cdist(values[order[1]], pred[q])
+        } else {
+            f64::INFINITY
+        };
+        if used[j] || !(step <= 0.2 * runner) {
+            return None;
+        }
+        used[j] = true;
+        next.push(values[j]);
+    }
+    Some(next)
+}
+
+/// Petrov–Galerkin of a general A on the right and left vectors of a pair: the two Ritz
+/// values and, for each, the bound κ·ρ on its distance to an eigenvalue of A (ρ the
+/// smaller of the right and left residuals of the unit vectors, κ the Ritz condition
+/// number).
+fn petrov_pair<T: Element>(
+    a: &DMatrix<T>,
+    u: &DMatrix<Complex64>,
+    v: &DMatrix<Complex64>,
+) -> ([Complex64; 2], [f64; 2]) {
+    let au = T::mul_complex(a, u);
+    let h = mul_adj(v, &au);
+    let g = mul_adj(v, u);
+    let inf = ([c(f64::NAN); 2], [f64::INFINITY; 2]);
+    let Some(gi) = g.clone().try_inverse() else {
+        return inf;
+    };
+    let Ok(e) = eig_with(&(&gi * &h), HermitianMode::No) else {
+        return inf;
+    };
+    let ur = u * e.right();
+    let vl = v * (gi.adjoint() * e.left());
+    let aur = T::mul_complex(a, &ur);
+    let avl = T::mul_adj_complex(a, &vl);
+    let mut theta = [c(0.0); 2];
+    let mut bound = [f64::INFINITY; 2];
+    for q in 0..2.min(e.values().len()) {
+        let th = e.values()[q];
+        let (x, y) = (ur.column(q), vl.column(q));
+        let (nx, ny) = (x.norm(), y.norm());
+        let rr = (aur.column(q) - x * th).norm() / nx;
+        let rl = (avl.column(q) - y * th.conj()).norm() / ny;
+        let kappa = nx * ny / cabs(y.dotc(&x));
+        theta[q] = th;
+        bound[q] = kappa * rr.min(rl);
+    }
+    (theta, bound)
+}
+
+/// The branches in question after pairing s0 → s1 (`perm[i]` the eigenpair of s1 for old
+/// branch i): each uncertain branch, and each pair with equal imaginary parts whose real
+/// parts exchange order (from the two ends alone a step that jumped over an avoided
+/// crossing narrower than itself looks exactly like a crossing). Groups of equal
+/// eigenvalues (clusters) and defective eigenvalues are left to the cluster analysis.
+pub(crate) fn questions(
+    s0: &Point,
+    s1: &Point,
+    perm: &[usize],
+    uncertain: &[usize],
+) -> Vec<Vec<usize>> {
+    let n = s0.len();
+    let mut seeds: Vec<Vec<usize>> = uncertain.iter().map(|&i| vec![i]).collect();
+    let (tol0, tol1) = (1e-12 * s0.scale, 1e-12 * s1.scale);
+    let v1 = |i: usize| s1.values[perm[i]];
+    // the pairs a before b in the order of Re at s0 with Re λa > Re λb at s1: insert the
+    // branches in s0 order into a list sorted by Re at s1; the earlier ones behind each
+    // insertion point are its inversions (O(n log n) plus the pairs)
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| s0.values[a].re.total_cmp(&s0.values[b].re));
+    let mut by_re1: Vec<usize> = Vec::with_capacity(n);
+    for &b in &order {
+        let at = by_re1.partition_point(|&a| v1(a).re <= v1(b).re);
+        by_re1.insert(at, b);
+        for &a in &by_re1[at + 1..] {
+            let (va0, vb0, va1, vb1) = (s0.values[a], s0.values[b], v1(a), v1(b));
+            if s1.cluster[perm[a]] == s1.cluster[perm[b]] || s0.cluster[a] == s0.cluster[b] {
+                continue;
+            }
+            let same_im = (va0.im - vb0.im).abs() <= tol0 && (va1.im - vb1.im).abs() <= tol1;
+            let defective = s0.defective[a]
+                || s0.defective[b]
+                || s1.defective[perm[a]]
+                || s1.defective[perm[b]];
+            if same_im && !defective {
+                seeds.push(vec![a, b]);
+            }
+        }
+    }
+    if s0.left.is_some() || s1.left.is_some() {
+        close_passes(s0, s1, perm, &mut seeds);
+    }
+    seeds
+}
+
+/// Pairs of complex branches whose difference, on the cubic Hermite path through its
+/// values and slopes at both ends, passes closer to zero than half its distance at the
+/// ends: two eigenvalues that meet or bounce inside the step. Pairs that are exact
+/// conjugates, or on opposite sides of the real axis, meet only at an exceptional point
+/// of a real matrix, which the pair transitions handle.
+fn close_passes(s0: &Point, s1: &Point, perm: &[usize], seeds: &mut Vec<Vec<usize>>) {
+    let n = s0.len();
+    let h = s1.t - s0.t;
+    let tol0 = 1e-12 * s0.scale;
+    for a in 0..n {
+        for b in a + 1..n {
+            let (va0, vb0) = (s0.values[a], s0.values[b]);
+            let (va1, vb1) = (s1.values[perm[a]], s1.values[perm[b]]);
+            let same_im = (va0.im - vb0.im).abs() <= tol0;
+            if same_im || s0.defective[a] || s0.defective[b] {
+                continue;
+            }
+            let opposite = |x: Complex64, y: Complex64| x.im * y.im < 0.0;
+            if opposite(va0, vb0) || opposite(va1, vb1) {
+                continue;
+            }
+            let (d0, d1) = (va0 - vb0, va1 - vb1);
+            let (e0, e1) = (
+                (s0.slopes[a] - s0.slopes[b]) * h,
+                (s1.slopes[perm[a]] - s1.slopes[perm[b]]) * h,
+            );
+            if !(e0.re.is_finite() && e1.re.is_finite() && e0.im.is_finite() && e1.im.is_finite()) {
+                continue;
+            }
+            let ends = d0.norm().min(d1.norm());
+            let close = (1..8).any(|q| {
+                let s = q as f64 / 8.0;
+                let (s2, s3) = (s * s, s * s * s);
+                let d = d0 * (2.0 * s3 - 3.0 * s2 + 1.0)
+                    + e0 * (s3 - 2.0 * s2 + s)
+                    + d1 * (-2.0 * s3 + 3.0 * s2)
+                    + e1 * (s3 - s2);
+                d.norm() < 0.5 * ends
+            });
+            if close {
+                seeds.push(vec![a, b]);
+            }
+        }
+    }
+}
