@@ -36,7 +36,10 @@ const EP_CONDITION: f64 = 1e3;
 
 pub(crate) struct EventScan {
     levels: Vec<Level>,
-    gap_tol: f64,
+    /// The crossing tolerance of local resolution (relative to ‖A‖_F); None: the
+    /// refinement rule, 10 × `cluster_tol`, with every avoided crossing reported.
+    gap_tol: Option<f64>,
+    cluster_tol: f64,
     avoided_gap_max: f64,
     span: f64,
     events: Vec<Event>,
@@ -149,6 +152,107 @@ fn locate<F: MatrixFamily + ?Sized>(
     })
 }
 
+/// Fresh points spent at most on confirming one crossing.
+const CONFIRM_POINTS: usize = 3;
+
+/// The first pair of branches whose real parts exchange order over the accepted-looking
+/// step s0 → s1 (branch order on both) with equal imaginary parts at both ends, and whose
+/// crossing is not confirmed: a few Newton steps on Re(λₐ − λ_b) with the exact slopes
+/// (from the root of the cubic Hermite interpolant, on fresh decompositions) must reach
+/// |λₐ − λ_b| ≤ 10 × the cluster tolerance × ‖A‖.
+///
+/// From the two ends alone a step that jumps over an avoided crossing narrower than the
+/// step looks exactly like a crossing (values, slopes and eigenvector overlaps all follow
+/// the diabatic states); only inside the step does the gap tell them apart. A genuine
+/// crossing is confirmed in one to three decompositions (the Hermite guess is O(h⁴)
+/// accurate and Newton converges quadratically); a gap that stays open is reported here,
+/// and the tracker halves the step until the avoided crossing is resolved.
+pub(crate) fn unconfirmed_swap<F: MatrixFamily + ?Sized>(
+    ctx: &mut Ctx<'_, F>,
+    s0: &Point,
+    s1: &Point,
+    cluster_tol: f64,
+) -> Result<Option<(usize, usize)>> {
+    let n = s0.len();
+    let (tol0, tol1) = (1e-12 * s0.scale, 1e-12 * s1.scale);
+    // candidates: the pairs a before b in the order of Re at s0 with Re λa > Re λb at s1,
+    // found by inserting the branches in s0 order into a list sorted by Re at s1 (the
+    // earlier ones behind each insertion point are its inversions): O(n log n) plus the
+    // pairs, not a scan of all n²/2 pairs
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| s0.values[a].re.total_cmp(&s0.values[b].re));
+    let re1 = |i: usize| s1.values[i].re;
+    let mut by_re1: Vec<usize> = Vec::with_capacity(n);
+    for &b in &order {
+        let at = by_re1.partition_point(|&a| re1(a) <= re1(b));
+        by_re1.insert(at, b);
+        for &a in &by_re1[at + 1..] {
+            let (va0, vb0, va1, vb1) = (s0.values[a], s0.values[b], s1.values[a], s1.values[b]);
+            if s1.cluster[a] == s1.cluster[b] || s0.cluster[a] == s0.cluster[b] {
+                continue;
+            }
+            let same_im = (va0.im - vb0.im).abs() <= tol0 && (va1.im - vb1.im).abs() <= tol1;
+            let defective = [s0, s1].iter().any(|p| p.defective[a] || p.defective[b]);
+            if !same_im || defective {
+                continue;
+            }
+            if !confirm_crossing(ctx, s0, s1, a, b, cluster_tol)? {
+                return Ok(Some((a, b)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Whether branches a and b cross between s0 and s1 (see [`unconfirmed_swap`]).
+fn confirm_crossing<F: MatrixFamily + ?Sized>(
+    ctx: &mut Ctx<'_, F>,
+    s0: &Point,
+    s1: &Point,
+    a: usize,
+    b: usize,
+    cluster_tol: f64,
+) -> Result<bool> {
+    // at fresh points only branches a and b are needed: find them by `pair_rows` and
+    // read them in place
+    let f = |p: &Point, ia: usize, ib: usize| (p.values[ia] - p.values[ib]).re;
+    let df = |p: &Point, ia: usize, ib: usize| (p.slope(ia) - p.slope(ib)).re;
+    let (mut ta, mut tb) = (s0.t, s1.t);
+    let (fa, fb) = (f(s0, a, b), f(s1, a, b));
+    let inside = |t: f64, lo: f64, hi: f64| t.is_finite() && t > lo.min(hi) && t < lo.max(hi);
+    let chord = (ta * fb - tb * fa) / (fb - fa);
+    let mut guess = hermite_root(ta, tb, fa, fb, df(s0, a, b), df(s1, a, b))
+        .filter(|t| inside(*t, ta, tb))
+        .unwrap_or(chord);
+    for _ in 0..CONFIRM_POINTS {
+        if !inside(guess, ta, tb) {
+            guess = 0.5 * (ta + tb);
+        }
+        let p = ctx.point(guess, Derivs::Deferred)?;
+        let Some(rows) = matching::pair_rows(s0, &p, &[a, b]) else {
+            return Ok(false);
+        };
+        let (ia, ib) = (rows[0], rows[1]);
+        let tol = 10.0 * cluster_tol * p.scale;
+        if p.cluster[ia] == p.cluster[ib] || (p.values[ia] - p.values[ib]).norm() <= tol {
+            return Ok(true);
+        }
+        let ft = f(&p, ia, ib);
+        if (ft < 0.0) == (fa < 0.0) {
+            ta = p.t;
+        } else {
+            tb = p.t;
+        }
+        let d = df(&p, ia, ib);
+        guess = if d != 0.0 && d.is_finite() {
+            p.t - ft / d
+        } else {
+            0.5 * (ta + tb)
+        };
+    }
+    Ok(false)
+}
+
 /// The root in (t0, t1) of the cubic Hermite interpolant of (f0, d0) at t0 and (f1, d1)
 /// at t1, by bisection on the cubic (no decompositions); None without a sign change.
 fn hermite_root(t0: f64, t1: f64, f0: f64, f1: f64, d0: f64, d1: f64) -> Option<f64> {
@@ -227,10 +331,17 @@ fn nearest_neighbours(p: &Point) -> Vec<usize> {
 }
 
 impl EventScan {
-    pub fn new(levels: Vec<Level>, gap_tol: f64, avoided_gap_max: f64, span: f64) -> Self {
+    pub fn new(
+        levels: Vec<Level>,
+        gap_tol: Option<f64>,
+        cluster_tol: f64,
+        avoided_gap_max: f64,
+        span: f64,
+    ) -> Self {
         EventScan {
             levels,
             gap_tol,
+            cluster_tol,
             avoided_gap_max,
             span,
             events: Vec::new(),
@@ -378,7 +489,7 @@ impl EventScan {
                 if (both_real || may_touch) && phi(s0).0 < 0.0 && phi(s1).0 >= 0.0 {
                     // a minimum the grid shows: located (on fresh decompositions) only
                     // when it may be reported, otherwise counted
-                    if self.avoided_gap_max > 0.0 {
+                    if self.avoided_gap_max > 0.0 || self.gap_tol.is_none() {
                         let p = locate(ctx, s0, s1, phi)?;
                         self.gap_minimum(&p, a, b);
                     } else if both_real {
@@ -400,7 +511,8 @@ impl EventScan {
     fn gap_minimum(&mut self, p: &Point, a: usize, b: usize) {
         let delta = p.values[b] - p.values[a];
         let gap = delta.norm();
-        if gap <= self.gap_tol * p.scale {
+        let tol = self.gap_tol.unwrap_or(10.0 * self.cluster_tol);
+        if gap <= tol * p.scale {
             self.crossing(p, a, b);
             return;
         }
@@ -421,7 +533,7 @@ impl EventScan {
             self.avoided_seen += 1;
             // at the minimum g″ = v²/g for g² = g₀² + v²τ²: v = √(g·g″)
             let slope_difference = (gap * curvature * p.scale).sqrt();
-            if gap < self.avoided_gap_max * p.scale {
+            if self.gap_tol.is_none() || gap < self.avoided_gap_max * p.scale {
                 self.events.push(Event::AvoidedCrossing {
                     t: p.t,
                     branches: [a, b],

@@ -548,9 +548,15 @@ fn hermitian_group<T: Element>(
     let mut approaches = Vec::new();
     for i in 0..k.saturating_sub(1) {
         let g: Vec<f64> = scan.iter().map(|v| v[i + 1] - v[i]).collect();
-        for q in 1..SCAN {
-            if g[q] <= g[q - 1] && g[q] <= g[q + 1] && g[q] < g[q - 1].max(g[q + 1]) {
-                let (lo, hi) = ((q - 1) as f64 / SCAN as f64, (q + 1) as f64 / SCAN as f64);
+        // discrete minima, the ends included (a minimum next to an end may lie inside)
+        for q in 0..=SCAN {
+            let left = if q > 0 { g[q - 1] } else { f64::INFINITY };
+            let right = if q < SCAN { g[q + 1] } else { f64::INFINITY };
+            if g[q] <= left && g[q] <= right {
+                let (lo, hi) = (
+                    q.saturating_sub(1) as f64 / SCAN as f64,
+                    (q + 1).min(SCAN) as f64 / SCAN as f64,
+                );
                 let (s, g2) = brent_min(
                     |s| {
                         let g = gap_at(s, i);
@@ -559,6 +565,13 @@ fn hermitian_group<T: Element>(
                     lo,
                     hi,
                 );
+                // a minimum at the start of the step belongs to the step before; one at
+                // its end is an approach only if the gap closes there (a crossing on
+                // the sample itself, counted once, by the step that ends on it)
+                let closed = g2.max(0.0).sqrt() <= params.gap_tol * s0.scale.max(s1.scale);
+                if s - lo <= 1e-9 && q == 0 || hi - s <= 1e-9 && q == SCAN && !closed {
+                    continue;
+                }
                 approaches.push(Approach {
                     s,
                     i,

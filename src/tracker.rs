@@ -31,7 +31,8 @@
 
 use crate::eigen::{canonical_order, eig_with, Element, HermitianMode};
 use crate::error::{Error, Result};
-use crate::events::{self, EventScan};
+use crate::events;
+use crate::events::EventScan;
 use crate::family::MatrixFamily;
 use crate::local;
 use crate::matching::{self, MatchParams};
@@ -54,6 +55,22 @@ pub enum CrossingPolicy {
     Diabatic,
 }
 
+/// How a step answers the questions its pairing leaves about a few branches (a pair
+/// that exchanges order, a pairing that is not certain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Resolution {
+    /// Fresh decompositions: the step is halved until every pairing is certain, and an
+    /// exchange of two branches must be confirmed as a crossing by Newton on fresh
+    /// decompositions (see the module docs). The default.
+    #[default]
+    Refine,
+    /// Experimental: local models of the branches in question (projected families in
+    /// O(n²k) with a residual certificate, see the `local` module); a fresh decomposition
+    /// only where a certificate fails ([`Stats::fallbacks`]). Honours
+    /// [`gap_tol`](Tracker::gap_tol) and [`avoided_gap_max`](Tracker::avoided_gap_max).
+    Local,
+}
+
 /// Builder for a track; every option has a documented default and is validated when set.
 ///
 /// | option | default |
@@ -70,8 +87,9 @@ pub enum CrossingPolicy {
 /// | [`cluster_tol`](Self::cluster_tol) | 1e-10 (relative to ‖A‖_F) |
 /// | [`min_overlap`](Self::min_overlap) | 0.5 |
 /// | [`prediction_ratio`](Self::prediction_ratio) | 0.5 |
-/// | [`gap_tol`](Self::gap_tol) | [`GAP_TOL`] = 256·ε (relative to ‖A‖_F) |
-/// | [`avoided_gap_max`](Self::avoided_gap_max) | 0 (only sharp avoided crossings are events) |
+/// | [`resolution`](Self::resolution) | [`Resolution::Refine`] |
+/// | [`gap_tol`](Self::gap_tol) | [`GAP_TOL`] = 256·ε (relative to ‖A‖_F; local resolution) |
+/// | [`avoided_gap_max`](Self::avoided_gap_max) | 0 (local resolution: only sharp avoided crossings are events) |
 ///
 /// Derivatives: the family's [`jet`](MatrixFamily::jet) gives A′ and A″; for a plain
 /// closure that is [`finite_difference_jet`](crate::finite_difference_jet) (relative
@@ -108,6 +126,7 @@ pub struct Tracker {
     prediction_ratio: f64,
     gap_tol: f64,
     avoided_gap_max: f64,
+    resolution: Resolution,
     shuffle: Option<u64>,
 }
 
@@ -133,6 +152,7 @@ impl Default for Tracker {
             prediction_ratio: 0.5,
             gap_tol: GAP_TOL,
             avoided_gap_max: 0.0,
+            resolution: Resolution::Refine,
             shuffle: None,
         }
     }
@@ -271,14 +291,17 @@ impl Tracker {
     /// is an avoided crossing. Raise it to pass narrow gaps diabatically.
     ///
     /// ```
-    /// use eigentrack::{Tracker, nalgebra::DMatrix};
+    /// use eigentrack::{Resolution, Tracker, nalgebra::DMatrix};
     ///
     /// let g = 1e-9; // gap 2g at t = 0, ‖A‖_F ≈ √2
     /// let a = move |t: f64| DMatrix::from_row_slice(2, 2, &[1.0 + t, g, g, 1.0 - t]);
-    /// let adiabatic = Tracker::new().samples(21)?.track(a, -1.0..=1.0)?;
-    /// assert!((adiabatic.branches()[0].values()[20].re - 0.0).abs() < 1e-9); // stays below
-    /// let passed = Tracker::new().samples(21)?.gap_tol(1e-8)?.track(a, -1.0..=1.0)?;
-    /// assert!((passed.branches()[0].values()[20].re - 2.0).abs() < 1e-9); // λ = 1 + t
+    /// let local = Tracker::new().samples(20)?.resolution(Resolution::Local);
+    /// let adiabatic = local.clone().track(a, -1.0..=1.0)?;
+    /// assert!((adiabatic.branches()[0].values()[19].re - 0.0).abs() < 1e-9); // stays below
+    /// let gap = adiabatic.events().iter().find(|e| e.kind() == "avoided_crossing");
+    /// assert!(gap.is_some_and(|e| e.t().abs() < 1e-6)); // sharp: reported
+    /// let passed = local.gap_tol(1e-8)?.track(a, -1.0..=1.0)?;
+    /// assert!((passed.branches()[0].values()[19].re - 2.0).abs() < 1e-9); // λ = 1 + t
     /// # Ok::<(), eigentrack::Error>(())
     /// ```
     pub fn gap_tol(mut self, g: f64) -> Result<Self> {
@@ -303,6 +326,11 @@ impl Tracker {
         }
         self.avoided_gap_max = g;
         Ok(self)
+    }
+    /// How questions about a few branches are answered (default [`Resolution::Refine`]).
+    pub fn resolution(mut self, r: Resolution) -> Self {
+        self.resolution = r;
+        self
     }
     /// Test hook: shuffle the order of every decomposition's eigenpairs with this seed
     /// (the result must not change).
@@ -412,9 +440,11 @@ impl Tracker {
         } else {
             span
         };
+        let local_mode = self.resolution == Resolution::Local;
         let mut scan = EventScan::new(
             self.levels.clone(),
-            self.gap_tol,
+            local_mode.then_some(self.gap_tol),
+            self.cluster_tol,
             if self.policy == CrossingPolicy::Diabatic {
                 f64::INFINITY
             } else {
@@ -450,71 +480,123 @@ impl Tracker {
                 } else {
                     Derivs::Deferred
                 };
-                let mut cand = ctx.point(t_new, derivs)?;
-                let tm = Instant::now();
-                let pairing = matching::pair(&station, &cand, &params);
-                let transition = matching::is_pair_transition(&station, &cand, &pairing);
-                ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
-                let ta = Instant::now();
-                cand.complete_slopes();
-                ctx.stats.analysis_seconds += ta.elapsed().as_secs_f64();
-                let mut perm = pairing.perm;
-                let mut uncertain = pairing.uncertain;
-                if transition {
-                    order_uncertain(&station, &cand, &uncertain, &mut perm);
-                    uncertain.clear();
-                }
-                // what is still in question is answered on local models of the few
-                // branches concerned; a certificate that fails halves the step
-                let tl = Instant::now();
-                let seeds = local::questions(&station, &cand, &perm, &uncertain);
-                let mut outcome = local::Outcome::default();
-                if !seeds.is_empty() {
-                    let answer = match local::groups(&station, &cand, &perm, &seeds) {
-                        Some(groups) => {
-                            let mut value = |t: f64| ctx.value(t);
-                            local::resolve(
-                                &mut value,
-                                &station,
-                                &cand,
-                                &mut perm,
-                                &groups,
-                                &local_params,
-                            )?
-                        }
-                        None => None,
-                    };
-                    ctx.stats.local_seconds += tl.elapsed().as_secs_f64();
-                    match answer {
-                        Some(o) => {
+                let (next, uncertain, outcome) = if self.resolution == Resolution::Refine {
+                    let mut cand = ctx.point(t_new, derivs)?;
+                    let tm = Instant::now();
+                    let pairing = matching::pair(&station, &cand, &params);
+                    let transition = matching::is_pair_transition(&station, &cand, &pairing);
+                    if !pairing.uncertain.is_empty() && h > h_min && !transition {
+                        ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
+                        ctx.stats.rejected_steps += 1;
+                        h_try = (h / 2.0).max(h_min);
+                        continue;
+                    }
+                    // the step is kept unless a swap is not confirmed: now the slopes
+                    ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
+                    let ta = Instant::now();
+                    cand.complete_slopes();
+                    ctx.stats.analysis_seconds += ta.elapsed().as_secs_f64();
+                    let tm = Instant::now();
+                    let mut perm = pairing.perm;
+                    let mut uncertain = pairing.uncertain;
+                    if !uncertain.is_empty() {
+                        order_uncertain(&station, &cand, &uncertain, &mut perm);
+                        if transition {
                             uncertain.clear();
-                            outcome = o;
-                        }
-                        None if h > h_min => {
-                            ctx.stats.fallbacks += 1;
-                            ctx.stats.rejected_steps += 1;
-                            h_try = (h / 2.0).max(h_min);
-                            continue;
-                        }
-                        None => {
-                            // at h_min: the best assignment, uncertain branches in
-                            // ascending order on both sides, reported as unresolved
-                            if uncertain.is_empty() {
-                                uncertain = seeds.concat();
-                                uncertain.sort_unstable();
-                                uncertain.dedup();
-                            }
-                            order_uncertain(&station, &cand, &uncertain, &mut perm);
+                        } else {
                             ctx.stats.unresolved_steps += 1;
                         }
                     }
-                }
-                ctx.stats.local_models += outcome.models;
-                ctx.stats.certificate_evaluations += outcome.evaluations;
-                ctx.stats.avoided_crossings += outcome.avoided;
-                let tm = Instant::now();
-                let next = matching::apply(&station, cand, &perm, self.keep_vectors);
-                ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
+                    let next = matching::apply(&station, cand, &perm, self.keep_vectors);
+                    let outcome = local::Outcome::default();
+                    ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
+                    // two branches that exchange order must really cross: a step that jumped
+                    // over an avoided crossing is refined until the gap is resolved (at h_min
+                    // the swap is kept and reported as unresolved)
+                    if uncertain.is_empty() {
+                        let decompositions = ctx.stats.decompositions;
+                        let swap =
+                            events::unconfirmed_swap(&mut ctx, &station, &next, self.cluster_tol)?;
+                        ctx.stats.crossing_checks += ctx.stats.decompositions - decompositions;
+                        if let Some((a, b)) = swap {
+                            if h > h_min {
+                                ctx.stats.rejected_steps += 1;
+                                h_try = (h / 2.0).max(h_min);
+                                continue;
+                            }
+                            uncertain = vec![a.min(b), a.max(b)];
+                            ctx.stats.unresolved_steps += 1;
+                        }
+                    }
+                    (next, uncertain, outcome)
+                } else {
+                    let mut cand = ctx.point(t_new, derivs)?;
+                    let tm = Instant::now();
+                    let pairing = matching::pair(&station, &cand, &params);
+                    let transition = matching::is_pair_transition(&station, &cand, &pairing);
+                    ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
+                    let ta = Instant::now();
+                    cand.complete_slopes();
+                    ctx.stats.analysis_seconds += ta.elapsed().as_secs_f64();
+                    let mut perm = pairing.perm;
+                    let mut uncertain = pairing.uncertain;
+                    if transition {
+                        order_uncertain(&station, &cand, &uncertain, &mut perm);
+                        uncertain.clear();
+                    }
+                    // what is still in question is answered on local models of the few
+                    // branches concerned; a certificate that fails halves the step
+                    let tl = Instant::now();
+                    let seeds = local::questions(&station, &cand, &perm, &uncertain);
+                    let mut outcome = local::Outcome::default();
+                    if !seeds.is_empty() {
+                        let answer = match local::groups(&station, &cand, &perm, &seeds) {
+                            Some(groups) => {
+                                let mut value = |t: f64| ctx.value(t);
+                                local::resolve(
+                                    &mut value,
+                                    &station,
+                                    &cand,
+                                    &mut perm,
+                                    &groups,
+                                    &local_params,
+                                )?
+                            }
+                            None => None,
+                        };
+                        ctx.stats.local_seconds += tl.elapsed().as_secs_f64();
+                        match answer {
+                            Some(o) => {
+                                uncertain.clear();
+                                outcome = o;
+                            }
+                            None if h > h_min => {
+                                ctx.stats.fallbacks += 1;
+                                ctx.stats.rejected_steps += 1;
+                                h_try = (h / 2.0).max(h_min);
+                                continue;
+                            }
+                            None => {
+                                // at h_min: the best assignment, uncertain branches in
+                                // ascending order on both sides, reported as unresolved
+                                if uncertain.is_empty() {
+                                    uncertain = seeds.concat();
+                                    uncertain.sort_unstable();
+                                    uncertain.dedup();
+                                }
+                                order_uncertain(&station, &cand, &uncertain, &mut perm);
+                                ctx.stats.unresolved_steps += 1;
+                            }
+                        }
+                    }
+                    ctx.stats.local_models += outcome.models;
+                    ctx.stats.certificate_evaluations += outcome.evaluations;
+                    ctx.stats.avoided_crossings += outcome.avoided;
+                    let tm = Instant::now();
+                    let next = matching::apply(&station, cand, &perm, self.keep_vectors);
+                    ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
+                    (next, uncertain, outcome)
+                };
                 let te = Instant::now();
                 if self.locate_events || self.policy == CrossingPolicy::Diabatic {
                     scan.step(&mut ctx, &station, &next, &uncertain, outcome)?;

@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use eigentrack::expr::Scalar;
 use eigentrack::family_file::{ExprFamily, FamilyFile, FileFamily};
 use eigentrack::{
-    Complex64, CrossingPolicy, Error, HermitianMode, Part, PlotOptions, Tracker, Tracking,
+    Complex64, CrossingPolicy, Error, HermitianMode, Part, PlotOptions, Resolution, Tracker,
+    Tracking,
 };
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -124,6 +125,17 @@ struct Common {
     /// Do not detect and locate events (faster; only unresolved steps are reported).
     #[arg(long)]
     no_events: bool,
+    /// Experimental: answer questions about a few branches on local models (projected
+    /// families with a residual certificate) instead of fresh decompositions.
+    #[arg(long)]
+    local: bool,
+    /// With --local: gaps below G·‖A‖_F are crossings (default 256·ε).
+    #[arg(long, value_name = "G")]
+    gap_tol: Option<f64>,
+    /// With --local: also report avoided crossings with gap below G·‖A‖_F (default: only
+    /// those narrower than the grid can show).
+    #[arg(long, value_name = "G")]
+    avoided_gap_max: Option<f64>,
     /// Draw a figure: FILE.png or FILE.svg (track: the eigencurves with the events
     /// marked, and Im λ when any branch is complex; sweep: the curves of every
     /// parameter value, coloured by the value).
@@ -330,6 +342,15 @@ fn setup(c: &Common) -> Result<Setup, Failure> {
         .policy(policy)
         .curvatures(!c.no_curvatures)
         .locate_events(!c.no_events);
+    if c.local {
+        tracker = tracker.resolution(Resolution::Local);
+    }
+    if let Some(g) = c.gap_tol {
+        tracker = tracker.gap_tol(g)?;
+    }
+    if let Some(g) = c.avoided_gap_max {
+        tracker = tracker.avoided_gap_max(g)?;
+    }
     for &(part, value) in &c.level {
         tracker = tracker.level(part, value)?;
     }
