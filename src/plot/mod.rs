@@ -14,6 +14,13 @@
 //!   crossing ○, avoided crossing ◇ (labelled with its gap), exceptional point ×,
 //!   level ▽ (with the level as a dashed line), unresolved step ! (in red).
 //! - The legend sits in a column to the right of the panels and never covers a curve.
+//! - Many branches (more than 12 drawn, e.g. a level diagram): the curves get thinner
+//!   with the count (down to one pixel from 36 on) and are coloured on a scale by branch
+//!   index (turbo; branch k starts as the k-th lowest eigenvalue, so this is also the
+//!   order of the initial values), shown by a colour bar in place of the legend of
+//!   branches; the legend lists the events only. Event markers are small, unfilled and
+//!   unlabelled, there are no t marks, one arrow per complex-plane path, and no event
+//!   lines on slope panels.
 //!
 //! ```
 //! use eigentrack::plot::{Panels, PlotOptions};
@@ -41,6 +48,8 @@
 //!   the legend box, the output file);
 //! - `text`: the bitmap backend that lays text out glyph by glyph (used by `render` only).
 
+#[cfg(doc)]
+use crate::Error;
 use crate::{Result, Tracking};
 use std::path::Path;
 
@@ -57,7 +66,7 @@ impl Tracking {
     /// [`PlotOptions`].
     ///
     /// # Errors
-    /// [`Error::Output`](crate::Error::Output) for an unknown extension, a missing folder or a failed write.
+    /// [`Error::Output`] for an unknown extension, a missing folder or a failed write.
     ///
     /// ```no_run
     /// # fn demo(tracking: &eigentrack::Tracking) -> eigentrack::Result<()> {
@@ -72,8 +81,8 @@ impl Tracking {
     /// Draw the figure chosen by `options` into `path` (`.png` or `.svg`).
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for an invalid option (size out of range, a branch that
-    /// does not exist, a wrong number of labels, no part); [`Error::Output`](crate::Error::Output) for an unknown
+    /// [`Error::InvalidArgument`] for an invalid option (size out of range, a branch that
+    /// does not exist, a wrong number of labels, no part); [`Error::Output`] for an unknown
     /// extension, a missing folder or a failed write.
     ///
     /// ```no_run
@@ -99,8 +108,8 @@ impl Tracking {
 /// different grids and branch counts (a selected branch missing from a run is skipped).
 ///
 /// # Errors
-/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when `runs` is empty, a parameter value is not finite, a
-/// tracking has no samples or an option is invalid; [`Error::Output`](crate::Error::Output) as for
+/// [`Error::InvalidArgument`] when `runs` is empty, a parameter value is not finite, a
+/// tracking has no samples or an option is invalid; [`Error::Output`] as for
 /// [`Tracking::plot`].
 ///
 /// ```no_run
@@ -198,18 +207,61 @@ pub(crate) mod fixtures {
             real: false,
         }
     }
+
+    /// `n` levels λ_k = ⌊k/2⌋ + t (k even) and ⌊k/2⌋ + ½ − t (k odd) on [0, 1], each pair
+    /// crossing at t = ¼.
+    pub(crate) fn ladder(n: usize) -> Tracking {
+        let ts: Vec<f64> = (0..=20).map(|i| 0.05 * i as f64).collect();
+        let c = |x: f64| Complex64::new(x, 0.0);
+        let level = |k: usize, t: f64| {
+            let base = (k / 2) as f64;
+            if k % 2 == 0 {
+                base + t
+            } else {
+                base + 0.5 - t
+            }
+        };
+        let branches = (0..n)
+            .map(|k| {
+                let slope = if k % 2 == 0 { 1.0 } else { -1.0 };
+                branch(
+                    ts.iter().map(|&t| c(level(k, t))).collect(),
+                    vec![c(slope); ts.len()],
+                )
+            })
+            .collect();
+        let events = (0..n / 2)
+            .map(|m| Event::Crossing {
+                t: 0.25,
+                branches: [2 * m, 2 * m + 1],
+                value: c(m as f64 + 0.25),
+                slopes: [c(1.0), c(-1.0)],
+            })
+            .collect();
+        Tracking {
+            samples: ts,
+            branches,
+            events,
+            stats: Stats::default(),
+            real: true,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::fixtures::{pt_dimer, x_crossing};
+    use super::fixtures::{ladder, pt_dimer, x_crossing};
     use super::*;
 
     #[test]
     fn every_panel_renders_to_png_and_svg() {
         let dir = std::env::temp_dir().join(format!("eigentrack-plot-unit-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        for (name, tr) in [("x", x_crossing()), ("pt", pt_dimer())] {
+        for (name, tr) in [
+            ("x", x_crossing()),
+            ("pt", pt_dimer()),
+            ("many", ladder(30)),
+        ] {
             for panels in [
                 Panels::Eigencurves,
                 Panels::SortedVsTracked,

@@ -1,9 +1,13 @@
 //! What users set: [`PlotOptions`] (every option with its default, the builder methods and
 //! their validation) and [`Panels`]. Plain data; the scene reads it, nothing here draws.
 
+#[cfg(doc)]
+use super::plot_sweep;
+#[cfg(doc)]
+use crate::Tracking;
 use crate::{Error, Part, Result};
 
-/// Which panels a figure of a [`Tracking`](crate::Tracking) shows.
+/// Which panels a figure of a [`Tracking`] shows.
 ///
 /// ```
 /// use eigentrack::plot::{Panels, PlotOptions};
@@ -18,7 +22,7 @@ pub enum Panels {
     /// branch is complex (see [`PlotOptions::parts`]). Events are marked and labelled.
     #[default]
     Eigencurves,
-    /// Two columns: on the left the solver's sorted output ([`Tracking::sorted`](crate::Tracking::sorted)), coloured
+    /// Two columns: on the left the solver's sorted output ([`Tracking::sorted`]), coloured
     /// by rank, whose colours swap at every crossing; on the right eigentrack's branches,
     /// coloured by identity. One row per part of λ as for [`Panels::Eigencurves`].
     SortedVsTracked,
@@ -51,13 +55,13 @@ pub(super) struct Guide {
 /// | [`size`](Self::size) | 1200 × 700 pixels |
 /// | [`panels`](Self::panels) | [`Panels::Eigencurves`] |
 /// | [`branches`](Self::branches) | all branches |
-/// | [`labels`](Self::labels) | `"branch 0"`, `"branch 1"`, … |
+/// | [`labels`](Self::labels) | `"branch 0"`, `"branch 1"`, …; with more than 12 branches drawn, a colour bar instead |
 /// | [`parts`](Self::parts) | Re, plus Im when a branch (or, for slopes, a slope) is complex |
 /// | [`events`](Self::events) | `true`: events marked and labelled |
 /// | [`sorted_slopes`](Self::sorted_slopes) | `false` |
 /// | [`guide`](Self::guide) | none |
 /// | [`point`](Self::point) | none |
-/// | [`t_marks`](Self::t_marks) | 5 labelled values of t on complex-plane paths |
+/// | [`t_marks`](Self::t_marks) | 5 labelled values of t on complex-plane paths (none above 12 branches) |
 /// | [`sweep_label`](Self::sweep_label) | `"p"`: the name of the sweep parameter |
 ///
 /// The builder methods do not fail; the options are checked when a figure is drawn, and an
@@ -168,14 +172,17 @@ impl PlotOptions {
         self.panels = panels;
         self
     }
-    /// Draw only these branches (indices into [`Tracking::branches`](crate::Tracking::branches); in the sorted panel
-    /// the same indices select ranks). Default: all.
+    /// Draw only these branches (indices into [`Tracking::branches`]; in the sorted panel
+    /// the same indices select ranks). Default: all. A window of at most 12 levels of a
+    /// large spectrum is drawn in the few-branch style (palette, thick curves, legend of
+    /// branches, labelled events).
     pub fn branches(mut self, branches: impl IntoIterator<Item = usize>) -> Self {
         self.branches = Some(branches.into_iter().collect());
         self
     }
     /// Legend names of the branches, one per branch of the tracking (not per selected
-    /// branch). Default `"branch k"`.
+    /// branch). Default `"branch k"`. With more than 12 branches drawn the legend shows a
+    /// colour bar by branch index instead, and the names are not used.
     pub fn labels<S: Into<String>>(mut self, labels: impl IntoIterator<Item = S>) -> Self {
         self.labels = Some(labels.into_iter().map(Into::into).collect());
         self
@@ -220,12 +227,12 @@ impl PlotOptions {
         self
     }
     /// How many round values of t get a dot and a label on complex-plane paths (about; the
-    /// values are round numbers). `0` draws none. Default 5.
+    /// values are round numbers). `0` draws none; so do more than 12 branches. Default 5.
     pub fn t_marks(mut self, n: usize) -> Self {
         self.t_marks = n;
         self
     }
-    /// The name of the sweep parameter in [`plot_sweep`](super::plot_sweep) (colour bar title). Default `"p"`.
+    /// The name of the sweep parameter in [`plot_sweep`] (colour bar title). Default `"p"`.
     pub fn sweep_label(mut self, name: impl Into<String>) -> Self {
         self.sweep_label = name.into();
         self

@@ -6,7 +6,7 @@
 //! shown; only the plot module's entry points call it.
 
 use super::scene::{
-    fmt_num, nice_marks, viridis, Arrow, Figure, LegendEntry, Marker, MarkerKind, Panel, Rgb,
+    fmt_num, nice_marks, Arrow, Figure, LegendEntry, Marker, MarkerKind, Panel, Rgb,
 };
 use super::text;
 use crate::{Error, Result};
@@ -103,6 +103,15 @@ impl Metrics {
     fn stroke(&self, x: f64) -> u32 {
         2 * (x * self.s / 2.0).round().max(1.0) as u32
     }
+    /// The stroke width of a curve: even from 2 px at the reference size on (as
+    /// [`stroke`](Self::stroke)), down to one pixel for the thin curves of many branches.
+    fn line(&self, x: f64) -> u32 {
+        if x >= 2.0 {
+            self.stroke(x)
+        } else {
+            (x * self.s).round().max(1.0) as u32
+        }
+    }
     fn font(&self, x: f64) -> f64 {
         (x * self.s).max(9.0)
     }
@@ -133,7 +142,7 @@ where
     let (main, legend) = area.split_horizontally(w.saturating_sub(legend_w));
     let cells = main.split_evenly((figure.rows, figure.cols));
     for (cell, panel) in cells.iter().zip(&figure.panels) {
-        draw_panel(root, cell, panel, m)?;
+        draw_panel(root, cell, panel, m, figure.dense)?;
     }
     draw_legend(&legend, figure, m)?;
     Ok(())
@@ -402,6 +411,7 @@ fn draw_panel<DB: DrawingBackend>(
     cell: &DrawingArea<DB, Shift>,
     panel: &Panel,
     m: Metrics,
+    dense: bool,
 ) -> DResult<()>
 where
     DB::ErrorType: 'static,
@@ -469,12 +479,13 @@ where
         }
     }
     // Curves; where a curve runs on top of an earlier one (a conjugate pair's real parts,
-    // a degenerate pair), it is drawn dashed so that both colours show.
+    // a degenerate pair), it is drawn dashed so that both colours show. Not when dense: in
+    // a spectrum of many branches every curve runs within a few pixels of others.
     let (px, py) = chart.plotting_area().get_pixel_range();
     let mut occupied = Occupied::new((px.start, py.start, px.end, py.end));
     let mut solid = Occupied::new((px.start, py.start, px.end, py.end));
     for curve in &panel.curves {
-        let style = rgb(curve.color).stroke_width(m.stroke(curve.width));
+        let style = rgb(curve.color).stroke_width(m.line(curve.width));
         let mut drawn = Vec::new();
         for piece in clip_polyline(&curve.points, xr, yr) {
             let pixels: Vec<(i32, i32)> = piece.iter().map(|p| chart.backend_coord(p)).collect();
@@ -494,7 +505,7 @@ where
             // Runs of segments, each either on top of an earlier curve or not.
             let shared: Vec<bool> = pixels
                 .windows(2)
-                .map(|w| solid.covers_segment(w[0], w[1]))
+                .map(|w| !dense && solid.covers_segment(w[0], w[1]))
                 .collect();
             let mut start = 0;
             while start < shared.len() {
@@ -521,7 +532,7 @@ where
         }
     }
     // Arrows, in pixels along the direction of the path on the screen.
-    let r = m.px(7.0) as f64;
+    let r = m.px(if dense { 4.0 } else { 7.0 }) as f64;
     for &Arrow {
         color,
         at: a,
@@ -584,7 +595,7 @@ where
         if placed.iter().any(|p| near(p, m.px(4.0))) {
             continue;
         }
-        draw_marker(root, c, marker.kind, m)?;
+        draw_marker(root, c, marker.kind, m, dense)?;
         let r = m.px(7.0);
         occupied.boxes.push((c.0 - r, c.1 - r, c.0 + r, c.1 + r));
         placed.push((c, marker));
@@ -627,18 +638,20 @@ where
     Ok(())
 }
 
-/// Draw a marker centred at pixel `c` of `area`.
+/// Draw a marker centred at pixel `c` of `area`; `dense`: small, thin and not filled, so
+/// that the many curves of a dense figure show through.
 fn draw_marker<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     c: (i32, i32),
     kind: MarkerKind,
     m: Metrics,
+    dense: bool,
 ) -> DResult<()>
 where
     DB::ErrorType: 'static,
 {
-    let r = m.px(7.0);
-    let line = BLACK.stroke_width(m.stroke(2.0));
+    let r = m.px(if dense { 4.0 } else { 7.0 });
+    let line = BLACK.stroke_width(if dense { m.line(1.0) } else { m.stroke(2.0) });
     let closed = |pts: &[(i32, i32)]| {
         let mut v: Vec<(i32, i32)> = pts.iter().map(|p| (c.0 + p.0, c.1 + p.1)).collect();
         v.push(v[0]);
@@ -646,26 +659,34 @@ where
     };
     match kind {
         MarkerKind::Crossing => {
-            area.draw(&Circle::new(c, r, WHITE.filled()))?;
+            if !dense {
+                area.draw(&Circle::new(c, r, WHITE.filled()))?;
+            }
             area.draw(&Circle::new(c, r, line))?;
         }
         MarkerKind::Avoided => {
             let r = r + m.px(1.0);
             let pts = closed(&[(0, -r), (r, 0), (0, r), (-r, 0)]);
-            area.draw(&Polygon::new(pts.clone(), WHITE.filled()))?;
+            if !dense {
+                area.draw(&Polygon::new(pts.clone(), WHITE.filled()))?;
+            }
             area.draw(&PathElement::new(pts, line))?;
         }
         MarkerKind::Exceptional => {
-            area.draw(&Cross::new(c, r, BLACK.stroke_width(m.stroke(3.0))))?;
+            let width = if dense { m.line(1.5) } else { m.stroke(3.0) };
+            area.draw(&Cross::new(c, r, BLACK.stroke_width(width)))?;
         }
         MarkerKind::Level => {
             let h = r * 6 / 10;
             let pts = closed(&[(-r, -h), (r, -h), (0, r + h / 2)]);
-            area.draw(&Polygon::new(pts.clone(), WHITE.filled()))?;
+            if !dense {
+                area.draw(&Polygon::new(pts.clone(), WHITE.filled()))?;
+            }
             area.draw(&PathElement::new(pts, line))?;
         }
         MarkerKind::Unresolved => {
-            let style = TextStyle::from((FONT, m.font(24.0), FontStyle::Bold).into_font())
+            let size = if dense { 16.0 } else { 24.0 };
+            let style = TextStyle::from((FONT, m.font(size), FontStyle::Bold).into_font())
                 .color(&UNRESOLVED_COLOR)
                 .pos(Pos::new(HPos::Center, VPos::Center));
             area.draw_text("!", &style, c)?;
@@ -733,7 +754,7 @@ where
                 area.draw_text(label, &style, (x0 + sample + m.px(8.0), y))?;
             }
             LegendEntry::Marker { kind, label } => {
-                draw_marker(area, (x0 + sample / 2, y), *kind, m)?;
+                draw_marker(area, (x0 + sample / 2, y), *kind, m, figure.dense)?;
                 area.draw_text(label, &style, (x0 + sample + m.px(8.0), y))?;
             }
             LegendEntry::Arrow { label } => {
@@ -768,7 +789,7 @@ where
             let f = (y1 - py) as f64 / (y1 - y0).max(1) as f64;
             area.draw(&PathElement::new(
                 [(x0, py), (x0 + bw, py)],
-                rgb(viridis(f)).stroke_width(1),
+                rgb(bar.map.at(f)).stroke_width(1),
             ))?;
         }
         area.draw(&Rectangle::new(
@@ -777,6 +798,9 @@ where
         ))?;
         let ticks = if bar.max > bar.min {
             let mut t = nice_marks(bar.min, bar.max, 5);
+            if bar.integer {
+                t.retain(|v| v.fract() == 0.0);
+            }
             for end in [bar.min, bar.max] {
                 if !t
                     .iter()

@@ -32,6 +32,62 @@ fn branch_color(k: usize) -> Rgb {
 
 const GUIDE_COLOR: Rgb = Rgb(90, 90, 90);
 
+/// Above this many drawn branches a figure is dense (a level diagram): thin curves coloured
+/// on a scale by branch index with a colour bar instead of a legend of branches, small
+/// event markers without labels, no t marks.
+pub(super) const MANY_BRANCHES: usize = 12;
+
+/// How the drawn branches look: the palette and thick curves for a few, a colour scale and
+/// thin curves for many.
+#[derive(Debug, Clone, Copy)]
+struct BranchStyle {
+    dense: bool,
+    /// The smallest and largest drawn branch index (the ends of the colour scale).
+    range: (usize, usize),
+    /// Stroke width of a branch, pixels at the reference size 1200 × 700.
+    width: f64,
+}
+
+impl BranchStyle {
+    fn new(sel: &[usize]) -> Self {
+        let n = sel.len();
+        let dense = n > MANY_BRANCHES;
+        let range = (
+            sel.iter().copied().min().unwrap_or(0),
+            sel.iter().copied().max().unwrap_or(0),
+        );
+        // Thinner as the branches get more: 3 px up to 12 branches, 1 px from 36 on.
+        let width = if dense {
+            (3.0 * MANY_BRANCHES as f64 / n as f64).max(1.0)
+        } else {
+            3.0
+        };
+        BranchStyle {
+            dense,
+            range,
+            width,
+        }
+    }
+    /// The colour of branch (or rank) `k`, drawn at position `pos` of the selection.
+    fn color(&self, pos: usize, k: usize) -> Rgb {
+        if !self.dense {
+            return branch_color(pos);
+        }
+        let (lo, hi) = self.range;
+        ColorMap::Turbo.at((k - lo) as f64 / (hi - lo).max(1) as f64)
+    }
+    /// The colour bar that replaces the legend of branches in a dense figure.
+    fn colorbar(&self) -> Option<ColorBar> {
+        self.dense.then(|| ColorBar {
+            title: "branch".into(),
+            min: self.range.0 as f64,
+            max: self.range.1 as f64,
+            map: ColorMap::Turbo,
+            integer: true,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum MarkerKind {
     Crossing,
@@ -120,11 +176,35 @@ pub(super) enum LegendEntry {
     },
 }
 
+/// A sequential colour scale on [0, 1].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ColorMap {
+    /// Viridis (the parameter of a sweep).
+    Viridis,
+    /// Turbo without its darkest 5 % at either end (the branch index of a dense figure): a
+    /// rainbow, so neighbouring branches differ more in hue than on viridis; no part of it
+    /// fades into the white background, and no end looks black like the event markers.
+    Turbo,
+}
+
+impl ColorMap {
+    /// The colour at `x` in [0, 1] (clamped; not finite: 0).
+    pub(super) fn at(self, x: f64) -> Rgb {
+        match self {
+            ColorMap::Viridis => viridis(x),
+            ColorMap::Turbo => turbo(0.05 + 0.9 * x.clamp(0.0, 1.0)),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(super) struct ColorBar {
     pub(super) title: String,
     pub(super) min: f64,
     pub(super) max: f64,
+    pub(super) map: ColorMap,
+    /// Ticks at whole numbers only (branch indices).
+    pub(super) integer: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -136,6 +216,9 @@ pub(super) struct Figure {
     pub(super) panels: Vec<Panel>,
     pub(super) legend: Vec<LegendEntry>,
     pub(super) colorbar: Option<ColorBar>,
+    /// Many branches: thin markers and small arrows, and a curve on top of an earlier one
+    /// is not dashed (in a dense spectrum every curve runs close to others).
+    pub(super) dense: bool,
 }
 
 fn part_label(part: Part, symbol: &str) -> String {
@@ -253,6 +336,7 @@ fn event_markers(
     if !options.events {
         return;
     }
+    let first = panel.markers.len();
     let p = &options.parameter;
     let place = |z: Complex64, t: f64| match part {
         Some(part) => (t, part.of(z)),
@@ -311,9 +395,16 @@ fn event_markers(
             _ => {}
         }
     }
+    // Many branches: hundreds of events, whose labels would cover the curves.
+    if BranchStyle::new(sel).dense {
+        for marker in &mut panel.markers[first..] {
+            marker.label = None;
+        }
+    }
 }
 
-/// Legend entries for the branches, the event kinds present and the guides.
+/// Legend entries for the branches (none when dense: the colour bar stands for them), the
+/// event kinds present and the guides.
 fn legend_for(
     tracking: &Tracking,
     options: &PlotOptions,
@@ -321,7 +412,12 @@ fn legend_for(
     panels: &[Panel],
     with_guides: bool,
 ) -> Vec<LegendEntry> {
-    let mut legend: Vec<LegendEntry> = sel
+    let shown = if BranchStyle::new(sel).dense {
+        &[]
+    } else {
+        sel
+    };
+    let mut legend: Vec<LegendEntry> = shown
         .iter()
         .enumerate()
         .map(|(pos, &k)| LegendEntry::Line {
@@ -494,6 +590,7 @@ fn curve_panel(
     );
     panel.x_range = Some(t_range(tracking));
     panel.robust_y = slopes;
+    let style = BranchStyle::new(sel);
     for (pos, &k) in sel.iter().enumerate() {
         let ys: Vec<f64> = match sorted {
             Some(s) => s[k]
@@ -512,13 +609,14 @@ fn curve_panel(
         }
         panel.curves.push(Curve {
             points,
-            color: branch_color(pos),
+            color: style.color(pos, k),
             dashed: false,
-            width: 3.0,
+            width: style.width,
         });
     }
     if slopes {
-        if options.events {
+        // Many branches: a line per event would grey the panel out.
+        if options.events && !style.dense {
             for e in tracking.events() {
                 if matches!(
                     e,
@@ -549,17 +647,22 @@ fn complex_plane_panel(tracking: &Tracking, options: &PlotOptions, sel: &[usize]
     panel.x_label = Some(part_label(Part::Re, &options.symbol));
     user_points(options, &mut panel);
     let (t0, t1) = (ts[0], ts[ts.len() - 1]);
-    let marks = nice_marks(t0, t1, options.t_marks);
+    let style = BranchStyle::new(sel);
+    let marks = if style.dense {
+        Vec::new()
+    } else {
+        nice_marks(t0, t1, options.t_marks)
+    };
     for (pos, &k) in sel.iter().enumerate() {
         let b = &tracking.branches()[k];
-        let color = branch_color(pos);
+        let color = style.color(pos, k);
         let points = ts.iter().zip(b.values()).map(|(&t, &z)| (t, (z.re, z.im)));
         let points = with_event_points(tracking, k, points.collect(), |z, t| (t, (z.re, z.im)));
         panel.curves.push(Curve {
             points: points.into_iter().map(|(_, p)| p).collect(),
             color,
             dashed: false,
-            width: 3.0,
+            width: style.width,
         });
         for &t in &marks {
             if let Some(z) = interpolate(ts, b.values(), t) {
@@ -570,9 +673,12 @@ fn complex_plane_panel(tracking: &Tracking, options: &PlotOptions, sel: &[usize]
                 });
             }
         }
-        // Arrows midway between the marks (or at 1/3 and 2/3 of the range without marks).
+        // Arrows midway between the marks (or at 1/3 and 2/3 of the range without marks;
+        // one at the middle when dense).
         let mut anchors: Vec<f64> = marks.windows(2).map(|w| 0.5 * (w[0] + w[1])).collect();
-        if anchors.is_empty() {
+        if style.dense {
+            anchors = vec![0.5 * (t0 + t1)];
+        } else if anchors.is_empty() {
             anchors = vec![t0 + (t1 - t0) / 3.0, t0 + 2.0 * (t1 - t0) / 3.0];
         }
         let h = (t1 - t0) / (4 * ts.len().max(2)) as f64;
@@ -710,12 +816,13 @@ pub(super) fn build_figure(tracking: &Tracking, options: &PlotOptions) -> Result
         cols,
         panels,
         legend,
-        colorbar: None,
+        colorbar: BranchStyle::new(&sel).colorbar(),
+        dense: BranchStyle::new(&sel).dense,
     })
 }
 
 /// Viridis, sampled at nine points and interpolated linearly; `x` in [0, 1].
-pub(super) fn viridis(x: f64) -> Rgb {
+fn viridis(x: f64) -> Rgb {
     const STOPS: [(u8, u8, u8); 9] = [
         (68, 1, 84),
         (71, 44, 122),
@@ -740,6 +847,45 @@ pub(super) fn viridis(x: f64) -> Rgb {
     Rgb(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
+/// Turbo (Mikhailov 2019, Google), from its published polynomial fit; `x` in [0, 1].
+fn turbo(x: f64) -> Rgb {
+    let x = if x.is_finite() {
+        x.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let poly = |c: [f64; 6]| {
+        let v = c[0] + x * (c[1] + x * (c[2] + x * (c[3] + x * (c[4] + x * c[5]))));
+        (v.clamp(0.0, 1.0) * 255.0).round() as u8
+    };
+    Rgb(
+        poly([
+            0.13572138,
+            4.61539260,
+            -42.66032258,
+            132.13108234,
+            -152.94239396,
+            59.28637943,
+        ]),
+        poly([
+            0.09140261,
+            2.19418839,
+            4.84296658,
+            -14.18503333,
+            4.27729857,
+            2.82956604,
+        ]),
+        poly([
+            0.10667330,
+            12.64194608,
+            -60.58204836,
+            110.36276771,
+            -89.90310912,
+            27.34824973,
+        ]),
+    )
+}
+
 pub(super) fn build_sweep(runs: &[(f64, Tracking)], options: &PlotOptions) -> Result<Figure> {
     if runs.is_empty() {
         return Err(Error::InvalidArgument {
@@ -760,6 +906,7 @@ pub(super) fn build_sweep(runs: &[(f64, Tracking)], options: &PlotOptions) -> Re
     }
     options.check(n_max)?;
     let sel = options.selected(n_max);
+    let style = BranchStyle::new(&sel);
     let part = options.parts.as_ref().map_or(Part::Re, |p| p[0]);
     let (pmin, pmax) = runs
         .iter()
@@ -801,7 +948,7 @@ pub(super) fn build_sweep(runs: &[(f64, Tracking)], options: &PlotOptions) -> Re
                     .collect(),
                 color,
                 dashed: false,
-                width: 2.0,
+                width: style.width.min(2.0),
             });
         }
     }
@@ -829,13 +976,16 @@ pub(super) fn build_sweep(runs: &[(f64, Tracking)], options: &PlotOptions) -> Re
             title: options.sweep_label.clone(),
             min: pmin,
             max: pmax,
+            map: ColorMap::Viridis,
+            integer: false,
         }),
+        dense: style.dense,
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::x_crossing;
+    use super::super::fixtures::{ladder, x_crossing};
     use super::*;
 
     #[test]
@@ -904,5 +1054,77 @@ mod tests {
         assert_eq!(interpolate(&ts, &v, 3.0), None);
         assert_eq!(viridis(0.0), Rgb(68, 1, 84));
         assert_eq!(viridis(1.0), Rgb(253, 231, 37));
+    }
+
+    #[test]
+    fn many_branches_are_thin_on_a_colour_scale_with_an_event_legend() {
+        let tr = ladder(40);
+        let fig = build_figure(&tr, &PlotOptions::new()).unwrap();
+        assert!(fig.dense);
+        let curves = &fig.panels[0].curves;
+        assert_eq!(curves.len(), 40);
+        assert!(curves.iter().all(|c| c.width == 1.0));
+        // Coloured by index on the scale, from one end to the other.
+        assert_eq!(curves[0].color, ColorMap::Turbo.at(0.0));
+        assert_eq!(curves[39].color, ColorMap::Turbo.at(1.0));
+        assert_ne!(curves[0].color, curves[39].color);
+        // The legend lists the events only; a colour bar stands for the branches.
+        assert!(matches!(
+            fig.legend.as_slice(),
+            [LegendEntry::Marker {
+                kind: MarkerKind::Crossing,
+                ..
+            }]
+        ));
+        let bar = fig.colorbar.as_ref().unwrap();
+        assert_eq!((bar.min, bar.max, bar.integer), (0.0, 39.0, true));
+        assert_eq!(bar.map, ColorMap::Turbo);
+        // Twenty crossings marked, none labelled.
+        let markers = &fig.panels[0].markers;
+        assert_eq!(markers.len(), 20);
+        assert!(markers.iter().all(|m| m.label.is_none()));
+        // Sorted against tracked: both columns on the same scale.
+        let fig = build_figure(&tr, &PlotOptions::new().panels(Panels::SortedVsTracked)).unwrap();
+        assert!(fig
+            .panels
+            .iter()
+            .all(|p| p.curves[5].color == ColorMap::Turbo.at(5.0 / 39.0)));
+    }
+
+    #[test]
+    fn line_width_falls_with_the_branch_count_beyond_twelve() {
+        let tr = ladder(40);
+        let width = |n: usize| {
+            let fig = build_figure(&tr, &PlotOptions::new().branches(0..n)).unwrap();
+            (fig.dense, fig.panels[0].curves[0].width)
+        };
+        assert_eq!(width(12), (false, 3.0));
+        assert_eq!(width(24), (true, 1.5));
+        assert_eq!(width(36), (true, 1.0));
+        // Twelve drawn: the palette and a legend entry per branch, events labelled.
+        let fig = build_figure(&tr, &PlotOptions::new().branches(0..12)).unwrap();
+        assert_eq!(fig.panels[0].curves[0].color, branch_color(0));
+        assert!(fig.colorbar.is_none());
+        assert_eq!(
+            fig.legend
+                .iter()
+                .filter(|e| matches!(e, LegendEntry::Line { .. }))
+                .count(),
+            12
+        );
+        assert!(fig.panels[0].markers.iter().all(|m| m.label.is_some()));
+    }
+
+    #[test]
+    fn turbo_keeps_clear_of_its_dark_ends() {
+        assert_eq!(ColorMap::Viridis.at(0.0), viridis(0.0));
+        assert_eq!(ColorMap::Turbo.at(0.0), turbo(0.05));
+        assert_eq!(ColorMap::Turbo.at(1.0), turbo(0.95));
+        assert_eq!(ColorMap::Turbo.at(f64::NAN), turbo(0.0));
+        for x in [0.0, 0.5, 1.0] {
+            let Rgb(r, g, b) = ColorMap::Turbo.at(x);
+            let luminance = 0.2126 * r as f64 + 0.7152 * g as f64 + 0.0722 * b as f64;
+            assert!((40.0..235.0).contains(&luminance), "{x}: {luminance}");
+        }
     }
 }
