@@ -318,3 +318,49 @@ fn invalid_options_are_errors() {
     }
     assert!(!path.exists());
 }
+
+/// 40 levels λ_k = ⌊k/2⌋ + t (k even) and ⌊k/2⌋ + ½ − t (k odd) on [0, 1]: each pair
+/// crosses at t = ¼.
+fn ladder() -> Tracking {
+    track(
+        |t: f64| {
+            DMatrix::from_fn(40, 40, |i, j| match (i == j, i % 2) {
+                (false, _) => 0.0,
+                (true, 0) => (i / 2) as f64 + t,
+                (true, _) => (i / 2) as f64 + 0.5 - t,
+            })
+        },
+        0.0..=1.0,
+    )
+    .unwrap()
+}
+
+#[test]
+fn many_branches_get_a_colour_bar_and_an_event_legend() {
+    let dir = TempDir::new("many");
+    let tr = ladder();
+    assert_eq!(tr.branches().len(), 40);
+    let svg = dir.join("many.svg");
+    tr.plot(&svg).unwrap();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    // A colour bar titled "branch" with its end indices; the events in the legend, not
+    // labelled on the curves; no legend entry per branch.
+    assert_svg(&svg, (1200, 700), &["\nbranch\n", "\n39\n", "crossing"]);
+    assert!(
+        !text.contains("branch 0") && !text.contains("… "),
+        "a legend of branches"
+    );
+    assert!(!text.contains("t = 0.25"), "event labels drawn");
+    // No palette colour: the branches are coloured on the scale.
+    let png = dir.join("many.png");
+    tr.plot(&png).unwrap();
+    let img = image::open(&png).unwrap().to_rgb8();
+    assert!(!img.pixels().any(|p| p.0 == BLUE || p.0 == ORANGE));
+    // Twelve of them are still drawn with the palette and a legend of branches.
+    tr.plot_with(&svg, &PlotOptions::new().branches(10..22))
+        .unwrap();
+    assert_svg(&svg, (1200, 700), &["branch 10", "branch 21", "t = 0.25"]);
+    tr.plot_with(&png, &PlotOptions::new().branches(10..22))
+        .unwrap();
+    assert_png(&png, (1200, 700), &[BLUE, ORANGE]);
+}
