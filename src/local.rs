@@ -138,9 +138,6 @@ pub(crate) fn groups(
         }
         for set in &sets {
             if set.len() > MAX_GROUP {
-                if std::env::var("ET_DEBUG").is_ok() {
-                    eprintln!("groups: too large {}", set.len());
-                }
                 return None;
             }
             let d: Vec<usize> = set.iter().map(|&i| perm[i]).collect();
@@ -161,9 +158,6 @@ pub(crate) fn groups(
             sets.retain(|s| !s.is_empty());
             return Some(sets);
         }
-    }
-    if std::env::var("ET_DEBUG").is_ok() {
-        eprintln!("groups: did not close");
     }
     None
 }
@@ -595,12 +589,6 @@ fn hermitian_group<T: Element>(
             return Ok(None);
         };
         out.pairs.push((a.min(b), a.max(b)));
-        if std::env::var("ET_DEBUG").is_ok() {
-            eprintln!(
-                "t={:.6} k={} gap={:.3e} lo={:.3e} hi={:.3e} tol={:.3e} model_gap={:.3e}",
-                cert.t, k, cert.gap, cert.lo, cert.hi, tol, ap.gap
-            );
-        }
         if cert.hi <= tol {
             label.swap(ap.i, ap.j);
             out.crossings.push((cert.t, a.min(b), a.max(b)));
@@ -1035,7 +1023,7 @@ fn continue_values(
         } else {
             f64::INFINITY
         };
-        if used[j] || !(step <= 0.2 * runner) {
+        if used[j] || step.is_nan() || step > 0.2 * runner {
             return None;
         }
         used[j] = true;
