@@ -526,14 +526,12 @@ fn hermitian_group<T: Element>(
     out: &mut Outcome,
 ) -> Result<Option<Vec<usize>>> {
     let k = model.k;
-    // scan the gaps of neighbouring model eigenvalues
-    let mut scan: Vec<Vec<f64>> = Vec::with_capacity(SCAN + 1);
-    for q in 0..=SCAN {
-        let Some(v) = model.hermitian_values(q as f64 / SCAN as f64) else {
-            return Ok(None);
-        };
-        scan.push(v);
-    }
+    // scan the gaps of neighbouring model eigenvalues on substeps refined where a gap is
+    // not resolved (smaller than a few times what the levels move across the substep)
+    let Some(scan) = hermitian_scan(model) else {
+        return Ok(None);
+    };
+    let last = scan.len() - 1;
     let gap_at = |s: f64, i: usize| -> f64 {
         model
             .hermitian_values(s)
@@ -541,16 +539,13 @@ fn hermitian_group<T: Element>(
     };
     let mut approaches = Vec::new();
     for i in 0..k.saturating_sub(1) {
-        let g: Vec<f64> = scan.iter().map(|v| v[i + 1] - v[i]).collect();
+        let g: Vec<f64> = scan.iter().map(|(_, v)| v[i + 1] - v[i]).collect();
         // discrete minima, the ends included (a minimum next to an end may lie inside)
-        for q in 0..=SCAN {
+        for q in 0..=last {
             let left = if q > 0 { g[q - 1] } else { f64::INFINITY };
-            let right = if q < SCAN { g[q + 1] } else { f64::INFINITY };
-            if g[q] <= left && g[q] <= right {
-                let (lo, hi) = (
-                    q.saturating_sub(1) as f64 / SCAN as f64,
-                    (q + 1).min(SCAN) as f64 / SCAN as f64,
-                );
+            let right = if q < last { g[q + 1] } else { f64::INFINITY };
+            if g[q] <= left && g[q] <= right && (q == 0 || g[q] < left || q == last) {
+                let (lo, hi) = (scan[q.saturating_sub(1)].0, scan[(q + 1).min(last)].0);
                 let (s, g2) = brent_min(
                     |s| {
                         let g = gap_at(s, i);
@@ -563,7 +558,7 @@ fn hermitian_group<T: Element>(
                 // its end is an approach only if the gap closes there (a crossing on
                 // the sample itself, counted once, by the step that ends on it)
                 let closed = g2.max(0.0).sqrt() <= params.gap_tol * s0.scale.max(s1.scale);
-                if s - lo <= 1e-9 && q == 0 || hi - s <= 1e-9 && q == SCAN && !closed {
+                if s - lo <= 1e-9 && q == 0 || hi - s <= 1e-9 && q == last && !closed {
                     continue;
                 }
                 approaches.push(Approach {
@@ -584,11 +579,15 @@ fn hermitian_group<T: Element>(
     let tol = params.gap_tol * scale;
     for ap in approaches {
         let (a, b) = (old[label[ap.i]], old[label[ap.j]]);
+        let dbg = std::env::var("ET_DEBUG").is_ok();
         let ends = [[a, b], [new[o1[ap.i]], new[o1[ap.j]]]];
         let Some(cert) = certify(value, model, s0, s1, ends, &ap, tol, out)? else {
             return Ok(None);
         };
         out.pairs.push((a.min(b), a.max(b)));
+        if dbg {
+            eprintln!("DBG t={:.6} [{:.4},{:.4}] pair {a} {b} group {old:?} gap={:.3e} lo={:.3e} hi={:.3e} tol={:.3e} model={:.3e}", cert.t, s0.t, s1.t, cert.gap, cert.lo, cert.hi, tol, ap.gap);
+        }
         if cert.hi <= tol {
             label.swap(ap.i, ap.j);
             out.crossings.push((cert.t, a.min(b), a.max(b)));
@@ -604,6 +603,39 @@ fn hermitian_group<T: Element>(
         map[label[p]] = o1[p];
     }
     Ok(Some(map))
+}
+
+/// The Hermitian model's ascending eigenvalues on [0, 1]: [`SCAN`] substeps, each split
+/// while some gap at its ends is below four times the largest move of a level across it
+/// (down to 2⁻¹² of a substep), so that levels meeting in quick succession are seen one
+/// by one.
+fn hermitian_scan(model: &Model) -> Option<Vec<(f64, Vec<f64>)>> {
+    fn unresolved(a: &[f64], b: &[f64]) -> bool {
+        let mv = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max);
+        (0..a.len().saturating_sub(1)).any(|i| (a[i + 1] - a[i]).min(b[i + 1] - b[i]) < 4.0 * mv)
+    }
+    let first = (0.0, model.hermitian_values(0.0)?);
+    let mut out = vec![first];
+    for q in 1..=SCAN {
+        let s = q as f64 / SCAN as f64;
+        let mut stack = vec![(s, model.hermitian_values(s)?)];
+        while let Some((sb, vb)) = stack.pop() {
+            let (sa, va) = out.last().cloned()?;
+            if sb - sa > 1.0 / (SCAN as f64 * 4096.0) && unresolved(&va, &vb) {
+                let sm = 0.5 * (sa + sb);
+                let vm = model.hermitian_values(sm)?;
+                stack.push((sb, vb));
+                stack.push((sm, vm));
+            } else {
+                out.push((sb, vb));
+            }
+        }
+    }
+    Some(out)
 }
 
 /// Record an avoided crossing as an event when it is sharp (narrower than the grid can
