@@ -285,6 +285,17 @@ impl Model {
         (fold(&p), fold(&self.gram))
     }
 
+    /// B(sₐ)ᴴ (WₗᴴW_r) B(s_b): the Gram matrix between the bases at two substeps.
+    fn cross_gram(&self, sa: f64, sb: f64) -> DMatrix<Complex64> {
+        let k = self.k;
+        let g = &self.gram;
+        let (a0, a1, b0, b1) = (c(1.0 - sa), c(sa), c(1.0 - sb), c(sb));
+        g.view((0, 0), (k, k)) * (a0 * b0)
+            + g.view((0, k), (k, k)) * (a0 * b1)
+            + g.view((k, 0), (k, k)) * (a1 * b0)
+            + g.view((k, k), (k, k)) * (a1 * b1)
+    }
+
     /// The Hermitian model's eigenvalues at s, ascending (closed forms for k ≤ 2: the
     /// pencil reduced by its 2 × 2 Cholesky factor, the gap as √((m₁₁ − m₂₂)² + 4|m₁₂|²)
     /// without cancellation).
@@ -475,6 +486,11 @@ struct Certified {
 /// events; `None` when a certificate fails (the caller falls back to a fresh
 /// decomposition).
 #[allow(clippy::too_many_arguments)]
+pub(crate) static TIMES: std::sync::Mutex<[f64; 4]> = std::sync::Mutex::new([0.0; 4]);
+fn tadd(i: usize, t: std::time::Instant) {
+    TIMES.lock().unwrap()[i] += t.elapsed().as_secs_f64();
+}
+
 pub(crate) fn resolve<T: Element>(
     value: &mut dyn FnMut(f64) -> Result<DMatrix<T>>,
     s0: &Point,
@@ -486,12 +502,15 @@ pub(crate) fn resolve<T: Element>(
     let mut out = Outcome::default();
     for old in groups {
         let new: Vec<usize> = old.iter().map(|&i| perm[i]).collect();
-        let Some(model) = Model::new::<T>(s0, s1, old, &new) else {
+        let tt = std::time::Instant::now();
+        let model = Model::new::<T>(s0, s1, old, &new);
+        tadd(0, tt);
+        let Some(model) = model else {
             return Ok(None);
         };
         out.models += 1;
         let map = if model.hermitian {
-            hermitian_group(value, &model, s0, s1, old, &new, params, &mut out)?
+            hermitian_group(value, &model, s0, s1, old, &new, perm, params, &mut out)?
         } else {
             general_group(value, &model, s0, s1, old, &new, params, &mut out)?
         };
@@ -522,15 +541,18 @@ fn hermitian_group<T: Element>(
     s1: &Point,
     old: &[usize],
     new: &[usize],
+    perm: &[usize],
     params: &Params,
     out: &mut Outcome,
 ) -> Result<Option<Vec<usize>>> {
     let k = model.k;
     // scan the gaps of neighbouring model eigenvalues on substeps refined where a gap is
     // not resolved (smaller than a few times what the levels move across the substep)
+    let tt = std::time::Instant::now();
     let Some(scan) = hermitian_scan(model) else {
         return Ok(None);
     };
+    tadd(1, tt);
     let last = scan.len() - 1;
     let gap_at = |s: f64, i: usize| -> f64 {
         model
@@ -581,7 +603,10 @@ fn hermitian_group<T: Element>(
         let (a, b) = (old[label[ap.i]], old[label[ap.j]]);
         let dbg = std::env::var("ET_DEBUG").is_ok();
         let ends = [[a, b], [new[o1[ap.i]], new[o1[ap.j]]]];
-        let Some(cert) = certify(value, model, s0, s1, ends, &ap, tol, out)? else {
+        let tt = std::time::Instant::now();
+        let cert = certify(value, model, s0, s1, ends, old, perm, &ap, tol, out)?;
+        tadd(2, tt);
+        let Some(cert) = cert else {
             return Ok(None);
         };
         out.pairs.push((a.min(b), a.max(b)));
@@ -606,36 +631,37 @@ fn hermitian_group<T: Element>(
 }
 
 /// The Hermitian model's ascending eigenvalues on [0, 1]: [`SCAN`] substeps, each split
-/// while some gap at its ends is below four times the largest move of a level across it
-/// (down to 2⁻¹² of a substep), so that levels meeting in quick succession are seen one
-/// by one.
+/// while the model's eigenvectors at its ends do not pair in ascending order (an
+/// overlap |zₐᴴ B(sₐ)ᴴ W ᴴW B(s_b) z_b| below 0.9 on the diagonal: levels exchange or mix
+/// inside), down to 2⁻¹² of a substep, so that levels meeting in quick succession are
+/// seen one by one.
 fn hermitian_scan(model: &Model) -> Option<Vec<(f64, Vec<f64>)>> {
-    fn unresolved(a: &[f64], b: &[f64]) -> bool {
-        let mv = a
-            .iter()
-            .zip(b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f64::max);
-        (0..a.len().saturating_sub(1)).any(|i| (a[i + 1] - a[i]).min(b[i + 1] - b[i]) < 4.0 * mv)
-    }
-    let first = (0.0, model.hermitian_values(0.0)?);
-    let mut out = vec![first];
+    let k = model.k;
+    let paired = |sa: f64, za: &Small, sb: f64, zb: &Small| {
+        let m = model.cross_gram(sa, sb);
+        let o = za.right.adjoint() * m * &zb.right;
+        (0..k).all(|i| o[(i, i)].norm() >= 0.9)
+    };
+    let at = |s: f64| model.eig(s).map(|e| (s, e));
+    let mut out: Vec<(f64, Small)> = vec![at(0.0)?];
     for q in 1..=SCAN {
-        let s = q as f64 / SCAN as f64;
-        let mut stack = vec![(s, model.hermitian_values(s)?)];
-        while let Some((sb, vb)) = stack.pop() {
-            let (sa, va) = out.last().cloned()?;
-            if sb - sa > 1.0 / (SCAN as f64 * 4096.0) && unresolved(&va, &vb) {
+        let mut stack = vec![at(q as f64 / SCAN as f64)?];
+        while let Some((sb, eb)) = stack.pop() {
+            let (sa, ea) = out.last()?;
+            if sb - *sa > 1.0 / (SCAN as f64 * 4096.0) && !paired(*sa, ea, sb, &eb) {
                 let sm = 0.5 * (sa + sb);
-                let vm = model.hermitian_values(sm)?;
-                stack.push((sb, vb));
-                stack.push((sm, vm));
+                stack.push((sb, eb));
+                stack.push(at(sm)?);
             } else {
-                out.push((sb, vb));
+                out.push((sb, eb));
             }
         }
     }
-    Some(out)
+    Some(
+        out.into_iter()
+            .map(|(s, e)| (s, e.values.iter().map(|z| z.re).collect()))
+            .collect(),
+    )
 }
 
 /// Record an avoided crossing as an event when it is sharp (narrower than the grid can
@@ -673,6 +699,8 @@ fn certify<T: Element>(
     s0: &Point,
     s1: &Point,
     ends: [[usize; 2]; 2],
+    group: &[usize],
+    perm: &[usize],
     ap: &Approach,
     tol: f64,
     out: &mut Outcome,
@@ -680,6 +708,10 @@ fn certify<T: Element>(
     let Some(e) = model.eig(ap.s) else {
         return Ok(None);
     };
+    let others: Vec<f64> = (0..model.k)
+        .filter(|&x| x != ap.i && x != ap.j)
+        .map(|x| e.values[x].re)
+        .collect();
     let (u, _) = model.vectors(ap.s, &e, &[ap.i, ap.j]);
     let mut basis = crate::eigen::clusters::orthonormal_basis(&u);
     let mut t = model.t(ap.s);
@@ -704,14 +736,17 @@ fn certify<T: Element>(
         let (pi, pj) = nearest_pair(&rr.theta, targets[0], targets[1]);
         let rho = rr.residual[pi].max(rr.residual[pj]);
         let pair = [rr.theta[pi], rr.theta[pj]];
-        // distance from the pair to the rest of the spectrum: endpoint eigenvalues outside
-        // the pair, moved by at most ‖A(t*) − A(tₑ)‖_F (Weyl); the better end counts
+        // distance δ from the pair to the rest of the spectrum. Rigorous: endpoint
+        // eigenvalues outside the pair moved by at most ‖A(t*) − A(tₑ)‖₂ ≤ ‖·‖_∞ (Weyl),
+        // the better end. Estimated: the outside branches' cubic Hermite interpolants at
+        // t* less their distance to the linear one, and the group's other model values
+        // less a tenth; the larger of the two is used in ρ²/δ.
         let mut delta = f64::NEG_INFINITY;
         for (p, skip) in [(s0, ends[0]), (s1, ends[1])] {
             let Some(j) = jet::<T>(p) else {
                 return Ok(None);
             };
-            let shift = frobenius_distance(&a, &j.a);
+            let shift = hermitian_norm_bound(&a, &j.a);
             let d = (0..p.len())
                 .filter(|x| !skip.contains(x))
                 .map(|x| {
@@ -721,6 +756,38 @@ fn certify<T: Element>(
                 })
                 .fold(f64::INFINITY, f64::min);
             delta = delta.max(d - shift);
+        }
+        let w = (t - s0.t) / (s1.t - s0.t);
+        let h = s1.t - s0.t;
+        let estimate = (0..s0.len())
+            .filter(|x| !group.contains(x))
+            .map(|x| {
+                let (l0, l1) = (s0.values[x].re, s1.values[perm[x]].re);
+                let (d0, d1) = (s0.slopes[x].re * h, s1.slopes[perm[x]].re * h);
+                let (w2, w3) = (w * w, w * w * w);
+                let cubic = (2.0 * w3 - 3.0 * w2 + 1.0) * l0
+                    + (w3 - 2.0 * w2 + w) * d0
+                    + (-2.0 * w3 + 3.0 * w2) * l1
+                    + (w3 - w2) * d1;
+                let linear = (1.0 - w) * l0 + w * l1;
+                let margin = (cubic - linear).abs();
+                pair.iter()
+                    .map(|&th| (cubic - th).abs() - margin)
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .chain(others.iter().map(|&v| {
+                pair.iter()
+                    .map(|&th| 0.9 * (v - th).abs())
+                    .fold(f64::INFINITY, f64::min)
+            }))
+            .fold(f64::INFINITY, f64::min);
+        let delta = if estimate.is_finite() || estimate == f64::INFINITY {
+            delta.max(estimate)
+        } else {
+            delta
+        };
+        if std::env::var("ET_DEBUG2").is_ok() {
+            eprintln!("R round={round} t={t:.9} rho={rho:.2e} delta={delta:.2e} gap={:.2e} m={}", pair[1]-pair[0], basis.ncols());
         }
         let rho_eff = if delta > rho {
             rho.min(rho * rho / delta)
@@ -740,6 +807,9 @@ fn certify<T: Element>(
         // once moving t* no longer narrows it
         let settled = last.is_some_and(|l: Certified| cert.gap >= 0.5 * l.gap);
         if cert.hi <= tol || (cert.lo > tol && settled) {
+            if std::env::var("ET_DEBUG").is_ok() {
+                eprintln!("ROUNDS {} {}", if cert.hi <= tol { "crossing" } else { "avoided" }, round);
+            }
             return Ok(Some(cert));
         }
         if round == REFINEMENTS {
@@ -871,6 +941,20 @@ fn nearest_pair(theta: &[f64], a: f64, b: f64) -> (usize, usize) {
     let i = near(a, usize::MAX);
     let j = near(b, i);
     (i.min(j), i.max(j))
+}
+
+/// An upper bound on ‖A − B‖₂ for Hermitian A − B: the smaller of the Frobenius norm
+/// and the largest absolute row sum.
+fn hermitian_norm_bound<T: Element>(a: &DMatrix<T>, b: &DMatrix<T>) -> f64 {
+    let n = a.nrows();
+    let mut fro = 0.0;
+    let mut rows = vec![0.0; n];
+    for (k, (x, y)) in a.iter().zip(b.iter()).enumerate() {
+        let d = (x.to_c64() - y.to_c64()).norm();
+        fro += d * d;
+        rows[k % n] += d;
+    }
+    fro.sqrt().min(rows.iter().copied().fold(0.0, f64::max))
 }
 
 /// ‖A − B‖_F.
