@@ -614,7 +614,10 @@ impl Tracker {
         }
         ctx.stats.avoided_crossings += scan.avoided_seen;
         if std::env::var("ET_DEBUG").is_ok() {
-            eprintln!("TIMES model/scan+brent/certify {:?}", local::TIMES.lock().unwrap());
+            eprintln!(
+                "TIMES model/scan+brent/certify {:?}",
+                local::TIMES.lock().unwrap()
+            );
         }
         let mut events = scan.finish();
         let dir = if grid.len() > 1 {
