@@ -197,6 +197,9 @@ struct Model {
     /// W_r = [X₀, X₁·T] and Wₗ = [Y₀, Y₁·T⁻ᴴ] (n × 2k; Wₗ = W_r for Hermitian input).
     wr: DMatrix<Complex64>,
     wl: DMatrix<Complex64>,
+    /// A(t₀)·W_r and A′(t₀)·W_r, kept for the certificates of affine families.
+    aw0: DMatrix<Complex64>,
+    awd: DMatrix<Complex64>,
 }
 
 /// Eigenpairs of the model at one s: values and coefficient vectors (k × k) of the right
@@ -208,42 +211,60 @@ struct Small {
 }
 
 impl Model {
-    fn new<T: Element>(s0: &Point, s1: &Point, old: &[usize], new: &[usize]) -> Option<Model> {
-        let (j0, j1) = (jet::<T>(s0)?, jet::<T>(s1)?);
-        let k = old.len();
+    /// The right and left bases [X₀, X₁·T], [Y₀, Y₁·T⁻ᴴ] of a group (the left one is
+    /// `None` on the Hermitian path, where it equals the right one).
+    #[allow(clippy::type_complexity)]
+    fn bases(
+        s0: &Point,
+        s1: &Point,
+        old: &[usize],
+        new: &[usize],
+    ) -> Option<(DMatrix<Complex64>, Option<DMatrix<Complex64>>)> {
         let hermitian = s0.left.is_none() && s1.left.is_none();
         let x0 = columns(&s0.x, old);
         let x1 = columns(&s1.x, new);
-        let (wr, wl) = if hermitian {
+        if hermitian {
             let t = mul_adj(&x1, &x0);
             let svd = t.svd(true, true);
             let r = svd.u? * svd.v_t?;
-            let x1r = &x1 * r;
-            let w = concat(&x0, &x1r);
-            (w.clone(), w)
+            Some((concat(&x0, &(&x1 * r)), None))
         } else {
             let y0 = columns(s0.y(), old);
             let y1 = columns(s1.y(), new);
             let t = mul_adj(&y1, &x0);
             let ti = t.clone().try_inverse()?;
-            (concat(&x0, &(&x1 * &t)), concat(&y0, &(&y1 * ti.adjoint())))
-        };
+            Some((
+                concat(&x0, &(&x1 * &t)),
+                Some(concat(&y0, &(&y1 * ti.adjoint()))),
+            ))
+        }
+    }
+
+    /// The model from its bases and the products M·W_r of M = A(t₀), A′(t₀), A(t₁),
+    /// A′(t₁) (computed for all groups of a step at once).
+    fn from_products(
+        s0: &Point,
+        s1: &Point,
+        wr: DMatrix<Complex64>,
+        wl: Option<DMatrix<Complex64>>,
+        mw: [DMatrix<Complex64>; 4],
+    ) -> Option<Model> {
+        let k = wr.ncols() / 2;
+        let hermitian = wl.is_none();
+        let wl = wl.unwrap_or_else(|| wr.clone());
         let h = s1.t - s0.t;
-        let project = |m: &DMatrix<T>, scale: f64| {
-            let mw = T::mul_complex(m, &wr);
-            mul_adj(&wl, &mw) * c(scale)
-        };
         let proj = [
-            project(&j0.a, 1.0),
-            project(&j0.da, h),
-            project(&j1.a, 1.0),
-            project(&j1.da, h),
+            mul_adj(&wl, &mw[0]),
+            mul_adj(&wl, &mw[1]) * c(h),
+            mul_adj(&wl, &mw[2]),
+            mul_adj(&wl, &mw[3]) * c(h),
         ];
         let gram = mul_adj(&wl, &wr);
         let finite = proj
             .iter()
             .chain([&gram])
             .all(|m| m.iter().all(|z| z.re.is_finite() && z.im.is_finite()));
+        let [aw0, awd, ..] = mw;
         finite.then_some(Model {
             k,
             t0: s0.t,
@@ -253,7 +274,20 @@ impl Model {
             gram,
             wr,
             wl,
+            aw0,
+            awd,
         })
+    }
+
+    /// Coefficients B(s)·z (2k × |cols|) in W of the model eigenvectors `cols` at s.
+    fn coefficients(&self, s: f64, z: &DMatrix<Complex64>, cols: &[usize]) -> DMatrix<Complex64> {
+        let k = self.k;
+        let zc = columns(z, cols);
+        let mut bz = DMatrix::zeros(2 * k, cols.len());
+        bz.view_mut((0, 0), (k, cols.len()))
+            .copy_from(&(&zc * c(1.0 - s)));
+        bz.view_mut((k, 0), (k, cols.len())).copy_from(&(&zc * c(s)));
+        bz
     }
 
     fn t(&self, s: f64) -> f64 {
@@ -367,17 +401,10 @@ impl Model {
         e: &Small,
         cols: &[usize],
     ) -> (DMatrix<Complex64>, DMatrix<Complex64>) {
-        let k = self.k;
-        let b = |z: &DMatrix<Complex64>| {
-            let zc = columns(z, cols);
-            let mut bz = DMatrix::zeros(2 * k, cols.len());
-            bz.view_mut((0, 0), (k, cols.len()))
-                .copy_from(&(&zc * c(1.0 - s)));
-            bz.view_mut((k, 0), (k, cols.len()))
-                .copy_from(&(&zc * c(s)));
-            bz
-        };
-        (&self.wr * b(&e.right), &self.wl * b(&e.left))
+        (
+            &self.wr * self.coefficients(s, &e.right, cols),
+            &self.wl * self.coefficients(s, &e.left, cols),
+        )
     }
 }
 
@@ -509,12 +536,36 @@ pub(crate) fn resolve<T: Element>(
         }
         _ => false,
     };
+    // the bases of all groups, and their products with A, A′ at both ends in one
+    // product each (A is read four times per step, not four times per group)
+    let tt = std::time::Instant::now();
+    let (Some(j0), Some(j1)) = (jet::<T>(s0), jet::<T>(s1)) else {
+        return Ok(None);
+    };
+    let mut bases = Vec::with_capacity(groups.len());
     for old in groups {
         let new: Vec<usize> = old.iter().map(|&i| perm[i]).collect();
-        let tt = std::time::Instant::now();
-        let model = Model::new::<T>(s0, s1, old, &new);
-        tadd(0, tt);
-        let Some(model) = model else {
+        let Some(b) = Model::bases(s0, s1, old, &new) else {
+            return Ok(None);
+        };
+        bases.push(b);
+    }
+    let width: usize = bases.iter().map(|(w, _)| w.ncols()).sum();
+    let mut all = DMatrix::zeros(s0.x.nrows(), width);
+    let mut at = 0;
+    for (w, _) in &bases {
+        all.columns_mut(at, w.ncols()).copy_from(w);
+        at += w.ncols();
+    }
+    let products = [&j0.a, &j0.da, &j1.a, &j1.da].map(|m| T::mul_complex(m, &all));
+    tadd(0, tt);
+    let mut at = 0;
+    for (old, (wr, wl)) in groups.iter().zip(bases) {
+        let new: Vec<usize> = old.iter().map(|&i| perm[i]).collect();
+        let m = wr.ncols();
+        let mw = products.each_ref().map(|p| p.columns(at, m).into_owned());
+        at += m;
+        let Some(model) = Model::from_products(s0, s1, wr, wl, mw) else {
             return Ok(None);
         };
         out.models += 1;
@@ -725,8 +776,18 @@ fn certify<T: Element>(
         .filter(|&x| x != ap.i && x != ap.j)
         .map(|x| e.values[x].re)
         .collect();
-    let (u, _) = model.vectors(ap.s, &e, &[ap.i, ap.j]);
-    let mut basis = crate::eigen::clusters::orthonormal_basis(&u);
+    // the pair's Ritz vectors, orthonormalised (they are orthonormal up to rounding),
+    // with their coefficients in W
+    let bz = model.coefficients(ap.s, &e.right, &[ap.i, ap.j]);
+    let u = &model.wr * &bz;
+    let Some(chol) = nalgebra::Cholesky::new(u.adjoint() * &u) else {
+        return Ok(None);
+    };
+    let Some(linv) = chol.l().try_inverse() else {
+        return Ok(None);
+    };
+    let coef = bz * linv.adjoint();
+    let mut basis = &model.wr * &coef;
     let mut t = model.t(ap.s);
     let mut targets = [e.values[ap.i].re, e.values[ap.j].re];
     // the squared gap's curvature in t, from the model: the diabatic slope difference
@@ -741,7 +802,7 @@ fn certify<T: Element>(
         (g2(ap.s + ds) - 2.0 * ap.gap * ap.gap + g2(ap.s - ds)) / (ds * ds * model.h * model.h);
     let slope_difference = (0.5 * curv).max(0.0).sqrt();
     let (lo_t, hi_t) = (s0.t.min(s1.t), s0.t.max(s1.t));
-    let Some(mut op) = Op::<T>::new::<T>(s0, s1, affine, &basis) else {
+    let Some(mut op) = Op::<T>::new(s0, s1, affine, model, &coef) else {
         return Ok(None);
     };
     let mut last = None;
@@ -757,7 +818,7 @@ fn certify<T: Element>(
         let delta = if linear_decides {
             f64::NEG_INFINITY
         } else {
-            let Some(shifts) = op.shifts::<T>(a.as_ref(), t, s0, s1) else {
+            let Some(shifts) = op.shifts(a.as_ref(), t, s0, s1) else {
                 return Ok(None);
             };
             spectral_distance(shifts, s0, s1, ends, group, perm, &others, pair, t)
@@ -791,7 +852,7 @@ fn certify<T: Element>(
             columns(&rr.vectors, &[pi, pj])
         } else {
             let added = grow(&mut basis, &rr, [pi, pj], pair, t, s0, s1, ends);
-            op.extend::<T>(&added);
+            op.extend(&added);
             let (av, _) = op.apply(value, t, &basis, out)?;
             let rr = ritz(&basis, &av);
             let (pi, pj) = nearest_pair(&rr.theta, targets[0], targets[1]);
@@ -819,11 +880,12 @@ struct Op<'a, T: Element> {
 }
 
 impl<'a, T: Element> Op<'a, T> {
-    fn new<U: Element>(
+    fn new(
         s0: &'a Point,
         s1: &Point,
         affine: bool,
-        basis: &DMatrix<Complex64>,
+        model: &Model,
+        coef: &DMatrix<Complex64>,
     ) -> Option<Self> {
         let j0 = jet::<T>(s0)?;
         let _ = jet::<T>(s1)?;
@@ -844,14 +906,14 @@ impl<'a, T: Element> Op<'a, T> {
         Some(Op {
             affine: Some((&j0.a, &j0.da)),
             t0: s0.t,
-            av0: T::mul_complex(&j0.a, basis),
-            avd: T::mul_complex(&j0.da, basis),
+            av0: &model.aw0 * coef,
+            avd: &model.awd * coef,
             da_norm,
         })
     }
 
     /// Append the products of new basis columns to the cache.
-    fn extend<U: Element>(&mut self, added: &DMatrix<Complex64>) {
+    fn extend(&mut self, added: &DMatrix<Complex64>) {
         if let Some((a0, da)) = self.affine {
             self.av0 = concat(&self.av0, &T::mul_complex(a0, added));
             self.avd = concat(&self.avd, &T::mul_complex(da, added));
@@ -875,7 +937,7 @@ impl<'a, T: Element> Op<'a, T> {
     }
 
     /// Upper bounds on ‖A(t) − A(t₀)‖₂ and ‖A(t) − A(t₁)‖₂.
-    fn shifts<U: Element>(
+    fn shifts(
         &self,
         a: Option<&DMatrix<T>>,
         t: f64,
