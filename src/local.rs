@@ -531,10 +531,15 @@ pub(crate) fn resolve<T: Element>(
     // evaluations of the family
     let zero = T::from_f64(0.0);
     let affine = match (jet::<T>(s0), jet::<T>(s1)) {
-        (Some(j0), Some(j1)) => {
-            j0.da == j1.da && j0.dda.iter().all(|x| *x == zero) && j1.dda.iter().all(|x| *x == zero)
+        (Some(j0), Some(j1))
+            if j0.da == j1.da
+                && j0.dda.iter().all(|x| *x == zero)
+                && j1.dda.iter().all(|x| *x == zero) =>
+        {
+            // ‖A′‖₂ ≤ its largest absolute row sum (A′ Hermitian)
+            Some(max_row_sum(&j0.da))
         }
-        _ => false,
+        _ => None,
     };
     // the bases of all groups, and their products with A, A′ at both ends in one
     // product each (A is read four times per step, not four times per group)
@@ -604,7 +609,7 @@ fn hermitian_group<T: Element>(
     old: &[usize],
     new: &[usize],
     perm: &[usize],
-    affine: bool,
+    affine: Option<f64>,
     params: &Params,
     out: &mut Outcome,
 ) -> Result<Option<Vec<usize>>> {
@@ -766,7 +771,7 @@ fn certify<T: Element>(
     perm: &[usize],
     ap: &Approach,
     tol: f64,
-    affine: bool,
+    affine: Option<f64>,
     out: &mut Outcome,
 ) -> Result<Option<Certified>> {
     let Some(e) = model.eig(ap.s) else {
@@ -883,13 +888,13 @@ impl<'a, T: Element> Op<'a, T> {
     fn new(
         s0: &'a Point,
         s1: &Point,
-        affine: bool,
+        affine: Option<f64>,
         model: &Model,
         coef: &DMatrix<Complex64>,
     ) -> Option<Self> {
         let j0 = jet::<T>(s0)?;
         let _ = jet::<T>(s1)?;
-        if !affine {
+        let Some(da_norm) = affine else {
             return Some(Op {
                 affine: None,
                 t0: s0.t,
@@ -897,12 +902,7 @@ impl<'a, T: Element> Op<'a, T> {
                 avd: DMatrix::zeros(0, 0),
                 da_norm: 0.0,
             });
-        }
-        let zero = T::from_f64(0.0);
-        let da_norm = hermitian_norm_bound(
-            &j0.da,
-            &DMatrix::from_element(j0.da.nrows(), j0.da.ncols(), zero),
-        );
+        };
         Some(Op {
             affine: Some((&j0.a, &j0.da)),
             t0: s0.t,
@@ -1166,6 +1166,17 @@ fn nearest_pair(theta: &[f64], a: f64, b: f64) -> (usize, usize) {
     let i = near(a, usize::MAX);
     let j = near(b, i);
     (i.min(j), i.max(j))
+}
+
+/// The largest absolute row sum ‖A‖_∞ (a bound on ‖A‖₂ for Hermitian A).
+fn max_row_sum<T: Element>(a: &DMatrix<T>) -> f64 {
+    let n = a.nrows();
+    let mut rows = vec![0.0; n];
+    for (k, x) in a.iter().enumerate() {
+        let z = x.to_c64();
+        rows[k % n] += if z.im == 0.0 { z.re.abs() } else { z.norm() };
+    }
+    rows.into_iter().fold(0.0, f64::max)
 }
 
 /// An upper bound on ‖A − B‖₂ for Hermitian A − B: the smaller of the Frobenius norm
