@@ -816,6 +816,9 @@ fn certify<T: Element>(
         let rr = ritz(&basis, &av);
         let (pi, pj) = nearest_pair(&rr.theta, targets[0], targets[1]);
         let rho = rr.residual[pi].max(rr.residual[pj]);
+        if std::env::var("ET_DEBUG3").is_ok() {
+            eprintln!("C round={round} t={t} s={} model={:?} ritz={:?} rho={rho:.2e} m={} affine={}", ap.s, e.values.iter().map(|z| z.re).collect::<Vec<_>>(), rr.theta, basis.ncols(), affine.is_some());
+        }
         let pair = [rr.theta[pi], rr.theta[pj]];
         // δ only where the linear bound ρ does not decide
         let gap = pair[1] - pair[0];
@@ -1047,16 +1050,24 @@ fn grow(
         }
     }
     let mut corr = crate::linalg::mul(&p.x, &coef);
-    // two passes of Gram–Schmidt against the basis, then orthonormal among themselves
-    for _ in 0..2 {
-        let proj = mul_adj(basis, &corr);
-        corr -= &*basis * proj;
+    // two passes of Gram–Schmidt against the basis, one column at a time; a column that
+    // loses all but 10⁻⁸ of its norm adds nothing (the basis may fill the whole space)
+    let mut added = DMatrix::<Complex64>::zeros(corr.nrows(), 0);
+    for k in 0..corr.ncols() {
+        let mut v = corr.column(k).into_owned();
+        let before = v.norm();
+        for _ in 0..2 {
+            for b in [&*basis, &added] {
+                let proj = b.adjoint() * &v;
+                v -= b * proj;
+            }
+        }
+        let after = v.norm();
+        if after > 1e-8 * before && after > 0.0 && basis.ncols() + added.ncols() < basis.nrows() {
+            added = concat(&added, &DMatrix::from_column_slice(v.len(), 1, (v / c(after)).as_slice()));
+        }
     }
-    let scale = corr.norm();
-    let keep: Vec<usize> = (0..corr.ncols())
-        .filter(|&k| corr.column(k).norm() > 1e-12 * scale.max(f64::MIN_POSITIVE))
-        .collect();
-    let added = crate::eigen::clusters::orthonormal_basis(&columns(&corr, &keep));
+    let _ = &mut corr;
     *basis = concat(basis, &added);
     added
 }
