@@ -286,7 +286,8 @@ impl Model {
         let mut bz = DMatrix::zeros(2 * k, cols.len());
         bz.view_mut((0, 0), (k, cols.len()))
             .copy_from(&(&zc * c(1.0 - s)));
-        bz.view_mut((k, 0), (k, cols.len())).copy_from(&(&zc * c(s)));
+        bz.view_mut((k, 0), (k, cols.len()))
+            .copy_from(&(&zc * c(s)));
         bz
     }
 
@@ -667,9 +668,13 @@ fn hermitian_group<T: Element>(
     let mut label: Vec<usize> = o0.clone();
     let scale = s0.scale.max(s1.scale);
     let tol = params.gap_tol * scale;
+    // certify every approach, then take them in the order of their certified t*;
+    // approaches at one t* (within 10⁻⁹ of the step) whose positions touch form a block:
+    // levels that meet at one point, where adjacent exchanges alone cannot say who goes
+    // where
+    let mut certified = Vec::with_capacity(approaches.len());
     for ap in approaches {
         let (a, b) = (old[label[ap.i]], old[label[ap.j]]);
-        let dbg = std::env::var("ET_DEBUG").is_ok();
         let ends = [[a, b], [new[o1[ap.i]], new[o1[ap.j]]]];
         let tt = std::time::Instant::now();
         let cert = certify(value, model, s0, s1, ends, old, perm, &ap, tol, affine, out)?;
@@ -677,19 +682,84 @@ fn hermitian_group<T: Element>(
         let Some(cert) = cert else {
             return Ok(None);
         };
-        out.pairs.push((a.min(b), a.max(b)));
-        if dbg {
-            eprintln!("DBG t={:.6} [{:.4},{:.4}] pair {a} {b} group {old:?} gap={:.3e} lo={:.3e} hi={:.3e} tol={:.3e} model={:.3e}", cert.t, s0.t, s1.t, cert.gap, cert.lo, cert.hi, tol, ap.gap);
-        }
-        if cert.hi <= tol {
-            label.swap(ap.i, ap.j);
-            out.crossings.push((cert.t, a.min(b), a.max(b)));
-        } else if cert.lo > tol {
-            out.avoided += 1;
-            avoided_event(out, params, &cert, scale, a, b);
-        } else {
+        if cert.hi > tol && cert.lo <= tol {
             return Ok(None);
         }
+        certified.push((ap, cert));
+    }
+    let dir = model.h.signum();
+    certified.sort_by(|x, y| (dir * x.1.t).total_cmp(&(dir * y.1.t)));
+    let close = 1e-9 * model.h.abs();
+    let mut q = 0;
+    while q < certified.len() {
+        // the approaches at this t*, then the connected stretch of positions of the first
+        let mut run = q + 1;
+        while run < certified.len() && (certified[run].1.t - certified[q].1.t).abs() <= close {
+            run += 1;
+        }
+        certified[q..run].sort_by_key(|(ap, _)| (ap.i, ap.j));
+        let (lo_pos, mut hi_pos) = (certified[q].0.i, certified[q].0.j);
+        let mut end = q + 1;
+        while end < run && certified[end].0.i <= hi_pos {
+            hi_pos = hi_pos.max(certified[end].0.j);
+            end += 1;
+        }
+        // one approach per pair of positions
+        let mut seen = Vec::new();
+        let mut k2 = q;
+        while k2 < end {
+            let key = (certified[k2].0.i, certified[k2].0.j);
+            if seen.contains(&key) {
+                certified.remove(k2);
+                end -= 1;
+            } else {
+                seen.push(key);
+                k2 += 1;
+            }
+        }
+        let block = &certified[q..end];
+        if std::env::var("ET_DEBUG4").is_ok() {
+            for (ap, c) in block {
+                eprintln!("BLK [{:.5},{:.5}] q={q} end={end} pos {}-{} t={:.15} gap={:.2e} hi={:.2e} s={:.9}", s0.t, s1.t, ap.i, ap.j, c.t, c.gap, c.hi, ap.s);
+            }
+        }
+        let crossed = block.iter().filter(|(_, c)| c.hi <= tol).count();
+        for (ap, cert) in block {
+            let (a, b) = (old[label[ap.i]], old[label[ap.j]]);
+            out.pairs.push((a.min(b), a.max(b)));
+            if cert.hi <= tol {
+                out.crossings.push((cert.t, a.min(b), a.max(b)));
+            } else {
+                out.avoided += 1;
+                avoided_event(out, params, cert, scale, a, b);
+            }
+        }
+        if block.len() == 1 && crossed == 1 {
+            label.swap(block[0].0.i, block[0].0.j);
+        } else if crossed > 0 {
+            if crossed != block.len() {
+                // crossings and avoided crossings at one point: not decided here
+                return Ok(None);
+            }
+            // all cross at one point: after it the levels are in ascending order of
+            // their slopes, read from the model just before
+            let s = block
+                .iter()
+                .map(|(ap, _)| ap.s)
+                .fold(f64::INFINITY, f64::min);
+            let d = 1e-4_f64.min(0.25 * s).max(f64::MIN_POSITIVE);
+            let (Some(v1), Some(v2)) = (
+                model.hermitian_values(s - d),
+                model.hermitian_values(s - 2.0 * d),
+            ) else {
+                return Ok(None);
+            };
+            let mut by_slope: Vec<usize> = (lo_pos..=hi_pos).collect();
+            by_slope.sort_by(|&x, &y| (v1[x] - v2[x]).total_cmp(&(v1[y] - v2[y])));
+            let before: Vec<usize> = by_slope.iter().map(|&r| label[r]).collect();
+            label[lo_pos..=hi_pos].copy_from_slice(&before);
+        }
+        q = end;
     }
     let mut map = vec![0; k];
     for p in 0..k {
@@ -817,7 +887,14 @@ fn certify<T: Element>(
         let (pi, pj) = nearest_pair(&rr.theta, targets[0], targets[1]);
         let rho = rr.residual[pi].max(rr.residual[pj]);
         if std::env::var("ET_DEBUG3").is_ok() {
-            eprintln!("C round={round} t={t} s={} model={:?} ritz={:?} rho={rho:.2e} m={} affine={}", ap.s, e.values.iter().map(|z| z.re).collect::<Vec<_>>(), rr.theta, basis.ncols(), affine.is_some());
+            eprintln!(
+                "C round={round} t={t} s={} model={:?} ritz={:?} rho={rho:.2e} m={} affine={}",
+                ap.s,
+                e.values.iter().map(|z| z.re).collect::<Vec<_>>(),
+                rr.theta,
+                basis.ncols(),
+                affine.is_some()
+            );
         }
         let pair = [rr.theta[pi], rr.theta[pj]];
         // δ only where the linear bound ρ does not decide
@@ -940,13 +1017,7 @@ impl<'a, T: Element> Op<'a, T> {
     }
 
     /// Upper bounds on ‖A(t) − A(t₀)‖₂ and ‖A(t) − A(t₁)‖₂.
-    fn shifts(
-        &self,
-        a: Option<&DMatrix<T>>,
-        t: f64,
-        s0: &Point,
-        s1: &Point,
-    ) -> Option<[f64; 2]> {
+    fn shifts(&self, a: Option<&DMatrix<T>>, t: f64, s0: &Point, s1: &Point) -> Option<[f64; 2]> {
         match (self.affine, a) {
             (Some(_), _) => Some([
                 (t - s0.t).abs() * self.da_norm,
@@ -1064,7 +1135,10 @@ fn grow(
         }
         let after = v.norm();
         if after > 1e-8 * before && after > 0.0 && basis.ncols() + added.ncols() < basis.nrows() {
-            added = concat(&added, &DMatrix::from_column_slice(v.len(), 1, (v / c(after)).as_slice()));
+            added = concat(
+                &added,
+                &DMatrix::from_column_slice(v.len(), 1, (v / c(after)).as_slice()),
+            );
         }
     }
     let _ = &mut corr;

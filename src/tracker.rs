@@ -152,7 +152,7 @@ impl Default for Tracker {
             prediction_ratio: 0.5,
             gap_tol: GAP_TOL,
             avoided_gap_max: 0.0,
-            resolution: Resolution::Local,
+            resolution: Resolution::Refine,
             shuffle: None,
         }
     }
