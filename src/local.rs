@@ -628,6 +628,8 @@ fn hermitian_group<T: Element>(
             .hermitian_values(s)
             .map_or(f64::INFINITY, |v| v[i + 1] - v[i])
     };
+    let o0 = ascending(&s0.values, old);
+    let o1 = ascending(&s1.values, new);
     let mut approaches = Vec::new();
     for i in 0..k.saturating_sub(1) {
         let g: Vec<f64> = scan.iter().map(|(_, v)| v[i + 1] - v[i]).collect();
@@ -646,10 +648,17 @@ fn hermitian_group<T: Element>(
                     hi,
                 );
                 // a minimum at the start of the step belongs to the step before; one at
-                // its end is an approach only if the gap closes there (a crossing on
-                // the sample itself, counted once, by the step that ends on it)
+                // its end is this step's when the gap closes there or stops narrowing
+                // (the slopes of the pair at t₁ agree or part), so that a minimum on a
+                // sample is seen once
+                let at_end = hi - s <= 1e-9 && q == last;
                 let closed = g2.max(0.0).sqrt() <= params.gap_tol * s0.scale.max(s1.scale);
-                if s - lo <= 1e-9 && q == 0 || hi - s <= 1e-9 && q == last && !closed {
+                let parting = {
+                    let (lo1, hi1) = (new[o1[i]], new[o1[i + 1]]);
+                    let dg = (s1.slopes[hi1] - s1.slopes[lo1]).re * model.h.signum();
+                    dg >= -1e-12 * (s1.slopes[hi1].norm() + s1.slopes[lo1].norm())
+                };
+                if s - lo <= 1e-9 && q == 0 || at_end && !closed && !parting {
                     continue;
                 }
                 approaches.push(Approach {
@@ -663,8 +672,6 @@ fn hermitian_group<T: Element>(
     }
     approaches.sort_by(|a, b| a.s.total_cmp(&b.s));
     // labels at the sorted positions, from the old members in ascending order
-    let o0 = ascending(&s0.values, old);
-    let o1 = ascending(&s1.values, new);
     let mut label: Vec<usize> = o0.clone();
     let scale = s0.scale.max(s1.scale);
     let tol = params.gap_tol * scale;

@@ -599,6 +599,7 @@ impl Tracker {
                 };
                 let te = Instant::now();
                 if self.locate_events || self.policy == CrossingPolicy::Diabatic {
+                    scan.spacing = local_params.spacing;
                     scan.step(&mut ctx, &station, &next, &uncertain, outcome)?;
                 } else if !uncertain.is_empty() {
                     scan.unresolved_only(&station, &next, &uncertain);

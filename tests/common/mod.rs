@@ -112,3 +112,4 @@ pub fn random_hermitian(n: usize, seed: u64) -> DMatrix<Complex64> {
     let b = DMatrix::from_fn(n, n, |_, _| Complex64::new(next(), next()));
     (&b + b.adjoint()) * Complex64::new(0.5, 0.0)
 }
+pub mod realistic;
