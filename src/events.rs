@@ -455,7 +455,7 @@ impl EventScan {
                     (va0.im - vb0.im).abs() <= tol_im(s0) && (va1.im - vb1.im).abs() <= tol_im(s1);
                 let d0 = va0.re - vb0.re;
                 let d1 = va1.re - vb1.re;
-                if same_im && (d0 < 0.0) != (d1 < 0.0) {
+                if same_im && (d0 < 0.0) != (d1 < 0.0) && !handled.contains(&(a, b)) {
                     let p = locate(ctx, s0, s1, |p| {
                         (
                             (p.values[a] - p.values[b]).re,
@@ -516,7 +516,10 @@ impl EventScan {
     /// slopes at both ends is below twice the larger end slope difference × spacing.
     fn may_be_sharp(&self, s0: &Point, s1: &Point, a: usize, b: usize) -> bool {
         let h = s1.t - s0.t;
-        let (d0, d1) = ((s0.values[a] - s0.values[b]).re, (s1.values[a] - s1.values[b]).re);
+        let (d0, d1) = (
+            (s0.values[a] - s0.values[b]).re,
+            (s1.values[a] - s1.values[b]).re,
+        );
         let (e0, e1) = (
             (s0.slopes[a] - s0.slopes[b]).re * h,
             (s1.slopes[a] - s1.slopes[b]).re * h,

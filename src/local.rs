@@ -736,6 +736,31 @@ fn hermitian_group<T: Element>(
             out.pairs.push((a.min(b), a.max(b)));
             if cert.hi <= tol {
                 out.crossings.push((cert.t, a.min(b), a.max(b)));
+                if params.events {
+                    // slopes from the model on either side: the level below before the
+                    // point is the one above after it
+                    let d = 1e-4_f64.min(0.5 * ap.s.min(1.0 - ap.s)).max(1e-9);
+                    let (Some(before), Some(after)) = (
+                        model.hermitian_values(ap.s - d),
+                        model.hermitian_values(ap.s + d),
+                    ) else {
+                        return Ok(None);
+                    };
+                    let w = 1.0 / (2.0 * d * model.h);
+                    let slope_a = c((after[ap.j] - before[ap.i]) * w);
+                    let slope_b = c((after[ap.i] - before[ap.j]) * w);
+                    let slopes = if a < b {
+                        [slope_a, slope_b]
+                    } else {
+                        [slope_b, slope_a]
+                    };
+                    out.events.push(Event::Crossing {
+                        t: cert.t,
+                        branches: [a.min(b), a.max(b)],
+                        value: cert.value,
+                        slopes,
+                    });
+                }
             } else {
                 out.avoided += 1;
                 avoided_event(out, params, cert, scale, a, b);
@@ -1516,9 +1541,26 @@ pub(crate) fn questions(
     s1: &Point,
     perm: &[usize],
     uncertain: &[usize],
+    gap_tol: f64,
 ) -> Vec<Vec<usize>> {
     let n = s0.len();
     let mut seeds: Vec<Vec<usize>> = uncertain.iter().map(|&i| vec![i]).collect();
+    // neighbours at t₁ closer than the crossing tolerance but not one group: they may
+    // cross on the sample itself
+    let mut inv = vec![0; n];
+    for (i, &j) in perm.iter().enumerate() {
+        inv[j] = i;
+    }
+    let mut by_value: Vec<usize> = (0..n).collect();
+    by_value.sort_by(|&x, &y| s1.values[x].re.total_cmp(&s1.values[y].re));
+    for w in by_value.windows(2) {
+        let (x, y) = (w[0], w[1]);
+        if s1.cluster[x] != s1.cluster[y]
+            && (s1.values[x] - s1.values[y]).norm() <= gap_tol * s1.scale
+        {
+            seeds.push(vec![inv[x], inv[y]]);
+        }
+    }
     let (tol0, tol1) = (1e-12 * s0.scale, 1e-12 * s1.scale);
     let v1 = |i: usize| s1.values[perm[i]];
     // the pairs a before b in the order of Re at s0 with Re λa > Re λb at s1: insert the

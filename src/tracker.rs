@@ -547,7 +547,7 @@ impl Tracker {
                     // what is still in question is answered on local models of the few
                     // branches concerned; a certificate that fails halves the step
                     let tl = Instant::now();
-                    let seeds = local::questions(&station, &cand, &perm, &uncertain);
+                    let seeds = local::questions(&station, &cand, &perm, &uncertain, self.gap_tol);
                     let mut outcome = local::Outcome::default();
                     if !seeds.is_empty() {
                         let answer = match local::groups(&station, &cand, &perm, &seeds) {

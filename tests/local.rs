@@ -167,10 +167,7 @@ fn narrow_two_level_gap_is_avoided_unless_gap_tol() -> Result {
         other => panic!("{other:?}"),
     }
 
-    let tr = local()
-        .samples(101)?
-        .gap_tol(1e-8)?
-        .track(a, -1.0..=1.0)?;
+    let tr = local().samples(101)?.gap_tol(1e-8)?.track(a, -1.0..=1.0)?;
     for (i, &t) in tr.samples().iter().enumerate() {
         let (l0, l1) = (tr.branches()[0].values()[i], tr.branches()[1].values()[i]);
         assert!((l0.re - (1.0 + t)).abs() < 1e-9, "t = {t}: {l0}");
@@ -425,9 +422,7 @@ fn jordan_block_for_all_t_has_finite_slopes() -> Result {
 fn realistic_rotor_follows_analytic_continuation() -> Result {
     let (a0, a1) = rotor();
     let fam = Polynomial::new(vec![a0.clone(), a1.clone()])?;
-    let tr = local()
-        .samples(101)?
-        .track_family(&fam, 0.0..=30.0)?;
+    let tr = local().samples(101)?.track_family(&fam, 0.0..=30.0)?;
     let f = move |t: f64| &a0 + &a1 * t;
     // FINE: substeps per sample interval (each halved further where values come close)
     let reference = reference_continuation(&f, tr.samples(), FINE);
