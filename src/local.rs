@@ -514,11 +514,6 @@ struct Certified {
 /// events; `None` when a certificate fails (the caller falls back to a fresh
 /// decomposition).
 #[allow(clippy::too_many_arguments)]
-pub(crate) static TIMES: std::sync::Mutex<[f64; 4]> = std::sync::Mutex::new([0.0; 4]);
-fn tadd(i: usize, t: std::time::Instant) {
-    TIMES.lock().unwrap()[i] += t.elapsed().as_secs_f64();
-}
-
 pub(crate) fn resolve<T: Element>(
     value: &mut dyn FnMut(f64) -> Result<DMatrix<T>>,
     s0: &Point,
@@ -544,7 +539,6 @@ pub(crate) fn resolve<T: Element>(
     };
     // the bases of all groups, and their products with A, A′ at both ends in one
     // product each (A is read four times per step, not four times per group)
-    let tt = std::time::Instant::now();
     let (Some(j0), Some(j1)) = (jet::<T>(s0), jet::<T>(s1)) else {
         return Ok(None);
     };
@@ -564,7 +558,6 @@ pub(crate) fn resolve<T: Element>(
         at += w.ncols();
     }
     let products = [&j0.a, &j0.da, &j1.a, &j1.da].map(|m| T::mul_complex(m, &all));
-    tadd(0, tt);
     let mut at = 0;
     for (old, (wr, wl)) in groups.iter().zip(bases) {
         let new: Vec<usize> = old.iter().map(|&i| perm[i]).collect();
@@ -617,11 +610,9 @@ fn hermitian_group<T: Element>(
     let k = model.k;
     // scan the gaps of neighbouring model eigenvalues on substeps refined where a gap is
     // not resolved (smaller than a few times what the levels move across the substep)
-    let tt = std::time::Instant::now();
     let Some(scan) = hermitian_scan(model) else {
         return Ok(None);
     };
-    tadd(1, tt);
     let last = scan.len() - 1;
     let gap_at = |s: f64, i: usize| -> f64 {
         model
@@ -683,9 +674,7 @@ fn hermitian_group<T: Element>(
     for ap in approaches {
         let (a, b) = (old[label[ap.i]], old[label[ap.j]]);
         let ends = [[a, b], [new[o1[ap.i]], new[o1[ap.j]]]];
-        let tt = std::time::Instant::now();
         let cert = certify(value, model, s0, s1, ends, old, perm, &ap, tol, affine, out)?;
-        tadd(2, tt);
         let Some(cert) = cert else {
             return Ok(None);
         };
@@ -725,11 +714,6 @@ fn hermitian_group<T: Element>(
             }
         }
         let block = &certified[q..end];
-        if std::env::var("ET_DEBUG4").is_ok() {
-            for (ap, c) in block {
-                eprintln!("BLK [{:.5},{:.5}] q={q} end={end} pos {}-{} t={:.15} gap={:.2e} hi={:.2e} s={:.9}", s0.t, s1.t, ap.i, ap.j, c.t, c.gap, c.hi, ap.s);
-            }
-        }
         let crossed = block.iter().filter(|(_, c)| c.hi <= tol).count();
         for (ap, cert) in block {
             let (a, b) = (old[label[ap.i]], old[label[ap.j]]);
@@ -918,16 +902,6 @@ fn certify<T: Element>(
         let rr = ritz(&basis, &av);
         let (pi, pj) = nearest_pair(&rr.theta, targets[0], targets[1]);
         let rho = rr.residual[pi].max(rr.residual[pj]);
-        if std::env::var("ET_DEBUG3").is_ok() {
-            eprintln!(
-                "C round={round} t={t} s={} model={:?} ritz={:?} rho={rho:.2e} m={} affine={}",
-                ap.s,
-                e.values.iter().map(|z| z.re).collect::<Vec<_>>(),
-                rr.theta,
-                basis.ncols(),
-                affine.is_some()
-            );
-        }
         let pair = [rr.theta[pi], rr.theta[pj]];
         // δ only where the linear bound ρ does not decide
         let gap = pair[1] - pair[0];
@@ -1089,7 +1063,7 @@ impl<'a, T: Element> Op<'a, T> {
             let (d0, o0) = gap2_of(&p0);
             let (d1, o1) = gap2_of(&p1);
             let den = d1 * d1 + 4.0 * o1.norm_sqr();
-            if !(den > 0.0) {
+            if den.is_nan() || den <= 0.0 {
                 return Ok(None);
             }
             let tau = -(d0 * d1 + 4.0 * (o0 * o1.conj()).re) / den;

@@ -614,12 +614,6 @@ impl Tracker {
             out.record(&station);
         }
         ctx.stats.avoided_crossings += scan.avoided_seen;
-        if std::env::var("ET_DEBUG").is_ok() {
-            eprintln!(
-                "TIMES model/scan+brent/certify {:?}",
-                local::TIMES.lock().unwrap()
-            );
-        }
         let mut events = scan.finish();
         let dir = if grid.len() > 1 {
             (grid[grid.len() - 1] - grid[0]).signum()
