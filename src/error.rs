@@ -124,6 +124,13 @@ pub enum Error {
         /// What makes it ill-defined and where (eigenvalue indices).
         reason: String,
     },
+    /// The track was stopped by its progress callback
+    /// ([`Tracker::progress`](crate::Tracker::progress) returned `ControlFlow::Break`).
+    #[error("interrupted at t = {t}")]
+    Interrupted {
+        /// The parameter reached (the last accepted step).
+        t: f64,
+    },
     /// A job of a parameter sweep failed: the first failure in input order.
     #[error("sweep job {index} (parameters {params:?}) failed: {source}")]
     Sweep {

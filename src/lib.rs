@@ -96,7 +96,7 @@ pub use nalgebra;
 pub use num_complex::{self, Complex64};
 #[cfg(feature = "plot")]
 pub use plot::{plot_sweep, Panels, PlotOptions};
-pub use tracker::{track, CrossingPolicy, Resolution, Tracker, GAP_TOL};
+pub use tracker::{track, CrossingPolicy, Progress, Resolution, Tracker, GAP_TOL};
 pub use tracking::{Branch, Event, Level, Part, Stats, Tracking};
 
 /// The code blocks of README.md, compiled and run as doctests.

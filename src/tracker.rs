@@ -40,7 +40,9 @@ use crate::perturb::{self, Derivs, Point};
 use crate::tracking::{Branch, Level, Part, Stats, Tracking};
 use nalgebra::{DMatrix, DVector};
 use num_complex::Complex64;
+use std::ops::ControlFlow;
 use std::ops::RangeInclusive;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// How branches continue through an avoided crossing.
@@ -53,6 +55,28 @@ pub enum CrossingPolicy {
     /// Follow eigenvector character: at each located avoided crossing the two branches
     /// exchange their continuations (the diabatic curves).
     Diabatic,
+}
+
+/// What a [`Tracker::progress`] callback sees after every accepted step.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    /// Fraction of the range done, in [0, 1] (the distance from the first sample to `t`
+    /// over the length of the range).
+    pub fraction: f64,
+    /// The parameter reached.
+    pub t: f64,
+    /// The statistics so far (decompositions, local models, fallbacks, …).
+    pub stats: &'a Stats,
+}
+
+/// A progress callback, shared by the clones of a [`Tracker`].
+#[derive(Clone)]
+struct ProgressFn(Arc<dyn Fn(&Progress<'_>) -> ControlFlow<()> + Send + Sync>);
+
+impl std::fmt::Debug for ProgressFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressFn")
+    }
 }
 
 /// How a step answers the questions its pairing leaves about a few branches (a pair
@@ -127,6 +151,7 @@ pub struct Tracker {
     gap_tol: f64,
     avoided_gap_max: f64,
     resolution: Resolution,
+    progress: Option<ProgressFn>,
     shuffle: Option<u64>,
 }
 
@@ -153,6 +178,7 @@ impl Default for Tracker {
             gap_tol: GAP_TOL,
             avoided_gap_max: 0.0,
             resolution: Resolution::Refine,
+            progress: None,
             shuffle: None,
         }
     }
@@ -326,6 +352,29 @@ impl Tracker {
         }
         self.avoided_gap_max = g;
         Ok(self)
+    }
+    /// Call `f` after every accepted step with the fraction done, the t reached and the
+    /// statistics so far (default: none). Returning `ControlFlow::Break(())` stops the
+    /// track with [`Error::Interrupted`] naming the t reached: a user interface can show
+    /// progress and offer to stop, a binding can check for Ctrl-C.
+    ///
+    /// ```
+    /// use eigentrack::{Error, Progress, Tracker, nalgebra::DMatrix};
+    /// use std::ops::ControlFlow;
+    ///
+    /// let a = |t: f64| DMatrix::from_row_slice(2, 2, &[t, 1.0, 1.0, -t]);
+    /// // stop half-way
+    /// let stop = |p: &Progress| if p.fraction >= 0.5 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) };
+    /// let err = Tracker::new().samples(11)?.progress(stop).track(a, 0.0..=1.0).unwrap_err();
+    /// assert!(matches!(err, Error::Interrupted { t } if (t - 0.5).abs() < 1e-12));
+    /// # Ok::<(), eigentrack::Error>(())
+    /// ```
+    pub fn progress(
+        mut self,
+        f: impl Fn(&Progress<'_>) -> ControlFlow<()> + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(ProgressFn(Arc::new(f)));
+        self
     }
     /// How questions about a few branches are answered (default [`Resolution::Refine`]).
     pub fn resolution(mut self, r: Resolution) -> Self {
@@ -607,6 +656,20 @@ impl Tracker {
                 ctx.stats.event_seconds += te.elapsed().as_secs_f64();
                 station = next;
                 ctx.stats.accepted_steps += 1;
+                if let Some(ProgressFn(f)) = &self.progress {
+                    let progress = Progress {
+                        fraction: if span > 0.0 {
+                            ((station.t - grid[0]).abs() / span).min(1.0)
+                        } else {
+                            1.0
+                        },
+                        t: station.t,
+                        stats: &ctx.stats,
+                    };
+                    if f(&progress).is_break() {
+                        return Err(Error::Interrupted { t: station.t });
+                    }
+                }
                 if !clipped {
                     h_try = (2.0 * h).min(h_max);
                 }

@@ -871,3 +871,51 @@ fn hermitian_sample_of_a_non_hermitian_family_keeps_exact_slopes() {
         }
     }
 }
+
+/// The progress callback sees every accepted step in order, ends at fraction 1 with the
+/// final statistics, and stops the track where it says so.
+#[test]
+fn progress_callback_sees_every_step_and_can_stop() {
+    use eigentrack::Progress;
+    use std::ops::ControlFlow;
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<(f64, f64, usize)>>> = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let tr = Tracker::new()
+        .samples(21)
+        .unwrap()
+        .progress(move |p: &Progress| {
+            log.lock()
+                .unwrap()
+                .push((p.fraction, p.t, p.stats.accepted_steps));
+            ControlFlow::Continue(())
+        })
+        .track(crossing, -1.0..=1.5)
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), tr.stats().accepted_steps);
+    for (k, w) in seen.windows(2).enumerate() {
+        assert!(w[1].0 >= w[0].0 && w[1].1 > w[0].1, "step {k}: {w:?}");
+        assert_eq!(w[1].2, w[0].2 + 1);
+    }
+    let last = seen.last().unwrap();
+    assert_eq!((last.0, last.1), (1.0, 1.5));
+    assert!((seen[0].0 - (seen[0].1 + 1.0) / 2.5).abs() < 1e-12);
+    // stop once past t = 0: the error names the t reached, the first one past 0
+    let err = Tracker::new()
+        .samples(21)
+        .unwrap()
+        .progress(|p: &Progress| {
+            if p.t > 0.0 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .track(crossing, -1.0..=1.5)
+        .unwrap_err();
+    match err {
+        eigentrack::Error::Interrupted { t } => assert!(t > 0.0 && t <= 0.125 + 1e-12, "{t}"),
+        e => panic!("{e}"),
+    }
+}

@@ -391,11 +391,35 @@ fn json_line(v: &Value) -> Result<String, Failure> {
 
 fn run_track(args: &TrackArgs) -> Result<(), Failure> {
     let s = setup(&args.common)?;
+    // a bar on stderr once the track has run for a second (not with --quiet or when
+    // stderr is not a terminal)
+    let bar = std::sync::Arc::new(Bar::new(1000, args.common.quiet));
+    let tracker = if bar.enabled {
+        let start = std::time::Instant::now();
+        let shown = bar.clone();
+        s.tracker.clone().progress(move |p| {
+            if start.elapsed().as_secs_f64() >= 1.0 {
+                let done = (p.fraction * 1000.0) as usize;
+                let label = format!(
+                    "t = {:<12.6}  {} decompositions, {} local models",
+                    p.t, p.stats.decompositions, p.stats.local_models
+                );
+                shown.done.store(done, Ordering::SeqCst);
+                shown.draw(done.min(999), &label);
+            }
+            std::ops::ControlFlow::Continue(())
+        })
+    } else {
+        s.tracker.clone()
+    };
     let tracking = match s.file.family() {
-        FileFamily::Real(f) => track_one(f, &s, &s.tracker),
-        FileFamily::Complex(f) => track_one(f, &s, &s.tracker),
+        FileFamily::Real(f) => track_one(f, &s, &tracker),
+        FileFamily::Complex(f) => track_one(f, &s, &tracker),
+    };
+    if bar.enabled && bar.done.load(Ordering::SeqCst) > 0 {
+        eprintln!();
     }
-    .map_err(|e| in_file(&args.common.family, e))?;
+    let tracking = tracking.map_err(|e| in_file(&args.common.family, e))?;
     if let Some(csv) = &args.csv {
         emit(Some(csv), &tracking.to_csv())?;
     }
@@ -478,16 +502,16 @@ fn sweep_one<T: Scalar>(
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal.
-struct Progress {
+struct Bar {
     total: usize,
     done: AtomicUsize,
     lock: Mutex<()>,
     enabled: bool,
 }
 
-impl Progress {
+impl Bar {
     fn new(total: usize, quiet: bool) -> Self {
-        Progress {
+        Bar {
             total,
             done: AtomicUsize::new(0),
             lock: Mutex::new(()),
@@ -496,19 +520,21 @@ impl Progress {
     }
     fn tick(&self) {
         let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
-        if !self.enabled {
-            return;
+        if self.enabled {
+            self.draw(done, &format!("{done}/{}", self.total));
         }
+    }
+    /// Draw `done` of `total` steps with a label; a newline when complete.
+    fn draw(&self, done: usize, label: &str) {
         let _guard = self.lock.lock();
         let width = 30;
-        let filled = width * done / self.total.max(1);
+        let filled = (width * done / self.total.max(1)).min(width);
         eprint!(
-            "\r[{}{}] {done}/{}",
+            "\r[{}{}] {label}",
             "#".repeat(filled),
             " ".repeat(width - filled),
-            self.total
         );
-        if done == self.total {
+        if done >= self.total {
             eprintln!();
         }
     }
@@ -533,7 +559,7 @@ fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
         });
     }
     let tracker = s.tracker.clone().keep_vectors(true);
-    let progress = Progress::new(args.param.values.len(), args.common.quiet);
+    let progress = Bar::new(args.param.values.len(), args.common.quiet);
     let runs: Vec<Result<(Value, String, Tracking), Failure>> = args
         .param
         .values
