@@ -69,9 +69,12 @@ pub struct Progress<'a> {
     pub stats: &'a Stats,
 }
 
+/// The signature of a progress callback.
+type ProgressCallback = dyn Fn(&Progress<'_>) -> ControlFlow<()> + Send + Sync;
+
 /// A progress callback, shared by the clones of a [`Tracker`].
 #[derive(Clone)]
-struct ProgressFn(Arc<dyn Fn(&Progress<'_>) -> ControlFlow<()> + Send + Sync>);
+struct ProgressFn(Arc<ProgressCallback>);
 
 impl std::fmt::Debug for ProgressFn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
