@@ -642,14 +642,14 @@ fn hermitian_group<T: Element>(
                 // its end is this step's when the gap closes there or stops narrowing
                 // (the slopes of the pair at t₁ agree or part), so that a minimum on a
                 // sample is seen once
-                let at_end = hi - s <= 1e-9 && q == last;
+                let at_end = hi - s <= 1e-6 && q == last;
                 let closed = g2.max(0.0).sqrt() <= params.gap_tol * s0.scale.max(s1.scale);
                 let parting = {
                     let (lo1, hi1) = (new[o1[i]], new[o1[i + 1]]);
                     let dg = (s1.slopes[hi1] - s1.slopes[lo1]).re * model.h.signum();
                     dg >= -1e-12 * (s1.slopes[hi1].norm() + s1.slopes[lo1].norm())
                 };
-                if s - lo <= 1e-9 && q == 0 || at_end && !closed && !parting {
+                if s - lo <= 1e-6 && q == 0 || at_end && !closed && !parting {
                     continue;
                 }
                 approaches.push(Approach {
@@ -1326,6 +1326,14 @@ fn general_group<T: Element>(
             None => return Ok(None),
         }
     }
+    if std::env::var("ET_DEBUG5").is_ok() {
+        eprintln!(
+            "CONT [{:.4},{:.4}] group {old:?} substeps {}",
+            s0.t,
+            s1.t,
+            path.len()
+        );
+    }
     // the continued values at t₁ are the new eigenvalues (exactly, up to rounding)
     let mut map = vec![usize::MAX; k];
     for q in 0..k {
@@ -1401,6 +1409,9 @@ fn general_group<T: Element>(
                     slope_difference: (0.5 * curv).max(0.0).sqrt(),
                 };
                 let (ba, bb) = (old[a].min(old[b]), old[a].max(old[b]));
+                if std::env::var("ET_DEBUG5").is_ok() {
+                    eprintln!("GEN [{:.4},{:.4}] group {old:?} pair {ba} {bb} t={t:.6} g={g:.3e} err={err:.3e} model_gap={gap:.3e}", s0.t, s1.t);
+                }
                 out.pairs.push((ba, bb));
                 if cert.hi <= tol {
                     out.crossings.push((t, ba, bb));
@@ -1518,7 +1529,18 @@ pub(crate) fn questions(
     gap_tol: f64,
 ) -> Vec<Vec<usize>> {
     let n = s0.len();
-    let mut seeds: Vec<Vec<usize>> = uncertain.iter().map(|&i| vec![i]).collect();
+    // an uncertain branch with its nearest neighbour at t₀: the competitor that makes
+    // it uncertain (a pair passing close to each other at the start of the step is then
+    // continued on one model)
+    let mut seeds: Vec<Vec<usize>> = uncertain
+        .iter()
+        .map(|&i| {
+            let near = (0..n).filter(|&j| j != i).min_by(|&x, &y| {
+                cdist(s0.values[x], s0.values[i]).total_cmp(&cdist(s0.values[y], s0.values[i]))
+            });
+            near.map_or(vec![i], |j| vec![i, j])
+        })
+        .collect();
     // neighbours at t₁ closer than the crossing tolerance but not one group: they may
     // cross on the sample itself
     let mut inv = vec![0; n];
@@ -1568,8 +1590,9 @@ pub(crate) fn questions(
 }
 
 /// Pairs of complex branches whose difference, on the cubic Hermite path through its
-/// values and slopes at both ends, passes closer to zero than half its distance at the
-/// ends: two eigenvalues that meet or bounce inside the step. Pairs that are exact
+/// values and slopes at both ends, comes closer to zero than half its larger distance at
+/// the ends: two eigenvalues that meet or bounce inside the step, or near one of its
+/// ends. Pairs that are exact
 /// conjugates, or on opposite sides of the real axis, meet only at an exceptional point
 /// of a real matrix, which the pair transitions handle.
 fn close_passes(s0: &Point, s1: &Point, perm: &[usize], seeds: &mut Vec<Vec<usize>>) {
@@ -1596,7 +1619,7 @@ fn close_passes(s0: &Point, s1: &Point, perm: &[usize], seeds: &mut Vec<Vec<usiz
             if !(e0.re.is_finite() && e1.re.is_finite() && e0.im.is_finite() && e1.im.is_finite()) {
                 continue;
             }
-            let ends = d0.norm().min(d1.norm());
+            let ends = d0.norm().max(d1.norm());
             let close = (1..8).any(|q| {
                 let s = q as f64 / 8.0;
                 let (s2, s3) = (s * s, s * s * s);

@@ -427,7 +427,6 @@ fn jordan_block_for_all_t_has_finite_slopes() -> Result {
 /// crossing; the pre-local tracker exchanged 68 of the 80 branches there at 101 samples
 /// (14 at 1001, none at 3001 and 10001 samples, which confirms the reference).
 #[test]
-#[ignore = "issue 11 open: under Resolution::Local 8 of 80 rotor branches leave the analytic continuation"]
 fn realistic_rotor_follows_analytic_continuation() -> Result {
     let (a0, a1) = rotor();
     let fam = Polynomial::new(vec![a0.clone(), a1.clone()])?;
