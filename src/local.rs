@@ -1529,16 +1529,20 @@ pub(crate) fn questions(
     gap_tol: f64,
 ) -> Vec<Vec<usize>> {
     let n = s0.len();
-    // an uncertain branch with its nearest neighbour at t₀: the competitor that makes
-    // it uncertain (a pair passing close to each other at the start of the step is then
-    // continued on one model)
+    // non-Hermitian: an uncertain branch with its nearest neighbour at t₀, the competitor
+    // that makes it uncertain (a pair passing close to each other at the start of the
+    // step is then continued on one model); Hermitian groups grow by their leaks
+    let hermitian = s0.left.is_none() && s1.left.is_none();
     let mut seeds: Vec<Vec<usize>> = uncertain
         .iter()
         .map(|&i| {
             let near = (0..n).filter(|&j| j != i).min_by(|&x, &y| {
                 cdist(s0.values[x], s0.values[i]).total_cmp(&cdist(s0.values[y], s0.values[i]))
             });
-            near.map_or(vec![i], |j| vec![i, j])
+            match near {
+                Some(j) if !hermitian => vec![i, j],
+                _ => vec![i],
+            }
         })
         .collect();
     // neighbours at t₁ closer than the crossing tolerance but not one group: they may
