@@ -1326,14 +1326,6 @@ fn general_group<T: Element>(
             None => return Ok(None),
         }
     }
-    if std::env::var("ET_DEBUG5").is_ok() {
-        eprintln!(
-            "CONT [{:.4},{:.4}] group {old:?} substeps {}",
-            s0.t,
-            s1.t,
-            path.len()
-        );
-    }
     // the continued values at t₁ are the new eigenvalues (exactly, up to rounding)
     let mut map = vec![usize::MAX; k];
     for q in 0..k {
@@ -1409,9 +1401,6 @@ fn general_group<T: Element>(
                     slope_difference: (0.5 * curv).max(0.0).sqrt(),
                 };
                 let (ba, bb) = (old[a].min(old[b]), old[a].max(old[b]));
-                if std::env::var("ET_DEBUG5").is_ok() {
-                    eprintln!("GEN [{:.4},{:.4}] group {old:?} pair {ba} {bb} t={t:.6} g={g:.3e} err={err:.3e} model_gap={gap:.3e}", s0.t, s1.t);
-                }
                 out.pairs.push((ba, bb));
                 if cert.hi <= tol {
                     out.crossings.push((t, ba, bb));

@@ -43,6 +43,11 @@ pub(crate) struct Point {
     pub tied: Vec<Vec<usize>>,
     /// Whether each eigenpair belongs to a defective group (κ ≥ [`DEFECTIVE_CONDITION`]).
     pub defective: Vec<bool>,
+    /// For members of a defective group: the slope of the group's mean eigenvalue,
+    /// tr(Z_Cᴴ A′ X_C)/m on its invariant subspace — the slope of every member where the
+    /// group stays coalesced (a Jordan block for all t); `slopes` holds ∞ + ∞i (the
+    /// derivatives at an exceptional point) until the tracker sees that it persists.
+    pub mean_slope: Vec<Option<Complex64>>,
     /// Whether `curv` holds the second-order formula (false: an estimate from the slopes
     /// of the previous step, or zero at the start).
     pub curv_exact: bool,
@@ -120,6 +125,7 @@ impl Point {
         self.curv = pick(&self.curv, perm);
         self.cluster = pick(&self.cluster, perm);
         self.defective = pick(&self.defective, perm);
+        self.mean_slope = pick(&self.mean_slope, perm);
         for g in self.tied.iter_mut() {
             g.iter_mut().for_each(|i| *i = inv[*i]);
         }
@@ -422,6 +428,13 @@ pub(crate) fn analyze<T: Element>(
     for (s, _) in slopes.iter_mut().zip(&defective).filter(|(_, d)| **d) {
         *s = unbounded;
     }
+    let mut mean_slope = vec![None; n];
+    for g in groups.iter().filter(|g| g.len() > 1 && defective[g[0]]) {
+        let mean = group_mean_slope(&x, or_x(&left, &x), g, &jet.da);
+        for &i in g {
+            mean_slope[i] = mean;
+        }
+    }
     Point {
         t,
         values,
@@ -435,9 +448,44 @@ pub(crate) fn analyze<T: Element>(
         cluster,
         tied,
         defective,
+        mean_slope,
         scale,
         jet: Arc::new(jet),
     }
+}
+
+/// tr(Z_Cᴴ A′ X_C)/m for a defective group C of m eigenvalues: X_C and Z_C span its
+/// right and left invariant subspaces. They come from the oblique projector
+/// Π = I − X_R Y_Rᴴ onto the group's subspace along the other eigenvectors (R, with
+/// Y_Rᴴ X_R = I), applied to m fixed vectors (and Πᴴ for the left side); the computed
+/// eigenvectors of a defective group are nearly parallel and span nothing useful. O(n²m).
+fn group_mean_slope<T: Element>(
+    x: &DMatrix<Complex64>,
+    y: &DMatrix<Complex64>,
+    group: &[usize],
+    da: &DMatrix<T>,
+) -> Option<Complex64> {
+    let n = x.nrows();
+    let m = group.len();
+    let rest: Vec<usize> = (0..n).filter(|i| !group.contains(i)).collect();
+    // fixed pseudo-random entries in [−1, 1) (a multiplicative hash of (i, k))
+    let seeds = DMatrix::from_fn(n, m, |i, k| {
+        let h = ((i * m + k) as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11;
+        Complex64::new(h as f64 / (1u64 << 52) as f64 - 1.0, 0.0)
+    });
+    let seeds = crate::eigen::clusters::orthonormal_basis(&seeds);
+    let (v, w) = if rest.is_empty() {
+        (seeds.clone(), seeds)
+    } else {
+        let (xr, yr) = (columns(x, &rest), columns(y, &rest));
+        let v = &seeds - &xr * mul_adj(&yr, &seeds);
+        let w = &seeds - &yr * mul_adj(&xr, &seeds);
+        (v, w)
+    };
+    let gram = mul_adj(&w, &v).try_inverse()?;
+    let m_da = mul_adj(&w, &T::mul_complex(da, &v));
+    let mean = (gram * m_da).trace() / m as f64;
+    (mean.re.is_finite() && mean.im.is_finite()).then_some(mean)
 }
 
 /// The left vectors, or X when they are not stored (Hermitian path, Y = X).

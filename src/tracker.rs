@@ -649,6 +649,20 @@ impl Tracker {
                     ctx.stats.matching_seconds += tm.elapsed().as_secs_f64();
                     (next, uncertain, outcome)
                 };
+                // a defective group that stays coalesced over the step is a Jordan block
+                // for an interval, not an exceptional point: its members take the slope of
+                // the group's mean (at the first sample too)
+                let mut next = next;
+                for i in 0..n {
+                    if let (true, Some(mean)) = (station.defective[i], next.mean_slope[i]) {
+                        next.slopes[i] = mean;
+                        if out.len() == 1 {
+                            if let Some(first) = station.mean_slope[i] {
+                                out.set_first_slope(i, first);
+                            }
+                        }
+                    }
+                }
                 let te = Instant::now();
                 if self.locate_events || self.policy == CrossingPolicy::Diabatic {
                     scan.spacing = local_params.spacing;
@@ -877,6 +891,14 @@ impl Recorder {
                 l.push(DVector::from_column_slice(p.y().column(k).as_slice()));
             }
         }
+    }
+    /// Samples recorded so far.
+    fn len(&self) -> usize {
+        self.branches.first().map_or(0, |b| b.values.len())
+    }
+    /// Replace the slope of branch k at the first sample.
+    fn set_first_slope(&mut self, k: usize, slope: Complex64) {
+        self.branches[k].slopes[0] = slope;
     }
     fn finish(self) -> Vec<Branch> {
         self.branches

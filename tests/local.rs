@@ -323,7 +323,6 @@ fn assert_no_exceptional_point(tr: &Tracking, what: &str) {
 /// (here with finite, exact slopes). Only where a block forms at one t (λ = ±√t) is
 /// there an exceptional point.
 #[test]
-#[ignore = "issue 11 open: finite slopes of groups that stay defective are not implemented"]
 fn jordan_block_for_all_t_has_finite_slopes() -> Result {
     // [[t, 1], [0, t]]: λ = t twice, slope 1
     let fam = Polynomial::new(vec![
@@ -358,56 +357,6 @@ fn jordan_block_for_all_t_has_finite_slopes() -> Result {
         }
     }
     assert_no_exceptional_point(&tr, "5 × 5 nilpotent");
-
-    // a free-free two-mass chain in first-order form, A = [[0, I], [−K(t), −C]],
-    // K = (1 + t)L, C = 0.1 L, L = [[1, −1], [−1, 1]]: the rigid-body mode is a 2 × 2
-    // Jordan block at λ = 0 for every t (slope 0); the elastic mode (L's eigenvalue 2) is
-    // λ² + 0.2λ + 2(1 + t) = 0, λ = −0.1 ∓ iω, ω = √(2(1 + t) − 0.01), λ′ = ∓i/ω
-    let l = DMatrix::from_row_slice(2, 2, &[1.0, -1.0, -1.0, 1.0]);
-    let first_order = |k: &DMatrix<f64>, c: &DMatrix<f64>| {
-        let mut a = DMatrix::<f64>::zeros(4, 4);
-        a.view_mut((2, 0), (2, 2)).copy_from(&(-k));
-        a.view_mut((2, 2), (2, 2)).copy_from(&(-c));
-        a
-    };
-    let mut a0 = first_order(&l, &(&l * 0.1));
-    a0.view_mut((0, 2), (2, 2))
-        .copy_from(&DMatrix::identity(2, 2));
-    let a1 = first_order(&l, &DMatrix::zeros(2, 2));
-    let fam = Polynomial::new(vec![a0, a1])?;
-    let tr = local().samples(11)?.track_family(&fam, 0.0..=1.0)?;
-    let b = tr.branches();
-    for (i, &t) in tr.samples().iter().enumerate() {
-        let w = (2.0 * (1.0 + t) - 0.01).sqrt();
-        for (k, sign) in [(0, -1.0), (1, 1.0)] {
-            let exact = Complex64::new(-0.1, sign * w);
-            assert!(
-                (b[k].values()[i] - exact).norm() < 1e-12,
-                "t = {t}: {}",
-                b[k].values()[i]
-            );
-            let slope = Complex64::new(0.0, sign / w);
-            assert!(
-                (b[k].slopes()[i] - slope).norm() < 1e-8,
-                "t = {t}: {}",
-                b[k].slopes()[i]
-            );
-        }
-        for k in [2, 3] {
-            // a double defective zero is perturbed by O(√ε) by any eigen-solver
-            assert!(
-                b[k].values()[i].norm() < 1e-6,
-                "t = {t}: {}",
-                b[k].values()[i]
-            );
-            assert!(
-                b[k].slopes()[i].norm() < 1e-6,
-                "t = {t}: {}",
-                b[k].slopes()[i]
-            );
-        }
-    }
-    assert_no_exceptional_point(&tr, "rigid-body mode");
 
     // [[0, 1], [t, 0]]: λ = ±√t, a true exceptional point at t = 0 (a sample)
     let fam = Polynomial::new(vec![
@@ -462,5 +411,62 @@ fn coarse_steps_fall_back_and_stay_right() -> Result {
         (-20.0, 20.0),
     )?;
     assert!(tr.stats().fallbacks > 0, "{:?}", tr.stats());
+    Ok(())
+}
+
+/// A rigid-body mode in first-order form: a 2 × 2 Jordan block at λ = 0 for all t.
+#[test]
+#[ignore = "issue 11 open: the solver splits the double defective zero by O(√ε), beyond the cluster tolerance, so the group is not recognised at every sample"]
+fn rigid_body_mode_has_finite_slopes() -> Result {
+    // a free-free two-mass chain in first-order form, A = [[0, I], [−K(t), −C]],
+    // K = (1 + t)L, C = 0.1 L, L = [[1, −1], [−1, 1]]: the rigid-body mode is a 2 × 2
+    // Jordan block at λ = 0 for every t (slope 0); the elastic mode (L's eigenvalue 2) is
+    // λ² + 0.2λ + 2(1 + t) = 0, λ = −0.1 ∓ iω, ω = √(2(1 + t) − 0.01), λ′ = ∓i/ω
+    let l = DMatrix::from_row_slice(2, 2, &[1.0, -1.0, -1.0, 1.0]);
+    let first_order = |k: &DMatrix<f64>, c: &DMatrix<f64>| {
+        let mut a = DMatrix::<f64>::zeros(4, 4);
+        a.view_mut((2, 0), (2, 2)).copy_from(&(-k));
+        a.view_mut((2, 2), (2, 2)).copy_from(&(-c));
+        a
+    };
+    let mut a0 = first_order(&l, &(&l * 0.1));
+    a0.view_mut((0, 2), (2, 2))
+        .copy_from(&DMatrix::identity(2, 2));
+    let a1 = first_order(&l, &DMatrix::zeros(2, 2));
+    let fam = Polynomial::new(vec![a0, a1])?;
+    let tr = local().samples(11)?.track_family(&fam, 0.0..=1.0)?;
+    let b = tr.branches();
+    for (i, &t) in tr.samples().iter().enumerate() {
+        let w = (2.0 * (1.0 + t) - 0.01).sqrt();
+        for (k, sign) in [(0, -1.0), (1, 1.0)] {
+            let exact = Complex64::new(-0.1, sign * w);
+            assert!(
+                (b[k].values()[i] - exact).norm() < 1e-12,
+                "t = {t}: {}",
+                b[k].values()[i]
+            );
+            let slope = Complex64::new(0.0, sign / w);
+            assert!(
+                (b[k].slopes()[i] - slope).norm() < 1e-8,
+                "t = {t}: {}",
+                b[k].slopes()[i]
+            );
+        }
+        for k in [2, 3] {
+            // a double defective zero is perturbed by O(√ε) by any eigen-solver
+            assert!(
+                b[k].values()[i].norm() < 1e-6,
+                "t = {t}: {}",
+                b[k].values()[i]
+            );
+            assert!(
+                b[k].slopes()[i].norm() < 1e-6,
+                "t = {t}: {}",
+                b[k].slopes()[i]
+            );
+        }
+    }
+    assert_no_exceptional_point(&tr, "rigid-body mode");
+
     Ok(())
 }
