@@ -493,10 +493,8 @@ impl EventScan {
                 if (both_real || may_touch) && phi(s0).0 < 0.0 && phi(s1).0 >= 0.0 {
                     // a minimum the grid shows: located (on fresh decompositions) only
                     // when it may be reported, otherwise counted
-                    if self.avoided_gap_max > 0.0
-                        || self.gap_tol.is_none()
-                        || (both_real && self.may_be_sharp(s0, s1, a, b))
-                    {
+                    // (with local resolution the sharp ones were questions of the step)
+                    if self.avoided_gap_max > 0.0 || self.gap_tol.is_none() {
                         let p = locate(ctx, s0, s1, phi)?;
                         self.gap_minimum(&p, a, b);
                     } else if both_real {
@@ -509,34 +507,6 @@ impl EventScan {
             self.unresolved(ctx, s0, s1, uncertain, &ep_pairs)?;
         }
         Ok(())
-    }
-
-    /// Whether a gap minimum the grid shows between real branches a and b over s0 → s1
-    /// may be sharp: the smallest |Δλ| of the cubic Hermite interpolant of the values and
-    /// slopes at both ends is below twice the larger end slope difference × spacing.
-    fn may_be_sharp(&self, s0: &Point, s1: &Point, a: usize, b: usize) -> bool {
-        let h = s1.t - s0.t;
-        let (d0, d1) = (
-            (s0.values[a] - s0.values[b]).re,
-            (s1.values[a] - s1.values[b]).re,
-        );
-        let (e0, e1) = (
-            (s0.slopes[a] - s0.slopes[b]).re * h,
-            (s1.slopes[a] - s1.slopes[b]).re * h,
-        );
-        let min = (0..=16)
-            .map(|q| {
-                let w = q as f64 / 16.0;
-                let (w2, w3) = (w * w, w * w * w);
-                ((2.0 * w3 - 3.0 * w2 + 1.0) * d0
-                    + (w3 - 2.0 * w2 + w) * e0
-                    + (-2.0 * w3 + 3.0 * w2) * d1
-                    + (w3 - w2) * e1)
-                    .abs()
-            })
-            .fold(f64::INFINITY, f64::min);
-        let v = (e0.abs().max(e1.abs()) / h.abs()).max(f64::MIN_POSITIVE);
-        min < 2.0 * v * self.spacing
     }
 
     /// A located minimum of the gap |λ_b − λₐ| on a fresh decomposition: a crossing below

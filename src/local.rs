@@ -1516,6 +1516,7 @@ pub(crate) fn questions(
     perm: &[usize],
     uncertain: &[usize],
     gap_tol: f64,
+    sharp_spacing: Option<f64>,
 ) -> Vec<Vec<usize>> {
     let n = s0.len();
     // non-Hermitian: an uncertain branch with its nearest neighbour at t₀, the competitor
@@ -1579,7 +1580,62 @@ pub(crate) fn questions(
     if s0.left.is_some() || s1.left.is_some() {
         close_passes(s0, s1, perm, &mut seeds);
     }
+    // with events: neighbouring real branches whose gap has a minimum inside the step
+    // that may be narrower than the grid shows (a sharp avoided crossing to report)
+    if let Some(spacing) = sharp_spacing {
+        let h = s1.t - s0.t;
+        let real = |z: Complex64, p: &Point| z.im.abs() <= 1e-12 * p.scale;
+        // neighbours at t₀ and at t₁
+        let mut by_re1: Vec<usize> = (0..n).collect();
+        by_re1.sort_by(|&x, &y| s1.values[perm[x]].re.total_cmp(&s1.values[perm[y]].re));
+        let mut pairs: Vec<(usize, usize)> = order
+            .windows(2)
+            .chain(by_re1.windows(2))
+            .map(|w| (w[0].min(w[1]), w[0].max(w[1])))
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        for (a, b) in pairs {
+            let (ja, jb) = (perm[a], perm[b]);
+            if ![s0.values[a], s0.values[b]].iter().all(|&z| real(z, s0))
+                || ![s1.values[ja], s1.values[jb]].iter().all(|&z| real(z, s1))
+            {
+                continue;
+            }
+            let d = [
+                (s0.values[a] - s0.values[b]).re,
+                (s1.values[ja] - s1.values[jb]).re,
+            ];
+            let e = [
+                (s0.slopes[a] - s0.slopes[b]).re * h,
+                (s1.slopes[ja] - s1.slopes[jb]).re * h,
+            ];
+            if d[0] * e[0] < 0.0 && d[1] * e[1] >= 0.0 && may_be_sharp(d, e, h, spacing) {
+                seeds.push(vec![a, b]);
+            }
+        }
+    }
     seeds
+}
+
+/// Whether the gap of two real branches, with differences `d` and `e` = h·(slope
+/// difference) at the two ends of a step of length h, may have a minimum narrower than
+/// the grid can show: the smallest |Δλ| of its cubic Hermite interpolant is below twice
+/// the larger end slope difference × the sample spacing.
+pub(crate) fn may_be_sharp(d: [f64; 2], e: [f64; 2], h: f64, spacing: f64) -> bool {
+    let min = (0..=16)
+        .map(|q| {
+            let w = q as f64 / 16.0;
+            let (w2, w3) = (w * w, w * w * w);
+            ((2.0 * w3 - 3.0 * w2 + 1.0) * d[0]
+                + (w3 - 2.0 * w2 + w) * e[0]
+                + (-2.0 * w3 + 3.0 * w2) * d[1]
+                + (w3 - w2) * e[1])
+                .abs()
+        })
+        .fold(f64::INFINITY, f64::min);
+    let v = (e[0].abs().max(e[1].abs()) / h.abs()).max(f64::MIN_POSITIVE);
+    min < 2.0 * v * spacing
 }
 
 /// Pairs of complex branches whose difference, on the cubic Hermite path through its

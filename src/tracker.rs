@@ -599,7 +599,9 @@ impl Tracker {
                     // what is still in question is answered on local models of the few
                     // branches concerned; a certificate that fails halves the step
                     let tl = Instant::now();
-                    let seeds = local::questions(&station, &cand, &perm, &uncertain, self.gap_tol);
+                    let sharp = local_params.events.then_some(local_params.spacing);
+                    let seeds =
+                        local::questions(&station, &cand, &perm, &uncertain, self.gap_tol, sharp);
                     let mut outcome = local::Outcome::default();
                     if !seeds.is_empty() {
                         let answer = match local::groups(&station, &cand, &perm, &seeds) {
