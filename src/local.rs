@@ -879,6 +879,8 @@ fn certify<T: Element>(
     };
     let coef = bz * linv.adjoint();
     let mut basis = &model.wr * &coef;
+    // the model's pair: the certificate must stay about it
+    let model_pair = basis.clone();
     let mut t = model.t(ap.s);
     let mut targets = [e.values[ap.i].re, e.values[ap.j].re];
     // the squared gap's curvature in t, from the model: the diabatic slope difference
@@ -901,6 +903,12 @@ fn certify<T: Element>(
         let (av, a) = op.apply(value, t, &basis, out)?;
         let rr = ritz(&basis, &av);
         let (pi, pj) = nearest_pair(&rr.theta, targets[0], targets[1]);
+        // refinement may converge to other eigenpairs of A(t*) where the model is poor:
+        // the certified pair must span (nearly) the model's pair
+        let drift = mul_adj(&model_pair, &columns(&rr.vectors, &[pi, pj]));
+        if drift.singular_values().min() < 0.8 {
+            return Ok(None);
+        }
         let rho = rr.residual[pi].max(rr.residual[pj]);
         let pair = [rr.theta[pi], rr.theta[pj]];
         // δ only where the linear bound ρ does not decide
@@ -1519,20 +1527,17 @@ pub(crate) fn questions(
     sharp_spacing: Option<f64>,
 ) -> Vec<Vec<usize>> {
     let n = s0.len();
-    // non-Hermitian: an uncertain branch with its nearest neighbour at t₀, the competitor
-    // that makes it uncertain (a pair passing close to each other at the start of the
-    // step is then continued on one model); Hermitian groups grow by their leaks
-    let hermitian = s0.left.is_none() && s1.left.is_none();
+    // an uncertain branch with its nearest neighbour at t₀, the competitor that makes it
+    // uncertain (a pair passing close to each other at the start of the step is then
+    // continued on one model; a Hermitian model without it may certify a gap of other
+    // levels)
     let mut seeds: Vec<Vec<usize>> = uncertain
         .iter()
         .map(|&i| {
             let near = (0..n).filter(|&j| j != i).min_by(|&x, &y| {
                 cdist(s0.values[x], s0.values[i]).total_cmp(&cdist(s0.values[y], s0.values[i]))
             });
-            match near {
-                Some(j) if !hermitian => vec![i, j],
-                _ => vec![i],
-            }
+            near.map_or(vec![i], |j| vec![i, j])
         })
         .collect();
     // neighbours at t₁ closer than the crossing tolerance but not one group: they may

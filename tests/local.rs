@@ -118,7 +118,6 @@ fn mirror_dot_follows_parity_sectors() -> Result {
 
 /// A small family with a hidden symmetry (n = 16, two sectors of 8) on coarse grids.
 #[test]
-#[ignore = "issue 11 open: under Resolution::Local 2 of 16 branches leave their sector at 51 samples"]
 fn small_sector_family_follows_its_sectors() -> Result {
     let (b0, b1, v) = sector_family_small(1);
     let (gap, t_gap, norm) = min_same_sector_gap(&b0, &b1, &v, SMALL_SIZES, (-1.0, 1.0), 101);
@@ -468,5 +467,21 @@ fn rigid_body_mode_has_finite_slopes() -> Result {
     }
     assert_no_exceptional_point(&tr, "rigid-body mode");
 
+    Ok(())
+}
+
+/// The small hidden-symmetry family at 101 samples.
+#[test]
+#[ignore = "issue 11 open: under Resolution::Local branches 7 and 12 leave their sectors between t = -0.12 and -0.10 (three levels meet there)"]
+fn small_sector_family_at_101_samples() -> Result {
+    let (b0, b1, v) = sector_family_small(1);
+    check_sector_family(
+        &b0,
+        &b1,
+        &v,
+        SMALL_SIZES,
+        &local().samples(101)?,
+        (-1.0, 1.0),
+    )?;
     Ok(())
 }
