@@ -1527,16 +1527,18 @@ pub(crate) fn questions(
     sharp_spacing: Option<f64>,
 ) -> Vec<Vec<usize>> {
     let n = s0.len();
-    // an uncertain branch with its nearest neighbour at t₀, the competitor that makes it
-    // uncertain (a pair passing close to each other at the start of the step is then
-    // continued on one model; a Hermitian model without it may certify a gap of other
-    // levels)
+    // an uncertain branch with its nearest neighbour outside its own group at t₀, the
+    // competitor that makes it uncertain (a pair passing close to each other at the start
+    // of the step is then continued on one model; a Hermitian model without it may
+    // certify a gap of other levels)
     let mut seeds: Vec<Vec<usize>> = uncertain
         .iter()
         .map(|&i| {
-            let near = (0..n).filter(|&j| j != i).min_by(|&x, &y| {
-                cdist(s0.values[x], s0.values[i]).total_cmp(&cdist(s0.values[y], s0.values[i]))
-            });
+            let near = (0..n)
+                .filter(|&j| j != i && s0.cluster[j] != s0.cluster[i])
+                .min_by(|&x, &y| {
+                    cdist(s0.values[x], s0.values[i]).total_cmp(&cdist(s0.values[y], s0.values[i]))
+                });
             near.map_or(vec![i], |j| vec![i, j])
         })
         .collect();
@@ -1602,6 +1604,9 @@ pub(crate) fn questions(
         pairs.dedup();
         for (a, b) in pairs {
             let (ja, jb) = (perm[a], perm[b]);
+            if s0.cluster[a] == s0.cluster[b] || s1.cluster[ja] == s1.cluster[jb] {
+                continue;
+            }
             if ![s0.values[a], s0.values[b]].iter().all(|&z| real(z, s0))
                 || ![s1.values[ja], s1.values[jb]].iter().all(|&z| real(z, s1))
             {
