@@ -261,11 +261,8 @@ fn confirm_crossing<F: MatrixFamily + ?Sized>(
 fn hermite_root(t0: f64, t1: f64, f0: f64, f1: f64, d0: f64, d1: f64) -> Option<f64> {
     let h = t1 - t0;
     let cubic = |s: f64| {
-        let (s2, s3) = (s * s, s * s * s);
-        (2.0 * s3 - 3.0 * s2 + 1.0) * f0
-            + (s3 - 2.0 * s2 + s) * h * d0
-            + (-2.0 * s3 + 3.0 * s2) * f1
-            + (s3 - s2) * h * d1
+        let w = crate::local::hermite_weights(s);
+        w[0] * f0 + w[1] * h * d0 + w[2] * f1 + w[3] * h * d1
     };
     if (f0 < 0.0) == (f1 < 0.0) {
         return None;

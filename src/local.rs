@@ -297,13 +297,7 @@ impl Model {
 
     /// (H(s), G(s)): the model matrix and the Gram matrix on Q(s).
     fn at(&self, s: f64) -> (DMatrix<Complex64>, DMatrix<Complex64>) {
-        let (s2, s3) = (s * s, s * s * s);
-        let w = [
-            2.0 * s3 - 3.0 * s2 + 1.0,
-            s3 - 2.0 * s2 + s,
-            -2.0 * s3 + 3.0 * s2,
-            s3 - s2,
-        ];
+        let w = hermite_weights(s);
         let k = self.k;
         let mut p = &self.proj[0] * c(w[0]);
         for (m, wi) in self.proj[1..].iter().zip(&w[1..]) {
@@ -407,6 +401,17 @@ impl Model {
             &self.wl * self.coefficients(s, &e.left, cols),
         )
     }
+}
+
+/// The cubic Hermite basis at s ∈ [0, 1]: the weights of f(0), f′(0)·h, f(1), f′(1)·h.
+pub(crate) fn hermite_weights(s: f64) -> [f64; 4] {
+    let (s2, s3) = (s * s, s * s * s);
+    [
+        2.0 * s3 - 3.0 * s2 + 1.0,
+        s3 - 2.0 * s2 + s,
+        -2.0 * s3 + 3.0 * s2,
+        s3 - s2,
+    ]
 }
 
 fn concat(a: &DMatrix<Complex64>, b: &DMatrix<Complex64>) -> DMatrix<Complex64> {
@@ -1196,11 +1201,8 @@ fn spectral_distance(
         .map(|x| {
             let (l0, l1) = (s0.values[x].re, s1.values[perm[x]].re);
             let (d0, d1) = (s0.slopes[x].re * h, s1.slopes[perm[x]].re * h);
-            let (w2, w3) = (w * w, w * w * w);
-            let cubic = (2.0 * w3 - 3.0 * w2 + 1.0) * l0
-                + (w3 - 2.0 * w2 + w) * d0
-                + (-2.0 * w3 + 3.0 * w2) * l1
-                + (w3 - w2) * d1;
+            let hw = hermite_weights(w);
+            let cubic = hw[0] * l0 + hw[1] * d0 + hw[2] * l1 + hw[3] * d1;
             let linear = (1.0 - w) * l0 + w * l1;
             let margin = (cubic - linear).abs();
             pair.iter()
@@ -1635,13 +1637,8 @@ pub(crate) fn questions(
 pub(crate) fn may_be_sharp(d: [f64; 2], e: [f64; 2], h: f64, spacing: f64) -> bool {
     let min = (0..=16)
         .map(|q| {
-            let w = q as f64 / 16.0;
-            let (w2, w3) = (w * w, w * w * w);
-            ((2.0 * w3 - 3.0 * w2 + 1.0) * d[0]
-                + (w3 - 2.0 * w2 + w) * e[0]
-                + (-2.0 * w3 + 3.0 * w2) * d[1]
-                + (w3 - w2) * e[1])
-                .abs()
+            let w = hermite_weights(q as f64 / 16.0);
+            (w[0] * d[0] + w[1] * e[0] + w[2] * d[1] + w[3] * e[1]).abs()
         })
         .fold(f64::INFINITY, f64::min);
     let v = (e[0].abs().max(e[1].abs()) / h.abs()).max(f64::MIN_POSITIVE);
@@ -1680,12 +1677,8 @@ fn close_passes(s0: &Point, s1: &Point, perm: &[usize], seeds: &mut Vec<Vec<usiz
             }
             let ends = d0.norm().max(d1.norm());
             let close = (1..8).any(|q| {
-                let s = q as f64 / 8.0;
-                let (s2, s3) = (s * s, s * s * s);
-                let d = d0 * (2.0 * s3 - 3.0 * s2 + 1.0)
-                    + e0 * (s3 - 2.0 * s2 + s)
-                    + d1 * (-2.0 * s3 + 3.0 * s2)
-                    + e1 * (s3 - s2);
+                let w = hermite_weights(q as f64 / 8.0);
+                let d = d0 * w[0] + e0 * w[1] + d1 * w[2] + e1 * w[3];
                 d.norm() < 0.5 * ends
             });
             if close {
