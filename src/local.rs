@@ -77,9 +77,6 @@ pub(crate) struct Outcome {
     pub models: usize,
     /// Evaluations of A(t) spent on certificates.
     pub evaluations: usize,
-    /// Crossings whose location should be polished on fresh decompositions:
-    /// (model t*, branch a, branch b).
-    pub crossings: Vec<(f64, usize, usize)>,
     /// Every pair (ascending branch ids of the old point) whose closest approach a model
     /// located.
     pub pairs: Vec<(usize, usize)>,
@@ -724,7 +721,6 @@ fn hermitian_group<T: Element>(
             let (a, b) = (old[label[ap.i]], old[label[ap.j]]);
             out.pairs.push((a.min(b), a.max(b)));
             if cert.hi <= tol {
-                out.crossings.push((cert.t, a.min(b), a.max(b)));
                 if params.events {
                     // slopes from the model on either side: the level below before the
                     // point is the one above after it
@@ -1413,7 +1409,6 @@ fn general_group<T: Element>(
                 let (ba, bb) = (old[a].min(old[b]), old[a].max(old[b]));
                 out.pairs.push((ba, bb));
                 if cert.hi <= tol {
-                    out.crossings.push((t, ba, bb));
                     if params.events {
                         // slopes of the model's continued pair by central differences
                         let slopes = match (at(sm + hs), at(sm - hs)) {
