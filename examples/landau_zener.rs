@@ -2,7 +2,9 @@
 //!
 //! The adiabatic levels ±√(t² + g²) come closest at t = 0 with the gap 2g; the diabatic
 //! states |1⟩, |2⟩ (energies ±t) cross there. eigentrack follows the adiabatic branches by
-//! default and reports the avoided crossing with its gap; with
+//! default and reports the avoided crossing with its gap (a gap this broad, which the grid
+//! itself shows, is an event on request, `Tracker::avoided_gap_max`; one narrower than
+//! the grid can show always is); with
 //! `CrossingPolicy::Diabatic` it follows the eigenvector character through the gap instead.
 //! A sweep over g shows the gap opening.
 //!
@@ -22,8 +24,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/plots");
     std::fs::create_dir_all(dir)?;
 
-    // Adiabatic (default): the branches stay on ±√(t² + g²).
-    let adiabatic = track(|t| h(t, g), -2.0..=2.0)?;
+    // Adiabatic (default): the branches stay on ±√(t² + g²); every avoided crossing is
+    // reported.
+    let adiabatic = Tracker::new()
+        .avoided_gap_max(f64::INFINITY)?
+        .track(|t| h(t, g), -2.0..=2.0)?;
     println!("adiabatic policy\n{adiabatic}\n");
     let avoided = adiabatic
         .events()

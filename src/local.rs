@@ -53,6 +53,15 @@ const SCAN: usize = 16;
 /// Refinements of the basis at one minimum before falling back.
 const REFINEMENTS: usize = 8;
 
+/// The family as the local models see it: A(t) for the certificates, A′(t) for the
+/// slopes of branches that meet at a located crossing.
+pub(crate) trait Evaluate<T: Element> {
+    /// A(t), checked for size and finiteness.
+    fn value(&mut self, t: f64) -> Result<DMatrix<T>>;
+    /// A′(t): exact where the family has it, finite differences otherwise.
+    fn derivative(&mut self, t: f64) -> Result<DMatrix<T>>;
+}
+
 /// Tolerances of the local answers.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Params {
@@ -499,8 +508,10 @@ struct Approach {
 }
 
 /// A certified (or not) gap at t*.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Certified {
+    /// The pair's Ritz vectors on A(t*) (n × 2, orthonormal).
+    vectors: DMatrix<Complex64>,
     t: f64,
     gap: f64,
     lo: f64,
@@ -517,7 +528,7 @@ struct Certified {
 /// decomposition).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn resolve<T: Element>(
-    value: &mut dyn FnMut(f64) -> Result<DMatrix<T>>,
+    family: &mut dyn Evaluate<T>,
     s0: &Point,
     s1: &Point,
     perm: &mut [usize],
@@ -572,10 +583,10 @@ pub(crate) fn resolve<T: Element>(
         out.models += 1;
         let map = if model.hermitian {
             hermitian_group(
-                value, &model, s0, s1, old, &new, perm, affine, params, &mut out,
+                family, &model, s0, s1, old, &new, perm, affine, params, &mut out,
             )?
         } else {
-            general_group(value, &model, s0, s1, old, &new, params, &mut out)?
+            general_group(family, &model, s0, s1, old, &new, params, &mut out)?
         };
         let Some(map) = map else {
             return Ok(None);
@@ -598,7 +609,7 @@ fn ascending(values: &[Complex64], idx: &[usize]) -> Vec<usize> {
 /// k goes to.
 #[allow(clippy::too_many_arguments)]
 fn hermitian_group<T: Element>(
-    value: &mut dyn FnMut(f64) -> Result<DMatrix<T>>,
+    family: &mut dyn Evaluate<T>,
     model: &Model,
     s0: &Point,
     s1: &Point,
@@ -676,7 +687,9 @@ fn hermitian_group<T: Element>(
     for ap in approaches {
         let (a, b) = (old[label[ap.i]], old[label[ap.j]]);
         let ends = [[a, b], [new[o1[ap.i]], new[o1[ap.j]]]];
-        let cert = certify(value, model, s0, s1, ends, old, perm, &ap, tol, affine, out)?;
+        let cert = certify(
+            family, model, s0, s1, ends, old, perm, &ap, tol, affine, out,
+        )?;
         let Some(cert) = cert else {
             return Ok(None);
         };
@@ -687,7 +700,8 @@ fn hermitian_group<T: Element>(
     }
     let dir = model.h.signum();
     certified.sort_by(|x, y| (dir * x.1.t).total_cmp(&(dir * y.1.t)));
-    let close = 1e-9 * model.h.abs();
+    // certified t* are known to about ε·t: a tiny step must still see one point
+    let close = 1e-9 * model.h.abs() + 1e-12 * s0.t.abs().max(s1.t.abs());
     let mut q = 0;
     while q < certified.len() {
         // the approaches at this t*, then the connected stretch of positions of the first
@@ -717,64 +731,62 @@ fn hermitian_group<T: Element>(
         }
         let block = &certified[q..end];
         let crossed = block.iter().filter(|(_, c)| c.hi <= tol).count();
-        for (ap, cert) in block {
-            let (a, b) = (old[label[ap.i]], old[label[ap.j]]);
-            out.pairs.push((a.min(b), a.max(b)));
-            if cert.hi <= tol {
-                if params.events {
-                    // slopes from the model on either side: the level below before the
-                    // point is the one above after it
-                    let d = 1e-4_f64.min(0.5 * ap.s.min(1.0 - ap.s)).max(1e-9);
-                    let (Some(before), Some(after)) = (
-                        model.hermitian_values(ap.s - d),
-                        model.hermitian_values(ap.s + d),
-                    ) else {
-                        return Ok(None);
-                    };
-                    let w = 1.0 / (2.0 * d * model.h);
-                    let slope_a = c((after[ap.j] - before[ap.i]) * w);
-                    let slope_b = c((after[ap.i] - before[ap.j]) * w);
-                    let slopes = if a < b {
-                        [slope_a, slope_b]
-                    } else {
-                        [slope_b, slope_a]
-                    };
-                    out.events.push(Event::Crossing {
-                        t: cert.t,
-                        branches: [a.min(b), a.max(b)],
-                        value: cert.value,
-                        slopes,
-                    });
-                }
-            } else {
+        if crossed == 0 {
+            for (ap, cert) in block {
+                let (a, b) = (old[label[ap.i]], old[label[ap.j]]);
+                out.pairs.push((a.min(b), a.max(b)));
                 out.avoided += 1;
                 avoided_event(out, params, cert, scale, a, b);
             }
-        }
-        if block.len() == 1 && crossed == 1 {
-            label.swap(block[0].0.i, block[0].0.j);
-        } else if crossed > 0 {
-            if crossed != block.len() {
-                // crossings and avoided crossings at one point: not decided here
-                return Ok(None);
+        } else if crossed != block.len() {
+            // crossings and avoided crossings at one point: not decided here
+            return Ok(None);
+        } else {
+            // the levels at positions lo..=hi meet at t*: to first order λ = λ* + sₓ(t − t*),
+            // so their order before the point is that of their slopes (descending when t
+            // grows) and after it the reverse
+            let members: Vec<usize> = (lo_pos..=hi_pos).map(|p| old[label[p]]).collect();
+            let m = members.len();
+            let t_star = block.iter().map(|(_, c)| c.t).sum::<f64>() / block.len() as f64;
+            let value =
+                block.iter().map(|(_, c)| c.value).sum::<Complex64>() / c(block.len() as f64);
+            if params.events {
+                // exact slopes: the eigenvalues of UᴴA′(t*)U on the span U of the certified
+                // Ritz vectors (degenerate perturbation theory)
+                let s_star = block.iter().map(|(ap, _)| ap.s).sum::<f64>() / block.len() as f64;
+                let Some(e) = model.eig(s_star) else {
+                    return Ok(None);
+                };
+                let positions: Vec<usize> = (lo_pos..=hi_pos).collect();
+                let from_model = &model.wr * model.coefficients(s_star, &e.right, &positions);
+                let Some(asc) = meeting_slopes(family, t_star, block, &from_model)? else {
+                    return Ok(None);
+                };
+                let slope = |r: usize| c(if dir > 0.0 { asc[m - 1 - r] } else { asc[r] });
+                for x in 0..m {
+                    for y in x + 1..m {
+                        let (a, b) = (members[x], members[y]);
+                        let slopes = if a < b {
+                            [slope(x), slope(y)]
+                        } else {
+                            [slope(y), slope(x)]
+                        };
+                        out.events.push(Event::Crossing {
+                            t: t_star,
+                            branches: [a.min(b), a.max(b)],
+                            value,
+                            slopes,
+                        });
+                    }
+                }
             }
-            // all cross at one point: after it the levels are in ascending order of
-            // their slopes, read from the model just before
-            let s = block
-                .iter()
-                .map(|(ap, _)| ap.s)
-                .fold(f64::INFINITY, f64::min);
-            let d = 1e-4_f64.min(0.25 * s).max(f64::MIN_POSITIVE);
-            let (Some(v1), Some(v2)) = (
-                model.hermitian_values(s - d),
-                model.hermitian_values(s - 2.0 * d),
-            ) else {
-                return Ok(None);
-            };
-            let mut by_slope: Vec<usize> = (lo_pos..=hi_pos).collect();
-            by_slope.sort_by(|&x, &y| (v1[x] - v2[x]).total_cmp(&(v1[y] - v2[y])));
-            let before: Vec<usize> = by_slope.iter().map(|&r| label[r]).collect();
-            label[lo_pos..=hi_pos].copy_from_slice(&before);
+            for x in 0..m {
+                for y in x + 1..m {
+                    let (a, b) = (members[x], members[y]);
+                    out.pairs.push((a.min(b), a.max(b)));
+                }
+            }
+            label[lo_pos..=hi_pos].reverse();
         }
         q = end;
     }
@@ -783,6 +795,42 @@ fn hermitian_group<T: Element>(
         map[label[p]] = o1[p];
     }
     Ok(Some(map))
+}
+
+/// The ascending slopes of the m levels that meet at `t`: the eigenvalues of UᴴA′(t)U on
+/// the m-dimensional span U of the block's certified Ritz vectors (completed by the
+/// model's m eigenvectors `from_model` where pairs inside an exactly degenerate block
+/// share vectors); `None` when that span is not m-dimensional.
+fn meeting_slopes<T: Element>(
+    family: &mut dyn Evaluate<T>,
+    t: f64,
+    block: &[(Approach, Certified)],
+    from_model: &DMatrix<Complex64>,
+) -> Result<Option<Vec<f64>>> {
+    let (n, m) = from_model.shape();
+    let mut all = DMatrix::<Complex64>::zeros(n, 2 * block.len() + m);
+    for (q, (_, cert)) in block.iter().enumerate() {
+        all.columns_mut(2 * q, 2).copy_from(&cert.vectors);
+    }
+    // the model's vectors weigh less: the certified ones lead where they span
+    all.columns_mut(2 * block.len(), m)
+        .copy_from(&(from_model * c(0.25)));
+    let svd = all.svd(true, false);
+    let Some(u) = svd.u else {
+        return Ok(None);
+    };
+    let mut order: Vec<usize> = (0..svd.singular_values.len()).collect();
+    order.sort_by(|&x, &y| svd.singular_values[y].total_cmp(&svd.singular_values[x]));
+    if order.len() < m || svd.singular_values[order[m - 1]] < 0.1 {
+        return Ok(None);
+    }
+    let u = columns(&u, &order[..m]);
+    let da = family.derivative(t)?;
+    let s = mul_adj(&u, &T::mul_complex(&da, &u));
+    let s = (&s + s.adjoint()) * c(0.5);
+    let mut asc: Vec<f64> = s.symmetric_eigenvalues().iter().copied().collect();
+    asc.sort_by(f64::total_cmp);
+    Ok(Some(asc))
 }
 
 /// The Hermitian model's ascending eigenvalues on [0, 1]: [`SCAN`] substeps, each split
@@ -849,7 +897,7 @@ fn avoided_event(
 /// members at t₀ and at t₁ (excluded from the rest of the spectrum).
 #[allow(clippy::too_many_arguments)]
 fn certify<T: Element>(
-    value: &mut dyn FnMut(f64) -> Result<DMatrix<T>>,
+    family: &mut dyn Evaluate<T>,
     model: &Model,
     s0: &Point,
     s1: &Point,
@@ -901,7 +949,7 @@ fn certify<T: Element>(
     };
     let mut last = None;
     for round in 0..=REFINEMENTS {
-        let (av, a) = op.apply(value, t, &basis, out)?;
+        let (av, a) = op.apply(family, t, &basis, out)?;
         let rr = ritz(&basis, &av);
         let (pi, pj) = nearest_pair(&rr.theta, targets[0], targets[1]);
         // refinement may converge to other eigenpairs of A(t*) where the model is poor:
@@ -929,6 +977,7 @@ fn certify<T: Element>(
             rho
         };
         let cert = Certified {
+            vectors: columns(&rr.vectors, &[pi, pj]),
             t,
             gap,
             lo: (gap - 2.0 * rho_eff).max(0.0),
@@ -938,22 +987,25 @@ fn certify<T: Element>(
         };
         // the gap at t* bounds the minimum from above only: an open gap is the minimum
         // once moving t* no longer narrows it
-        let settled = last.is_some_and(|l: Certified| cert.gap >= 0.5 * l.gap);
+        let settled = last
+            .as_ref()
+            .is_some_and(|l: &Certified| cert.gap >= 0.5 * l.gap);
         if cert.hi <= tol || (cert.lo > tol && settled) {
             return Ok(Some(cert));
         }
         if round == REFINEMENTS {
             return Ok(None);
         }
+        let decided_open = cert.lo > tol;
         last = Some(cert);
         targets = pair;
-        let pair_basis = if cert.lo > tol {
+        let pair_basis = if decided_open {
             // decided but not settled: move t* on the same basis
             columns(&rr.vectors, &[pi, pj])
         } else {
             let added = grow(&mut basis, &rr, [pi, pj], pair, t, s0, s1, ends);
             op.extend(&added);
-            let (av, _) = op.apply(value, t, &basis, out)?;
+            let (av, _) = op.apply(family, t, &basis, out)?;
             let rr = ritz(&basis, &av);
             let (pi, pj) = nearest_pair(&rr.theta, targets[0], targets[1]);
             columns(&rr.vectors, &[pi, pj])
@@ -961,7 +1013,7 @@ fn certify<T: Element>(
         // move t* to the gap minimum of the pair's 2 × 2 projection (its Ritz vectors at
         // t*): exact and in closed form for an affine family, otherwise quadratic in t
         // through three evaluations
-        if let Some(tn) = op.move_t(value, t, &pair_basis, &basis, (lo_t, hi_t), model.h, out)? {
+        if let Some(tn) = op.move_t(family, t, &pair_basis, &basis, (lo_t, hi_t), model.h, out)? {
             t = tn;
         }
     }
@@ -1018,7 +1070,7 @@ impl<'a, T: Element> Op<'a, T> {
     /// A(t)·V, and A(t) itself when it was evaluated.
     fn apply(
         &self,
-        value: &mut dyn FnMut(f64) -> Result<DMatrix<T>>,
+        family: &mut dyn Evaluate<T>,
         t: f64,
         basis: &DMatrix<Complex64>,
         out: &mut Outcome,
@@ -1026,7 +1078,7 @@ impl<'a, T: Element> Op<'a, T> {
         if self.affine.is_some() {
             return Ok((&self.av0 + &self.avd * c(t - self.t0), None));
         }
-        let a = value(t)?;
+        let a = family.value(t)?;
         out.evaluations += 1;
         Ok((T::mul_complex(&a, basis), Some(a)))
     }
@@ -1051,7 +1103,7 @@ impl<'a, T: Element> Op<'a, T> {
     #[allow(clippy::too_many_arguments)]
     fn move_t(
         &self,
-        value: &mut dyn FnMut(f64) -> Result<DMatrix<T>>,
+        family: &mut dyn Evaluate<T>,
         t: f64,
         pair: &DMatrix<Complex64>,
         basis: &DMatrix<Complex64>,
@@ -1086,7 +1138,7 @@ impl<'a, T: Element> Op<'a, T> {
         }
         let mut ps = Vec::with_capacity(3);
         for tt in [ta, t, tb] {
-            let m = value(tt)?;
+            let m = family.value(tt)?;
             out.evaluations += 1;
             ps.push(mul_adj(pair, &T::mul_complex(&m, pair)));
         }
@@ -1296,7 +1348,7 @@ fn hermitian_norm_bound<T: Element>(a: &DMatrix<T>, b: &DMatrix<T>) -> f64 {
 /// runner-up), closest approaches located and certified.
 #[allow(clippy::too_many_arguments)]
 fn general_group<T: Element>(
-    value: &mut dyn FnMut(f64) -> Result<DMatrix<T>>,
+    family: &mut dyn Evaluate<T>,
     model: &Model,
     s0: &Point,
     s1: &Point,
@@ -1390,39 +1442,106 @@ fn general_group<T: Element>(
                 let hs = 1e-3_f64.min(sm.min(1.0 - sm)).max(1e-6);
                 let curv =
                     (g2(sm + hs) - 2.0 * gap * gap + g2(sm - hs)) / (hs * hs * model.h * model.h);
-                // certificate: the pair's Ritz vectors re-read on the true A(t*)
-                let t = model.t(sm);
-                let am = value(t)?;
-                out.evaluations += 1;
+                // certificate: the pair's Ritz vectors re-read on the true A(t*); the gap
+                // at t* bounds the closest approach from above only, so t* is moved to the
+                // vertex of the true squared gap (a parabola through t* ± d on the pair's
+                // Petrov–Galerkin projection) until it is below the tolerance or no longer
+                // narrows
                 let (u, v) = model.vectors(sm, &e, &[ja, jb]);
-                let (theta, bound) = petrov_pair::<T>(&am, &u, &v);
-                let g = cdist(theta[0], theta[1]);
-                let err = bound[0] + bound[1];
-                let cert = Certified {
-                    t,
-                    gap: g,
-                    lo: (g - err).max(0.0),
-                    hi: g + err,
-                    value: (theta[0] + theta[1]) * 0.5,
-                    slope_difference: (0.5 * curv).max(0.0).sqrt(),
+                let slope_difference = (0.5 * curv).max(0.0).sqrt();
+                let (lo_t, hi_t) = (s0.t.min(s1.t), s0.t.max(s1.t));
+                let mut certify_at = |t: f64, out: &mut Outcome| -> Result<Certified> {
+                    let am = family.value(t)?;
+                    out.evaluations += 1;
+                    let (theta, bound) = petrov_pair::<T>(&am, &u, &v);
+                    let g = cdist(theta[0], theta[1]);
+                    let err = bound[0] + bound[1];
+                    Ok(Certified {
+                        vectors: u.clone(),
+                        t,
+                        gap: g,
+                        lo: (g - err).max(0.0),
+                        hi: g + err,
+                        value: (theta[0] + theta[1]) * 0.5,
+                        slope_difference,
+                    })
                 };
+                let mut cert = certify_at(model.t(sm), out)?;
+                let mut settled = false;
+                for _ in 0..REFINEMENTS {
+                    if cert.hi <= tol || settled {
+                        break;
+                    }
+                    let d = if slope_difference > 0.0 {
+                        cert.gap / slope_difference
+                    } else {
+                        1e-4 * model.h.abs()
+                    }
+                    .clamp(1e-9 * model.h.abs(), 0.05 * model.h.abs());
+                    let t = cert.t;
+                    let (gm, gp) = (
+                        certify_at((t - d).max(lo_t), out)?,
+                        certify_at((t + d).min(hi_t), out)?,
+                    );
+                    let (dm, dp) = (t - gm.t, gp.t - t);
+                    let (ym, y0, yp) = (gm.gap.powi(2), cert.gap.powi(2), gp.gap.powi(2));
+                    // vertex of the parabola through (−dm, ym), (0, y0), (dp, yp)
+                    let (sm1, sp1) = ((y0 - ym) / dm, (yp - y0) / dp);
+                    let curv2 = (sp1 - sm1) / (0.5 * (dm + dp));
+                    if !(dm > 0.0 && dp > 0.0 && curv2 > 0.0) {
+                        settled = true;
+                        break;
+                    }
+                    let tn = (t - (0.5 * (sm1 + sp1) + 0.5 * curv2 * (dm - dp) * 0.5) / curv2)
+                        .clamp(lo_t, hi_t);
+                    let next = certify_at(tn, out)?;
+                    let best = [gm, next, gp]
+                        .into_iter()
+                        .min_by(|x, y| x.gap.total_cmp(&y.gap))
+                        .filter(|x| x.gap < cert.gap);
+                    match best {
+                        Some(b) => {
+                            settled = b.gap >= 0.5 * cert.gap;
+                            cert = b;
+                        }
+                        None => settled = true,
+                    }
+                }
+                let t = cert.t;
+                let err = cert.hi - cert.gap;
+                let g = cert.gap;
                 let (ba, bb) = (old[a].min(old[b]), old[a].max(old[b]));
                 out.pairs.push((ba, bb));
                 if cert.hi <= tol {
                     if params.events {
-                        // slopes of the model's continued pair by central differences
-                        let slopes = match (at(sm + hs), at(sm - hs)) {
-                            (Some((pa, pb, ..)), Some((ma, mb, ..))) => {
-                                let w = 1.0 / (2.0 * hs * model.h);
-                                let (x, y) = ((pa - ma) * w, (pb - mb) * w);
-                                if old[a] < old[b] {
-                                    [x, y]
-                                } else {
-                                    [y, x]
-                                }
-                            }
-                            _ => return Ok(None),
+                        // exact slopes: the eigenvalues of (VᴴU)⁻¹VᴴA′(t*)U on the pair's
+                        // Ritz vectors, each given to the member whose model slope (central
+                        // differences of the continued pair) it is nearer
+                        let (Some((pa, pb, ..)), Some((ma, mb, ..))) = (at(sm + hs), at(sm - hs))
+                        else {
+                            return Ok(None);
                         };
+                        let w = 1.0 / (2.0 * hs * model.h);
+                        let (x, y) = ((pa - ma) * w, (pb - mb) * w);
+                        let da = family.derivative(t)?;
+                        let Some(g) = (v.adjoint() * &u).try_inverse() else {
+                            return Ok(None);
+                        };
+                        let sm2 = g * v.adjoint() * T::mul_complex(&da, &u);
+                        let ev = sm2.eigenvalues().map(|e| [e[0], e[1]]).unwrap_or_else(|| {
+                            let tr = (sm2[(0, 0)] + sm2[(1, 1)]) * 0.5;
+                            let det = sm2[(0, 0)] * sm2[(1, 1)] - sm2[(0, 1)] * sm2[(1, 0)];
+                            let r = (tr * tr - det).sqrt();
+                            [tr - r, tr + r]
+                        });
+                        let (x, y) = if cdist(ev[0], x) + cdist(ev[1], y)
+                            <= cdist(ev[1], x) + cdist(ev[0], y)
+                        {
+                            (ev[0], ev[1])
+                        } else {
+                            (ev[1], ev[0])
+                        };
+                        let slopes = if old[a] < old[b] { [x, y] } else { [y, x] };
                         out.events.push(Event::Crossing {
                             t,
                             branches: [ba, bb],
@@ -1430,7 +1549,7 @@ fn general_group<T: Element>(
                             slopes,
                         });
                     }
-                } else if cert.lo > tol && err < 0.25 * g {
+                } else if cert.lo > tol && err < 0.25 * g && settled {
                     out.avoided += 1;
                     avoided_event(out, params, &cert, scale, ba, bb);
                 } else {

@@ -8,24 +8,31 @@
 //! 2. A step t → t + h predicts λ̂ = λ + hλ′ + h²/2 λ″, decomposes A(t + h) and pairs the
 //!    branches with the new eigenpairs by an optimal assignment on eigenvector overlap and
 //!    eigenvalue distance (see the `matching` module docs).
-//! 3. A pairing that is not certain (prediction ambiguous or overlap below
-//!    `min_overlap`) halves the step — except where the only uncertain branches of a real
-//!    matrix are pairs turning from two real eigenvalues into a conjugate pair or back
-//!    (an exceptional point, located afterwards); easy steps double it up to `h_max`. At `h_min` the
-//!    step is accepted with the best assignment and recorded as an
-//!    [`Event::Unresolved`](crate::Event::Unresolved) — or as an [`Event::ExceptionalPoint`](crate::Event::ExceptionalPoint) when the uncertain pair
-//!    is coalescing with a large condition number. Across such a step the uncertain
+//! 3. What the pairing leaves in question — uncertain branches, pairs that exchange
+//!    order, neighbours within the crossing tolerance, gap minima that may be sharper
+//!    than the grid, two complex eigenvalues passing close — is answered on *local
+//!    models* (module `local`, [`Resolution::Local`], the default): the group of branches
+//!    concerned is projected onto the span of its eigenvectors at both ends, O(n²k) work,
+//!    and every located closest approach is certified on the true A(t*) by a residual
+//!    bound. A gap certified below [`gap_tol`](Tracker::gap_tol)·‖A‖_F is a crossing,
+//!    one certified above it an avoided crossing. Only a failed certificate costs a fresh
+//!    decomposition: the step is halved ([`Stats::fallbacks`]); easy steps double it up
+//!    to `h_max`. At `h_min` the step is accepted with the best assignment and recorded
+//!    as an [`Event::Unresolved`](crate::Event::Unresolved) (or an
+//!    [`Event::ExceptionalPoint`](crate::Event::ExceptionalPoint) when the uncertain pair
+//!    is coalescing with a large condition number); across such a step the uncertain
 //!    branches are paired in ascending (Re, Im) order on both sides.
-//! 4. A certain pairing under which two branches with equal imaginary parts exchange the
-//!    order of their real parts must be a confirmed crossing: from the two ends alone, a
-//!    step that jumped over an avoided crossing narrower than itself looks exactly like a
-//!    crossing (values, slopes and overlaps all follow the diabatic states). Up to three
-//!    Newton steps on Re(λₐ − λ_b) with the exact slopes, on fresh decompositions, must
-//!    bring |λₐ − λ_b| below 10 × the cluster tolerance × ‖A‖_F; otherwise the step is
-//!    halved, until the avoided crossing is resolved. A genuine crossing costs one to
-//!    three decompositions ([`Stats::crossing_checks`]).
-//! 5. Every accepted step is scanned for events, which are then located on fresh
+//!
+//!    [`Resolution::Refine`], the first version's path, answers the same questions with
+//!    fresh decompositions instead: an uncertain pairing halves the step, and an exchange
+//!    of two real branches must be confirmed by up to three Newton steps on
+//!    Re(λₐ − λ_b) bringing the gap below 10 × cluster tolerance × ‖A‖_F, else the step
+//!    is halved ([`Stats::crossing_checks`]).
+//! 4. Crossings and avoided crossings come with the local answers; exceptional points,
+//!    level crossings and (under `Refine`) avoided crossings are located on fresh
 //!    decompositions (module `events`).
+//! 5. A defective group that stays coalesced over a step (a Jordan block for a whole
+//!    interval) takes the slope of the group's mean, tr((WᴴV)⁻¹WᴴA′V)/m.
 //! 6. Steps always land on the samples, so values at the samples are the eigenvalues of
 //!    A(sample) to working precision, whatever the internal steps were.
 
@@ -83,19 +90,22 @@ impl std::fmt::Debug for ProgressFn {
 }
 
 /// How a step answers the questions its pairing leaves about a few branches (a pair
-/// that exchanges order, a pairing that is not certain).
+/// that exchanges order, a pairing that is not certain, two eigenvalues that pass close).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Resolution {
-    /// Fresh decompositions: the step is halved until every pairing is certain, and an
-    /// exchange of two branches must be confirmed as a crossing by Newton on fresh
-    /// decompositions (see the module docs). The default.
+    /// The default: local models of the branches in question (their projected family,
+    /// O(n²k) per group of k branches, with a residual certificate on the true A(t*)); a
+    /// fresh decomposition only where a certificate fails ([`Stats::fallbacks`]). Gaps are
+    /// certified down to [`gap_tol`](Tracker::gap_tol); avoided crossings are events when
+    /// sharp or below [`avoided_gap_max`](Tracker::avoided_gap_max).
     #[default]
-    Refine,
-    /// Experimental: local models of the branches in question (projected families in
-    /// O(n²k) with a residual certificate, see the `local` module); a fresh decomposition
-    /// only where a certificate fails ([`Stats::fallbacks`]). Honours
-    /// [`gap_tol`](Tracker::gap_tol) and [`avoided_gap_max`](Tracker::avoided_gap_max).
     Local,
+    /// The first version's path, kept for comparison: the step is halved until every
+    /// pairing is certain, and an exchange of two branches must be confirmed as a
+    /// crossing by Newton on fresh decompositions (a gap below 10 × cluster_tol is a
+    /// crossing; every avoided crossing is an event). Costs 2–50 decompositions per
+    /// avoided crossing on realistic spectra.
+    Refine,
 }
 
 /// Builder for a track; every option has a documented default and is validated when set.
@@ -114,9 +124,9 @@ pub enum Resolution {
 /// | [`cluster_tol`](Self::cluster_tol) | 1e-10 (relative to ‖A‖_F) |
 /// | [`min_overlap`](Self::min_overlap) | 0.5 |
 /// | [`prediction_ratio`](Self::prediction_ratio) | 0.5 |
-/// | [`resolution`](Self::resolution) | [`Resolution::Refine`] |
-/// | [`gap_tol`](Self::gap_tol) | [`GAP_TOL`] = 256·ε (relative to ‖A‖_F; local resolution) |
-/// | [`avoided_gap_max`](Self::avoided_gap_max) | 0 (local resolution: only sharp avoided crossings are events) |
+/// | [`resolution`](Self::resolution) | [`Resolution::Local`] |
+/// | [`gap_tol`](Self::gap_tol) | [`GAP_TOL`] = 256·ε (relative to ‖A‖_F) |
+/// | [`avoided_gap_max`](Self::avoided_gap_max) | 0 (only sharp avoided crossings are events) |
 ///
 /// Derivatives: the family's [`jet`](MatrixFamily::jet) gives A′ and A″; for a plain
 /// closure that is [`finite_difference_jet`](crate::finite_difference_jet) (relative
@@ -180,7 +190,7 @@ impl Default for Tracker {
             prediction_ratio: 0.5,
             gap_tol: GAP_TOL,
             avoided_gap_max: 0.0,
-            resolution: Resolution::Refine,
+            resolution: Resolution::Local,
             progress: None,
             shuffle: None,
         }
@@ -320,11 +330,11 @@ impl Tracker {
     /// is an avoided crossing. Raise it to pass narrow gaps diabatically.
     ///
     /// ```
-    /// use eigentrack::{Resolution, Tracker, nalgebra::DMatrix};
+    /// use eigentrack::{Tracker, nalgebra::DMatrix};
     ///
     /// let g = 1e-9; // gap 2g at t = 0, ‖A‖_F ≈ √2
     /// let a = move |t: f64| DMatrix::from_row_slice(2, 2, &[1.0 + t, g, g, 1.0 - t]);
-    /// let local = Tracker::new().samples(20)?.resolution(Resolution::Local);
+    /// let local = Tracker::new().samples(20)?;
     /// let adiabatic = local.clone().track(a, -1.0..=1.0)?;
     /// assert!((adiabatic.branches()[0].values()[19].re - 0.0).abs() < 1e-9); // stays below
     /// let gap = adiabatic.events().iter().find(|e| e.kind() == "avoided_crossing");
@@ -379,7 +389,7 @@ impl Tracker {
         self.progress = Some(ProgressFn(Arc::new(f)));
         self
     }
-    /// How questions about a few branches are answered (default [`Resolution::Refine`]).
+    /// How questions about a few branches are answered (default [`Resolution::Local`]).
     pub fn resolution(mut self, r: Resolution) -> Self {
         self.resolution = r;
         self
@@ -605,17 +615,14 @@ impl Tracker {
                     let mut outcome = local::Outcome::default();
                     if !seeds.is_empty() {
                         let answer = match local::groups(&station, &cand, &perm, &seeds) {
-                            Some(groups) => {
-                                let mut value = |t: f64| ctx.value(t);
-                                local::resolve(
-                                    &mut value,
-                                    &station,
-                                    &cand,
-                                    &mut perm,
-                                    &groups,
-                                    &local_params,
-                                )?
-                            }
+                            Some(groups) => local::resolve(
+                                &mut ctx,
+                                &station,
+                                &cand,
+                                &mut perm,
+                                &groups,
+                                &local_params,
+                            )?,
                             None => None,
                         };
                         ctx.stats.local_seconds += tl.elapsed().as_secs_f64();
@@ -775,6 +782,15 @@ pub(crate) struct Ctx<'a, F: MatrixFamily + ?Sized> {
     pub span: f64,
 }
 
+impl<F: MatrixFamily + ?Sized> local::Evaluate<F::Elem> for Ctx<'_, F> {
+    fn value(&mut self, t: f64) -> Result<DMatrix<F::Elem>> {
+        Ctx::value(self, t)
+    }
+    fn derivative(&mut self, t: f64) -> Result<DMatrix<F::Elem>> {
+        Ctx::derivative(self, t)
+    }
+}
+
 impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
     /// A(t) alone (for the local models' certificates), checked for size and finiteness.
     pub fn value(&mut self, t: f64) -> Result<DMatrix<F::Elem>> {
@@ -787,6 +803,23 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
         }
         crate::eigen::check_finite(&a, "A").map_err(|e| e.at(t))?;
         Ok(a)
+    }
+
+    /// A′(t) alone (for the slopes of branches that meet at a crossing a local model
+    /// located): exact for families with exact derivatives, finite differences otherwise.
+    pub fn derivative(&mut self, t: f64) -> Result<DMatrix<F::Elem>> {
+        let da = self.family.jet(t).da;
+        let a_shape = self.n.map(|n| (n, n));
+        if a_shape.is_some_and(|s| s != da.shape()) {
+            let expected = self.n.unwrap_or(0);
+            return Err(Error::SizeChanged {
+                expected,
+                found: da.nrows(),
+                t,
+            });
+        }
+        crate::eigen::check_finite(&da, "A′").map_err(|e| e.at(t))?;
+        Ok(da)
     }
 
     /// Decompose A(t) and analyse it: cluster bases, and the derivatives `derivs` asks for.

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use eigentrack::{
-    track, CrossingPolicy, Error, Event, HermitianMode, Part, Tracker, WithDerivative,
+    track, CrossingPolicy, Error, Event, HermitianMode, Part, Resolution, Tracker, WithDerivative,
 };
 use nalgebra::{DMatrix, DVector};
 use num_complex::Complex64;
@@ -629,8 +629,11 @@ fn events_can_be_switched_off() {
 #[test]
 fn extreme_scales_keep_events_and_curvatures() {
     for s in [1e200, 1e-200] {
+        // the gap 2s is broad (the grid shows it): reported on request
         let tr = Tracker::new()
             .samples(21)
+            .unwrap()
+            .avoided_gap_max(f64::INFINITY)
             .unwrap()
             .track(
                 move |t: f64| DMatrix::from_row_slice(2, 2, &[s * t, s, s, -s * t]),
@@ -785,14 +788,16 @@ fn generic_hermitian_branches_stay_sorted_on_coarse_grids() {
     }
 }
 
-/// An avoided crossing narrower than h_min cannot be resolved: the step across it is kept
-/// and reported as unresolved — never as a crossing, never silently.
+/// With fresh decompositions alone ([`Resolution::Refine`]) an avoided crossing narrower
+/// than h_min cannot be resolved: the step across it is kept and reported as unresolved —
+/// never as a crossing, never silently.
 #[test]
-fn avoided_crossing_below_h_min_is_unresolved() {
+fn refine_leaves_avoided_crossing_below_h_min_unresolved() {
     let (c, g) = (0.0123, 1e-5);
     let family = move |t: f64| DMatrix::from_row_slice(2, 2, &[t - c, g, g, -(t - c)]);
     for events in [true, false] {
         let tr = Tracker::new()
+            .resolution(Resolution::Refine)
             .samples(11)
             .unwrap()
             .h_min(1e-3)
@@ -815,6 +820,49 @@ fn avoided_crossing_below_h_min_is_unresolved() {
             other => panic!("{other:?}"),
         }
         assert_eq!(tr.stats().unresolved_steps, 1);
+    }
+}
+
+/// The default local resolution answers the same step on its model without refining it:
+/// the gap 2g is certified at t* = c, the branches stay adiabatic, and the avoided
+/// crossing (sharp: 2g ≪ |Δslope| × spacing = 0.4) is an event, never unresolved.
+#[test]
+fn avoided_crossing_below_h_min_is_certified_locally() {
+    let (c, g) = (0.0123, 1e-5);
+    let family = move |t: f64| DMatrix::from_row_slice(2, 2, &[t - c, g, g, -(t - c)]);
+    for events in [true, false] {
+        let tr = Tracker::new()
+            .samples(11)
+            .unwrap()
+            .h_min(1e-3)
+            .unwrap()
+            .locate_events(events)
+            .track(family, -1.0..=1.0)
+            .unwrap();
+        assert!(crossings(&tr).is_empty(), "{:?}", tr.events());
+        assert!(events_of(&tr, "unresolved").is_empty(), "{:?}", tr.events());
+        assert_eq!(tr.stats().unresolved_steps, 0);
+        assert_eq!(tr.stats().decompositions, 11);
+        for (i, &t) in tr.samples().iter().enumerate() {
+            let exact = -((t - c).powi(2) + g * g).sqrt();
+            assert!((tr.branches()[0].values()[i].re - exact).abs() < 1e-14);
+        }
+        let ac = events_of(&tr, "avoided_crossing");
+        if events {
+            assert_eq!(ac.len(), 1, "{:?}", tr.events());
+            match ac[0] {
+                Event::AvoidedCrossing {
+                    t, gap, gap_bounds, ..
+                } => {
+                    assert!((t - c).abs() < 1e-9, "{t}");
+                    assert!((gap - 2.0 * g).abs() < 1e-15, "{gap:e}");
+                    assert!(gap_bounds[0] <= 2.0 * g && 2.0 * g <= gap_bounds[1]);
+                }
+                other => panic!("{other:?}"),
+            }
+        } else {
+            assert!(ac.is_empty());
+        }
     }
 }
 
