@@ -1,0 +1,85 @@
+//! `eigentrack track`: its options (`TrackArgs`), tracking one family with a non-finite
+//! A(t) traced back to its coefficient (`track_one`, which `sweep` uses for each value)
+//! and the run: the progress bar, the CSV, the figure, the JSON and the summary.
+
+use crate::args::{setup, Common, Setup};
+use crate::output::{emit, json_line};
+use crate::progress::Bar;
+use crate::{in_file, Failure};
+use clap::Args;
+use eigentrack::expr::Scalar;
+use eigentrack::family_file::{ExprFamily, FileFamily};
+use eigentrack::{Error, Tracker, Tracking};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+#[derive(Args, Debug)]
+pub(crate) struct TrackArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Also write the branches as CSV (long format, header t,branch,re,im,slope_re,slope_im).
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+}
+
+/// Track one family. A non-finite A(t) is traced back to the coefficient and the
+/// derivative that caused it, when it is one.
+pub(crate) fn track_one<T: Scalar>(
+    fam: &ExprFamily<T>,
+    s: &Setup,
+    tracker: &Tracker,
+) -> eigentrack::Result<Tracking> {
+    tracker
+        .track_family(fam, s.range.0..=s.range.1)
+        .map_err(|e| match e {
+            Error::NonFinite {
+                at: eigentrack::At(Some(t)),
+                ..
+            } => fam.check_on(&[t]).err().unwrap_or(e),
+            e => e,
+        })
+}
+
+pub(crate) fn run_track(args: &TrackArgs) -> Result<(), Failure> {
+    let s = setup(&args.common)?;
+    // a bar on stderr once the track has run for a second (not with --quiet or when
+    // stderr is not a terminal)
+    let bar = std::sync::Arc::new(Bar::new(1000, args.common.quiet));
+    let tracker = if bar.enabled {
+        let start = std::time::Instant::now();
+        let shown = bar.clone();
+        s.tracker.clone().progress(move |p| {
+            if start.elapsed().as_secs_f64() >= 1.0 {
+                let done = (p.fraction * 1000.0) as usize;
+                let label = format!(
+                    "t = {:<12.6}  {} decompositions, {} local models",
+                    p.t, p.stats.decompositions, p.stats.local_models
+                );
+                shown.done.store(done, Ordering::SeqCst);
+                shown.draw(done.min(999), &label);
+            }
+            std::ops::ControlFlow::Continue(())
+        })
+    } else {
+        s.tracker.clone()
+    };
+    let tracking = match s.file.family() {
+        FileFamily::Real(f) => track_one(f, &s, &tracker),
+        FileFamily::Complex(f) => track_one(f, &s, &tracker),
+    };
+    if bar.enabled && bar.done.load(Ordering::SeqCst) > 0 {
+        eprintln!();
+    }
+    let tracking = tracking.map_err(|e| in_file(&args.common.family, e))?;
+    if let Some(csv) = &args.csv {
+        emit(Some(csv), &tracking.to_csv())?;
+    }
+    if let Some(path) = &args.common.plot {
+        tracking.plot(path)?;
+    }
+    emit(args.common.out.as_deref(), &json_line(&tracking.to_json())?)?;
+    if !args.common.quiet {
+        eprintln!("{tracking}");
+    }
+    Ok(())
+}
