@@ -50,6 +50,10 @@ const LEAK: f64 = 0.3;
 /// Substeps of the first scan of the model.
 const SCAN: usize = 16;
 
+/// A certificate whose t* wanders further than this fraction of the step from where the
+/// model put the minimum is about another approach: it falls back.
+const WANDER: f64 = 0.05;
+
 /// Refinements of the basis at one minimum before falling back.
 const REFINEMENTS: usize = 8;
 
@@ -930,7 +934,8 @@ fn certify<T: Element>(
     let mut basis = &model.wr * &coef;
     // the model's pair: the certificate must stay about it
     let model_pair = basis.clone();
-    let mut t = model.t(ap.s);
+    let t_model = model.t(ap.s);
+    let mut t = t_model;
     let mut targets = [e.values[ap.i].re, e.values[ap.j].re];
     // the squared gap's curvature in t, from the model: the diabatic slope difference
     let ds = 1e-3_f64.min(ap.s.min(1.0 - ap.s)).max(1e-6);
@@ -947,14 +952,157 @@ fn certify<T: Element>(
     let Some(mut op) = Op::<T>::new(s0, s1, affine, model, &coef) else {
         return Ok(None);
     };
-    let mut last = None;
+    let site = Site {
+        s0,
+        s1,
+        ends,
+        group,
+        perm,
+        others: &others,
+        tol,
+        slope_difference,
+        model_pair: &model_pair,
+    };
+    let mut last: Option<Certified> = None;
     for round in 0..=REFINEMENTS {
-        let (av, a) = op.apply(family, t, &basis, out)?;
+        let Some((cert, rr, [pi, pj])) = site.measure(&op, family, out, t, &basis, targets)? else {
+            return Ok(None);
+        };
+        if cert.hi <= tol {
+            return Ok(Some(cert));
+        }
+        if round == REFINEMENTS {
+            return Ok(None);
+        }
+        let pair = [rr.theta[pi], rr.theta[pj]];
+        targets = pair;
+        if cert.lo > tol {
+            // open at t*, but the gap at t* bounds the minimum from above only. Near its
+            // minimum the squared gap of two levels is a parabola in t,
+            // g² = g₀² + Δs²(t − tₘ)²: read it on the true A at t* ± d, d = g/Δs (where
+            // the levels would meet if they crossed), and take its vertex
+            let d = if slope_difference > 0.0 {
+                cert.gap / slope_difference
+            } else {
+                1e-3 * model.h.abs()
+            }
+            .clamp(1e-12 * model.h.abs(), 0.05 * model.h.abs());
+            let (ta, tb) = ((t - d).max(lo_t), (t + d).min(hi_t));
+            let (Some((ca, ..)), Some((cb, ..))) = (
+                site.measure(&op, family, out, ta, &basis, targets)?,
+                site.measure(&op, family, out, tb, &basis, targets)?,
+            ) else {
+                return Ok(None);
+            };
+            let Some((tm, ym, c2)) = parabola_vertex(
+                [ta, t, tb],
+                [ca.gap * ca.gap, cert.gap * cert.gap, cb.gap * cb.gap],
+            ) else {
+                return Ok(None);
+            };
+            let err = [&ca, &cert, &cb]
+                .iter()
+                .map(|x| x.hi - x.gap)
+                .fold(0.0, f64::max);
+            // the two-level picture must hold: the vertex between the probes, the
+            // curvature Δs² that of the model's slope difference (within a factor 2), and
+            // the gap at the vertex what the parabola says
+            let consistent = slope_difference > 0.0
+                && (0.25..=4.0).contains(&(c2 / (slope_difference * slope_difference)));
+            if (ta..=tb).contains(&tm) && consistent {
+                let Some((cm, ..)) = site.measure(&op, family, out, tm, &basis, targets)? else {
+                    return Ok(None);
+                };
+                let ym = ym.max(0.0);
+                let err = err.max(cm.hi - cm.gap);
+                if (cm.gap * cm.gap - ym).abs() <= 0.25 * ym + 2.0 * err * cm.gap {
+                    let lo = (ym.sqrt().min(cm.gap) - 2.0 * err).max(0.0);
+                    if lo > tol {
+                        return Ok(Some(Certified { lo, ..cm }));
+                    }
+                }
+            }
+            last = Some(cert);
+            // a vertex far outside the probes is an extrapolation: move a few d at most
+            t = tm.clamp((t - 4.0 * d).max(lo_t), (t + 4.0 * d).min(hi_t));
+            if (t - t_model).abs() > WANDER * model.h.abs() {
+                return Ok(None);
+            }
+            continue;
+        }
+        last = Some(cert);
+        let added = grow(&mut basis, &rr, [pi, pj], pair, t, s0, s1, ends);
+        op.extend(&added);
+        let (av, _) = op.apply(family, t, &basis, out)?;
         let rr = ritz(&basis, &av);
+        let (pi, pj) = nearest_pair(&rr.theta, targets[0], targets[1]);
+        let pair_basis = columns(&rr.vectors, &[pi, pj]);
+        // move t* to the gap minimum of the pair's 2 × 2 projection (its Ritz vectors at
+        // t*): exact and in closed form for an affine family, otherwise quadratic in t
+        // through three evaluations
+        if let Some(tn) = op.move_t(family, t, &pair_basis, &basis, (lo_t, hi_t), model.h, out)? {
+            t = tn;
+        }
+        if (t - t_model).abs() > WANDER * model.h.abs() {
+            return Ok(None);
+        }
+    }
+    Ok(last)
+}
+
+/// The vertex (x, y) of the parabola through three points with x₀ < x₁ < x₂, and its
+/// leading coefficient; `None` when it is not convex.
+fn parabola_vertex(x: [f64; 3], y: [f64; 3]) -> Option<(f64, f64, f64)> {
+    let (dm, dp) = (x[1] - x[0], x[2] - x[1]);
+    if !(dm > 0.0 && dp > 0.0) {
+        return None;
+    }
+    let (sm, sp) = ((y[1] - y[0]) / dm, (y[2] - y[1]) / dp);
+    // y = y₁ + b(x − x₁) + c(x − x₁)²
+    let c2 = (sp - sm) / (dm + dp);
+    if !(c2 > 0.0) {
+        return None;
+    }
+    let b = sm + c2 * dm;
+    let xv = x[1] - b / (2.0 * c2);
+    let yv = y[1] - b * b / (4.0 * c2);
+    (xv.is_finite() && yv.is_finite()).then_some((xv, yv, c2))
+}
+
+/// What the certificate of one approach measures against: the step's ends, the pair's
+/// members at both ends, the group, the model's other eigenvalues and the model's pair.
+struct Site<'a> {
+    s0: &'a Point,
+    s1: &'a Point,
+    ends: [[usize; 2]; 2],
+    group: &'a [usize],
+    perm: &'a [usize],
+    others: &'a [f64],
+    tol: f64,
+    slope_difference: f64,
+    model_pair: &'a DMatrix<Complex64>,
+}
+
+impl Site<'_> {
+    /// Rayleigh–Ritz of the basis on the true A(t), the pair nearest `targets`, and its
+    /// certified gap: ρ (Kahan), or ρ²/δ with δ the distance to the rest of the spectrum
+    /// where ρ alone does not decide. `None` when the pair drifted off the model's pair.
+    #[allow(clippy::type_complexity)]
+    fn measure<T: Element>(
+        &self,
+        op: &Op<'_, T>,
+        family: &mut dyn Evaluate<T>,
+        out: &mut Outcome,
+        t: f64,
+        basis: &DMatrix<Complex64>,
+        targets: [f64; 2],
+    ) -> Result<Option<(Certified, Ritz, [usize; 2])>> {
+        let (av, a) = op.apply(family, t, basis, out)?;
+        let rr = ritz(basis, &av);
         let (pi, pj) = nearest_pair(&rr.theta, targets[0], targets[1]);
         // refinement may converge to other eigenpairs of A(t*) where the model is poor:
         // the certified pair must span (nearly) the model's pair
-        let drift = mul_adj(&model_pair, &columns(&rr.vectors, &[pi, pj]));
+        let drift = mul_adj(self.model_pair, &columns(&rr.vectors, &[pi, pj]));
         if drift.singular_values().min() < 0.8 {
             return Ok(None);
         }
@@ -962,14 +1110,25 @@ fn certify<T: Element>(
         let pair = [rr.theta[pi], rr.theta[pj]];
         // δ only where the linear bound ρ does not decide
         let gap = pair[1] - pair[0];
+        let tol = self.tol;
         let linear_decides = gap + 2.0 * rho <= tol || gap - 2.0 * rho > tol;
         let delta = if linear_decides {
             f64::NEG_INFINITY
         } else {
-            let Some(shifts) = op.shifts(a.as_ref(), t, s0, s1) else {
+            let Some(shifts) = op.shifts(a.as_ref(), t, self.s0, self.s1) else {
                 return Ok(None);
             };
-            spectral_distance(shifts, s0, s1, ends, group, perm, &others, pair, t)
+            spectral_distance(
+                shifts,
+                self.s0,
+                self.s1,
+                self.ends,
+                self.group,
+                self.perm,
+                self.others,
+                pair,
+                t,
+            )
         };
         let rho_eff = if delta > rho {
             rho.min(rho * rho / delta)
@@ -983,41 +1142,10 @@ fn certify<T: Element>(
             lo: (gap - 2.0 * rho_eff).max(0.0),
             hi: gap + 2.0 * rho_eff,
             value: c(0.5 * (pair[0] + pair[1])),
-            slope_difference,
+            slope_difference: self.slope_difference,
         };
-        // the gap at t* bounds the minimum from above only: an open gap is the minimum
-        // once moving t* no longer narrows it
-        let settled = last
-            .as_ref()
-            .is_some_and(|l: &Certified| cert.gap >= 0.5 * l.gap);
-        if cert.hi <= tol || (cert.lo > tol && settled) {
-            return Ok(Some(cert));
-        }
-        if round == REFINEMENTS {
-            return Ok(None);
-        }
-        let decided_open = cert.lo > tol;
-        last = Some(cert);
-        targets = pair;
-        let pair_basis = if decided_open {
-            // decided but not settled: move t* on the same basis
-            columns(&rr.vectors, &[pi, pj])
-        } else {
-            let added = grow(&mut basis, &rr, [pi, pj], pair, t, s0, s1, ends);
-            op.extend(&added);
-            let (av, _) = op.apply(family, t, &basis, out)?;
-            let rr = ritz(&basis, &av);
-            let (pi, pj) = nearest_pair(&rr.theta, targets[0], targets[1]);
-            columns(&rr.vectors, &[pi, pj])
-        };
-        // move t* to the gap minimum of the pair's 2 × 2 projection (its Ritz vectors at
-        // t*): exact and in closed form for an affine family, otherwise quadratic in t
-        // through three evaluations
-        if let Some(tn) = op.move_t(family, t, &pair_basis, &basis, (lo_t, hi_t), model.h, out)? {
-            t = tn;
-        }
+        Ok(Some((cert, rr, [pi, pj])))
     }
-    Ok(last)
 }
 
 /// A(t) on the certificate's basis V. For a family affine over the step (A″ = 0 and the
@@ -1483,17 +1611,14 @@ fn general_group<T: Element>(
                         certify_at((t - d).max(lo_t), out)?,
                         certify_at((t + d).min(hi_t), out)?,
                     );
-                    let (dm, dp) = (t - gm.t, gp.t - t);
-                    let (ym, y0, yp) = (gm.gap.powi(2), cert.gap.powi(2), gp.gap.powi(2));
-                    // vertex of the parabola through (−dm, ym), (0, y0), (dp, yp)
-                    let (sm1, sp1) = ((y0 - ym) / dm, (yp - y0) / dp);
-                    let curv2 = (sp1 - sm1) / (0.5 * (dm + dp));
-                    if !(dm > 0.0 && dp > 0.0 && curv2 > 0.0) {
+                    let Some((tn, ..)) = parabola_vertex(
+                        [gm.t, t, gp.t],
+                        [gm.gap.powi(2), cert.gap.powi(2), gp.gap.powi(2)],
+                    ) else {
                         settled = true;
                         break;
-                    }
-                    let tn = (t - (0.5 * (sm1 + sp1) + 0.5 * curv2 * (dm - dp) * 0.5) / curv2)
-                        .clamp(lo_t, hi_t);
+                    };
+                    let tn = tn.clamp(lo_t, hi_t);
                     let next = certify_at(tn, out)?;
                     let best = [gm, next, gp]
                         .into_iter()

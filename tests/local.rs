@@ -472,7 +472,6 @@ fn rigid_body_mode_has_finite_slopes() -> Result {
 
 /// The small hidden-symmetry family at 101 samples.
 #[test]
-#[ignore = "issue 11 open: under Resolution::Local branches 7 and 12 leave their sectors between t = -0.12 and -0.10 (three levels meet there)"]
 fn small_sector_family_at_101_samples() -> Result {
     let (b0, b1, v) = sector_family_small(1);
     check_sector_family(
