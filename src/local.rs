@@ -1060,7 +1060,7 @@ fn parabola_vertex(x: [f64; 3], y: [f64; 3]) -> Option<(f64, f64, f64)> {
     let (sm, sp) = ((y[1] - y[0]) / dm, (y[2] - y[1]) / dp);
     // y = y₁ + b(x − x₁) + c(x − x₁)²
     let c2 = (sp - sm) / (dm + dp);
-    if !(c2 > 0.0) {
+    if c2.is_nan() || c2 <= 0.0 {
         return None;
     }
     let b = sm + c2 * dm;
