@@ -655,3 +655,33 @@ fn plot_writes_png_and_svg_figures() {
     ]);
     assert!(msg.contains("/nonexistent-dir/x.png"), "{msg}");
 }
+
+/// `--resolution refine` takes the first version's path (fresh decompositions, no local
+/// models): the same curves, and every avoided crossing an event; the default reports
+/// the broad one (gap 0.6, which the grid shows) only on request.
+#[test]
+fn resolution_refine_gives_the_same_curves() {
+    let local = track("hermitian_mtx.json", &[]);
+    let refine = track("hermitian_mtx.json", &["--resolution", "refine"]);
+    for m in 0..3 {
+        let (a, b) = (
+            floats(&local["branches"][m]["re"]),
+            floats(&refine["branches"][m]["re"]),
+        );
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-12, "branch {m}: {x} vs {y}");
+        }
+    }
+    assert!(events_of_kind(&local, "avoided_crossing").is_empty());
+    assert_eq!(events_of_kind(&refine, "avoided_crossing").len(), 1);
+    assert_eq!(refine["stats"]["local_models"].as_u64(), Some(0));
+    assert!(local["stats"]["local_models"].as_u64().unwrap() > 0);
+    let bad = run(&[
+        "track",
+        data("hermitian_mtx.json").to_str().unwrap(),
+        "--resolution",
+        "newton",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}

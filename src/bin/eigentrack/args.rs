@@ -45,14 +45,17 @@ pub(crate) struct Common {
     /// Do not detect and locate events (faster; only unresolved steps are reported).
     #[arg(long)]
     no_events: bool,
-    /// Experimental: answer questions about a few branches on local models (projected
-    /// families with a residual certificate) instead of fresh decompositions.
-    #[arg(long)]
-    local: bool,
-    /// With --local: gaps below G·‖A‖_F are crossings (default 256·ε).
+    /// How questions about a few branches (an exchange of order, an uncertain pairing, a
+    /// close pass) are answered: local projects them onto the branches' eigenvectors and
+    /// certifies each answer on the true A(t) (a fresh decomposition only where a
+    /// certificate fails); refine halves the step on fresh decompositions (the first
+    /// version's path).
+    #[arg(long, value_enum, default_value_t = ResolutionArg::Local)]
+    resolution: ResolutionArg,
+    /// Gaps certified below G·‖A‖_F are crossings (default 256·ε).
     #[arg(long, value_name = "G")]
     gap_tol: Option<f64>,
-    /// With --local: also report avoided crossings with gap below G·‖A‖_F (default: only
+    /// Also report avoided crossings with gap below G·‖A‖_F, "inf" for all (default: only
     /// those narrower than the grid can show).
     #[arg(long, value_name = "G")]
     avoided_gap_max: Option<f64>,
@@ -67,6 +70,12 @@ pub(crate) struct Common {
 enum PolicyArg {
     Adiabatic,
     Diabatic,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum ResolutionArg {
+    Local,
+    Refine,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -141,9 +150,10 @@ pub(crate) fn setup(c: &Common) -> Result<Setup, Failure> {
         .policy(policy)
         .curvatures(!c.no_curvatures)
         .locate_events(!c.no_events);
-    if c.local {
-        tracker = tracker.resolution(Resolution::Local);
-    }
+    tracker = tracker.resolution(match c.resolution {
+        ResolutionArg::Local => Resolution::Local,
+        ResolutionArg::Refine => Resolution::Refine,
+    });
     if let Some(g) = c.gap_tol {
         tracker = tracker.gap_tol(g)?;
     }
