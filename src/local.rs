@@ -516,6 +516,9 @@ struct Approach {
 struct Certified {
     /// The pair's Ritz vectors on A(t*) (n × 2, orthonormal).
     vectors: DMatrix<Complex64>,
+    /// Whether t* lies inside the step (false: the pair comes closest beyond an end of
+    /// the step, and inside it the gap is smallest at that end: no event here).
+    interior: bool,
     t: f64,
     gap: f64,
     lo: f64,
@@ -736,7 +739,7 @@ fn hermitian_group<T: Element>(
         let block = &certified[q..end];
         let crossed = block.iter().filter(|(_, c)| c.hi <= tol).count();
         if crossed == 0 {
-            for (ap, cert) in block {
+            for (ap, cert) in block.iter().filter(|(_, c)| c.interior) {
                 let (a, b) = (old[label[ap.i]], old[label[ap.j]]);
                 out.pairs.push((a.min(b), a.max(b)));
                 out.avoided += 1;
@@ -964,8 +967,11 @@ fn certify<T: Element>(
         model_pair: &model_pair,
     };
     let mut last: Option<Certified> = None;
+    let mut at_vertex = false;
     for round in 0..=REFINEMENTS {
-        let Some((cert, rr, [pi, pj])) = site.measure(&op, family, out, t, &basis, targets)? else {
+        let Some((mut cert, mut rr, [mut pi, mut pj])) =
+            site.measure(&op, family, out, t, &basis, targets)?
+        else {
             return Ok(None);
         };
         if cert.hi <= tol {
@@ -974,8 +980,11 @@ fn certify<T: Element>(
         if round == REFINEMENTS {
             return Ok(None);
         }
-        let pair = [rr.theta[pi], rr.theta[pj]];
-        targets = pair;
+        targets = [rr.theta[pi], rr.theta[pj]];
+        if cert.lo > tol && at_vertex {
+            // measured at the located minimum on a refined basis
+            return Ok(Some(cert));
+        }
         if cert.lo > tol {
             // open at t*, but the gap at t* bounds the minimum from above only. Near its
             // minimum the squared gap of two levels is a parabola in t,
@@ -987,51 +996,116 @@ fn certify<T: Element>(
                 1e-3 * model.h.abs()
             }
             .clamp(1e-12 * model.h.abs(), 0.05 * model.h.abs());
-            let (ta, tb) = ((t - d).max(lo_t), (t + d).min(hi_t));
+            // three probes inside the step, one-sided at its ends
+            let (ta, tb) = if t - d < lo_t {
+                ((t + d).min(hi_t), (t + 2.0 * d).min(hi_t))
+            } else if t + d > hi_t {
+                ((t - 2.0 * d).max(lo_t), (t - d).max(lo_t))
+            } else {
+                (t - d, t + d)
+            };
             let (Some((ca, ..)), Some((cb, ..))) = (
                 site.measure(&op, family, out, ta, &basis, targets)?,
                 site.measure(&op, family, out, tb, &basis, targets)?,
             ) else {
                 return Ok(None);
             };
-            let Some((tm, ym, c2)) = parabola_vertex(
-                [ta, t, tb],
-                [ca.gap * ca.gap, cert.gap * cert.gap, cb.gap * cb.gap],
-            ) else {
-                return Ok(None);
-            };
+            let mut probes = [(ta, ca.gap), (t, cert.gap), (tb, cb.gap)];
+            probes.sort_by(|x, y| x.0.total_cmp(&y.0));
+            let (ta, tb) = (probes[0].0, probes[2].0);
             let err = [&ca, &cert, &cb]
                 .iter()
                 .map(|x| x.hi - x.gap)
                 .fold(0.0, f64::max);
+            // inside the step the gap is smallest at the end the true gap falls towards,
+            // where the decompositions give it exactly
+            let at_end = |towards_hi: bool| {
+                let forward = s1.t > s0.t;
+                let (end, ab) = if towards_hi == forward {
+                    (s1, ends[1])
+                } else {
+                    (s0, ends[0])
+                };
+                let gap = cdist(end.values[ab[0]], end.values[ab[1]]);
+                (gap > tol).then(|| Certified {
+                    t: end.t,
+                    gap,
+                    lo: gap,
+                    hi: gap,
+                    interior: false,
+                    ..cert.clone()
+                })
+            };
+            let (gmin, gmax) = probes.iter().fold((f64::INFINITY, 0.0_f64), |(a, b), p| {
+                (a.min(p.1), b.max(p.1))
+            });
+            let Some((tm, ym, c2)) =
+                parabola_vertex(probes.map(|p| p.0), probes.map(|p| p.1 * p.1))
+            else {
+                // not convex: only a gap flat within its errors (no minimum of the true
+                // gap here, the model's was spurious) is answered
+                if gmax - gmin <= err {
+                    if let Some(c) = at_end(cb.gap < ca.gap) {
+                        return Ok(Some(c));
+                    }
+                }
+                return Ok(None);
+            };
+            // a vertex on an end of the step (within rounding) is this step's minimum
+            let tm = if (tm - lo_t).abs() <= 1e-3 * d {
+                lo_t
+            } else if (tm - hi_t).abs() <= 1e-3 * d {
+                hi_t
+            } else {
+                tm
+            };
+            if !(lo_t..=hi_t).contains(&tm) {
+                // the pair comes closest outside the step
+                if let Some(c) = at_end(tm > hi_t) {
+                    return Ok(Some(c));
+                }
+            }
             // the two-level picture must hold: the vertex between the probes, the
             // curvature Δs² that of the model's slope difference (within a factor 2), and
             // the gap at the vertex what the parabola says
             let consistent = slope_difference > 0.0
                 && (0.25..=4.0).contains(&(c2 / (slope_difference * slope_difference)));
+            let mut refine_at_vertex = false;
             if (ta..=tb).contains(&tm) && consistent {
-                let Some((cm, ..)) = site.measure(&op, family, out, tm, &basis, targets)? else {
+                let Some((cm, rm, [pmi, pmj])) =
+                    site.measure(&op, family, out, tm, &basis, targets)?
+                else {
                     return Ok(None);
                 };
                 let ym = ym.max(0.0);
+                // hi − gap is twice the effective residual: the error of a gap
                 let err = err.max(cm.hi - cm.gap);
-                if (cm.gap * cm.gap - ym).abs() <= 0.25 * ym + 2.0 * err * cm.gap {
-                    let lo = (ym.sqrt().min(cm.gap) - 2.0 * err).max(0.0);
+                if (cm.gap * cm.gap - ym).abs() <= 0.25 * ym + err * cm.gap {
+                    let lo = (ym.sqrt().min(cm.gap) - err).max(0.0);
                     if lo > tol {
                         return Ok(Some(Certified { lo, ..cm }));
                     }
+                    // the minimum is found but the residuals do not separate it from
+                    // the tolerance: refine the basis there
+                    refine_at_vertex = true;
+                    at_vertex = true;
+                    t = tm;
+                    (cert, rr, pi, pj) = (cm, rm, pmi, pmj);
+                    targets = [rr.theta[pi], rr.theta[pj]];
                 }
             }
-            last = Some(cert);
-            // a vertex far outside the probes is an extrapolation: move a few d at most
-            t = tm.clamp((t - 4.0 * d).max(lo_t), (t + 4.0 * d).min(hi_t));
-            if (t - t_model).abs() > WANDER * model.h.abs() {
-                return Ok(None);
+            if !refine_at_vertex {
+                last = Some(cert);
+                // a vertex far outside the probes is an extrapolation: move a few d at most
+                t = tm.clamp((t - 4.0 * d).max(lo_t), (t + 4.0 * d).min(hi_t));
+                if (t - t_model).abs() > WANDER * model.h.abs() {
+                    return Ok(None);
+                }
+                continue;
             }
-            continue;
         }
         last = Some(cert);
-        let added = grow(&mut basis, &rr, [pi, pj], pair, t, s0, s1, ends);
+        let added = grow(&mut basis, &rr, [pi, pj], targets, t, s0, s1, ends);
         op.extend(&added);
         let (av, _) = op.apply(family, t, &basis, out)?;
         let rr = ritz(&basis, &av);
@@ -1137,6 +1211,7 @@ impl Site<'_> {
         };
         let cert = Certified {
             vectors: columns(&rr.vectors, &[pi, pj]),
+            interior: true,
             t,
             gap,
             lo: (gap - 2.0 * rho_eff).max(0.0),
@@ -1586,6 +1661,7 @@ fn general_group<T: Element>(
                     let err = bound[0] + bound[1];
                     Ok(Certified {
                         vectors: u.clone(),
+                        interior: true,
                         t,
                         gap: g,
                         lo: (g - err).max(0.0),
