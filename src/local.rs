@@ -204,6 +204,9 @@ struct Model {
     proj: [DMatrix<Complex64>; 4],
     /// Wₗᴴ W_r.
     gram: DMatrix<Complex64>,
+    /// The real parts of `proj` and `gram` when the Hermitian model is real (a real
+    /// symmetric family): its eigenvalues in real arithmetic.
+    real: Option<([DMatrix<f64>; 4], DMatrix<f64>)>,
     /// W_r = [X₀, X₁·T] and Wₗ = [Y₀, Y₁·T⁻ᴴ] (n × 2k; Wₗ = W_r for Hermitian input).
     wr: DMatrix<Complex64>,
     wl: DMatrix<Complex64>,
@@ -275,6 +278,9 @@ impl Model {
             .chain([&gram])
             .all(|m| m.iter().all(|z| z.re.is_finite() && z.im.is_finite()));
         let [aw0, awd, ..] = mw;
+        let is_real = |m: &DMatrix<Complex64>| m.iter().all(|z| z.im == 0.0);
+        let real = (hermitian && proj.iter().all(is_real) && is_real(&gram))
+            .then(|| (proj.each_ref().map(|m| m.map(|z| z.re)), gram.map(|z| z.re)));
         finite.then_some(Model {
             k,
             t0: s0.t,
@@ -282,6 +288,7 @@ impl Model {
             hermitian,
             proj,
             gram,
+            real,
             wr,
             wl,
             aw0,
@@ -313,15 +320,7 @@ impl Model {
         for (m, wi) in self.proj[1..].iter().zip(&w[1..]) {
             p += m * c(*wi);
         }
-        let fold = |m: &DMatrix<Complex64>| {
-            let (a, b) = (1.0 - s, s);
-            let m11 = m.view((0, 0), (k, k));
-            let m12 = m.view((0, k), (k, k));
-            let m21 = m.view((k, 0), (k, k));
-            let m22 = m.view((k, k), (k, k));
-            m11 * c(a * a) + (m12 + m21) * c(a * b) + m22 * c(b * b)
-        };
-        (fold(&p), fold(&self.gram))
+        (fold(&p, k, s), fold(&self.gram, k, s))
     }
 
     /// B(sₐ)ᴴ (WₗᴴW_r) B(s_b): the Gram matrix between the bases at two substeps.
@@ -363,8 +362,52 @@ impl Model {
                 let half = 0.5 * (m11 - m22).hypot(2.0 * m21.norm());
                 Some(vec![mid - half, mid + half])
             }
-            _ => self.eig(s).map(|e| e.values.iter().map(|z| z.re).collect()),
+            _ => self.values_only(s),
         }
+    }
+
+    /// The Hermitian model's eigenvalues at s for k ≥ 3, ascending, without eigenvectors
+    /// (real arithmetic for a real model): M = L⁻¹HL⁻ᴴ by triangular solves, G = LLᴴ.
+    fn values_only(&self, s: f64) -> Option<Vec<f64>> {
+        let mut v: Vec<f64> = if let Some((proj, gram)) = &self.real {
+            let w = hermite_weights(s);
+            let mut p = &proj[0] * w[0];
+            for (m, wi) in proj[1..].iter().zip(&w[1..]) {
+                p += m * *wi;
+            }
+            let (h, g) = (fold(&p, self.k, s), fold(gram, self.k, s));
+            let chol = nalgebra::Cholesky::new((&g + g.transpose()) * 0.5)?;
+            let l = chol.l();
+            let mut x = h;
+            if !l.solve_lower_triangular_mut(&mut x) {
+                return None;
+            }
+            let mut m = x.transpose();
+            if !l.solve_lower_triangular_mut(&mut m) {
+                return None;
+            }
+            let m = (&m + m.transpose()) * 0.5;
+            m.symmetric_eigenvalues().iter().copied().collect()
+        } else {
+            let (h, g) = self.at(s);
+            let chol = nalgebra::Cholesky::new((&g + g.adjoint()) * c(0.5))?;
+            let l = chol.l();
+            let mut x = h;
+            if !l.solve_lower_triangular_mut(&mut x) {
+                return None;
+            }
+            let mut m = x.adjoint();
+            if !l.solve_lower_triangular_mut(&mut m) {
+                return None;
+            }
+            let m = (&m + m.adjoint()) * c(0.5);
+            m.symmetric_eigenvalues().iter().copied().collect()
+        };
+        if v.iter().any(|x| !x.is_finite()) {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        Some(v)
     }
 
     /// The model's eigenpairs at s: Hermitian ascending; otherwise in solver order.
@@ -411,6 +454,16 @@ impl Model {
             &self.wl * self.coefficients(s, &e.left, cols),
         )
     }
+}
+
+/// B(s)ᴴ M B(s) for a 2k × 2k M on [X₀, X₁]: the k × k matrix on Q(s) = (1 − s)X₀ + sX₁.
+fn fold<T: nalgebra::ComplexField + Copy>(m: &DMatrix<T>, k: usize, s: f64) -> DMatrix<T> {
+    let (a, b): (T, T) = (nalgebra::convert(1.0 - s), nalgebra::convert(s));
+    let m11 = m.view((0, 0), (k, k));
+    let m12 = m.view((0, k), (k, k));
+    let m21 = m.view((k, 0), (k, k));
+    let m22 = m.view((k, k), (k, k));
+    m11 * (a * a) + (m12 + m21) * (a * b) + m22 * (b * b)
 }
 
 /// The cubic Hermite basis at s ∈ [0, 1]: the weights of f(0), f′(0)·h, f(1), f′(1)·h.
