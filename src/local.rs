@@ -34,7 +34,7 @@ use crate::eigen::clusters::columns;
 use crate::eigen::{eig_with, Element, HermitianMode};
 use crate::error::Result;
 use crate::family::Jet;
-use crate::linalg::{cabs, cdist, mul_adj};
+use crate::linalg::{cabs, cdist, mul, mul_adj};
 use crate::perturb::Point;
 use crate::tracking::Event;
 use nalgebra::DMatrix;
@@ -225,14 +225,18 @@ struct Small {
 
 impl Model {
     /// The right and left bases [X₀, X₁·T], [Y₀, Y₁·T⁻ᴴ] of a group (the left one is
-    /// `None` on the Hermitian path, where it equals the right one).
+    /// `None` on the Hermitian path, where it equals the right one), and T.
     #[allow(clippy::type_complexity)]
     fn bases(
         s0: &Point,
         s1: &Point,
         old: &[usize],
         new: &[usize],
-    ) -> Option<(DMatrix<Complex64>, Option<DMatrix<Complex64>>)> {
+    ) -> Option<(
+        DMatrix<Complex64>,
+        Option<DMatrix<Complex64>>,
+        DMatrix<Complex64>,
+    )> {
         let hermitian = s0.left.is_none() && s1.left.is_none();
         let x0 = columns(&s0.x, old);
         let x1 = columns(&s1.x, new);
@@ -240,7 +244,7 @@ impl Model {
             let t = mul_adj(&x1, &x0);
             let svd = t.svd(true, true);
             let r = svd.u? * svd.v_t?;
-            Some((concat(&x0, &(&x1 * r)), None))
+            Some((concat(&x0, &(&x1 * &r)), None, r))
         } else {
             let y0 = columns(s0.y(), old);
             let y1 = columns(s1.y(), new);
@@ -249,6 +253,7 @@ impl Model {
             Some((
                 concat(&x0, &(&x1 * &t)),
                 Some(concat(&y0, &(&y1 * ti.adjoint()))),
+                t,
             ))
         }
     }
@@ -450,8 +455,8 @@ impl Model {
         cols: &[usize],
     ) -> (DMatrix<Complex64>, DMatrix<Complex64>) {
         (
-            &self.wr * self.coefficients(s, &e.right, cols),
-            &self.wl * self.coefficients(s, &e.left, cols),
+            mul(&self.wr, &self.coefficients(s, &e.right, cols)),
+            mul(&self.wl, &self.coefficients(s, &e.left, cols)),
         )
     }
 }
@@ -623,19 +628,90 @@ pub(crate) fn resolve<T: Element>(
         };
         bases.push(b);
     }
-    let width: usize = bases.iter().map(|(w, _)| w.ncols()).sum();
-    let mut all = DMatrix::zeros(s0.x.nrows(), width);
+    // A(tₑ)·W: on the half of W that holds the eigenvectors of that end, X·Λ; on the other
+    // half a product (for an affine family (A(t₁) − A(t₀))·W = h·A′·W, no product at
+    // all). Defective groups (Jordan chains, where AX ≠ XΛ) take the plain products.
+    let n = s0.x.nrows();
+    let width: usize = bases.iter().map(|(w, ..)| w.ncols()).sum();
+    let gather = |part: Option<usize>| {
+        let cols: usize = match part {
+            Some(_) => width / 2,
+            None => width,
+        };
+        let mut m = DMatrix::zeros(n, cols);
+        let mut at = 0;
+        for (w, ..) in &bases {
+            let k = w.ncols() / 2;
+            let (from, len) = match part {
+                Some(half) => (half * k, k),
+                None => (0, 2 * k),
+            };
+            m.columns_mut(at, len).copy_from(&w.columns(from, len));
+            at += len;
+        }
+        m
+    };
+    let all = gather(None);
+    let defective = groups.iter().any(|old| {
+        old.iter()
+            .any(|&i| s0.defective[i] || s1.defective[perm[i]])
+    });
+    let da0 = T::mul_complex(&j0.da, &all);
+    let da1 = if affine.is_some() {
+        da0.clone()
+    } else {
+        T::mul_complex(&j1.da, &all)
+    };
+    let full = defective.then(|| [T::mul_complex(&j0.a, &all), T::mul_complex(&j1.a, &all)]);
+    let cross = (!defective && affine.is_none()).then(|| {
+        [
+            T::mul_complex(&j0.a, &gather(Some(1))),
+            T::mul_complex(&j1.a, &gather(Some(0))),
+        ]
+    });
+    let h = s1.t - s0.t;
     let mut at = 0;
-    for (w, _) in &bases {
-        all.columns_mut(at, w.ncols()).copy_from(w);
-        at += w.ncols();
-    }
-    let products = [&j0.a, &j0.da, &j1.a, &j1.da].map(|m| T::mul_complex(m, &all));
-    let mut at = 0;
-    for (old, (wr, wl)) in groups.iter().zip(bases) {
+    for (old, (wr, wl, r)) in groups.iter().zip(bases) {
         let new: Vec<usize> = old.iter().map(|&i| perm[i]).collect();
         let m = wr.ncols();
-        let mw = products.each_ref().map(|p| p.columns(at, m).into_owned());
+        let k = m / 2;
+        let d0 = da0.columns(at, m).into_owned();
+        let d1 = da1.columns(at, m).into_owned();
+        let (a0w, a1w) = match (&full, &cross) {
+            (Some([f0, f1]), _) => (
+                f0.columns(at, m).into_owned(),
+                f1.columns(at, m).into_owned(),
+            ),
+            _ => {
+                let scaled = |x: DMatrix<Complex64>, v: Vec<Complex64>| {
+                    let mut x = x;
+                    for (mut col, z) in x.column_iter_mut().zip(v) {
+                        col *= z;
+                    }
+                    x
+                };
+                let x0l = scaled(
+                    wr.columns(0, k).into_owned(),
+                    old.iter().map(|&i| s0.values[i]).collect(),
+                );
+                let x1lr = scaled(
+                    columns(&s1.x, &new),
+                    new.iter().map(|&j| s1.values[j]).collect(),
+                ) * &r;
+                let (a0_x1r, a1_x0) = match &cross {
+                    Some([c0, c1]) => (
+                        c0.columns(at / 2, k).into_owned(),
+                        c1.columns(at / 2, k).into_owned(),
+                    ),
+                    None => (
+                        &x1lr - d0.columns(k, k) * c(h),
+                        &x0l + d0.columns(0, k) * c(h),
+                    ),
+                };
+                (concat(&x0l, &a0_x1r), concat(&a1_x0, &x1lr))
+            }
+        };
+        let mw = [a0w, d0, a1w, d1];
         at += m;
         let Some(model) = Model::from_products(s0, s1, wr, wl, mw) else {
             return Ok(None);
@@ -979,7 +1055,7 @@ fn certify<T: Element>(
     // the pair's Ritz vectors, orthonormalised (they are orthonormal up to rounding),
     // with their coefficients in W
     let bz = model.coefficients(ap.s, &e.right, &[ap.i, ap.j]);
-    let u = &model.wr * &bz;
+    let u = mul(&model.wr, &bz);
     let Some(chol) = nalgebra::Cholesky::new(u.adjoint() * &u) else {
         return Ok(None);
     };
@@ -987,7 +1063,7 @@ fn certify<T: Element>(
         return Ok(None);
     };
     let coef = bz * linv.adjoint();
-    let mut basis = &model.wr * &coef;
+    let mut basis = mul(&model.wr, &coef);
     // the model's pair: the certificate must stay about it
     let model_pair = basis.clone();
     let t_model = model.t(ap.s);
@@ -1443,7 +1519,7 @@ fn grow(
             };
         }
     }
-    let mut corr = crate::linalg::mul(&p.x, &coef);
+    let mut corr = mul(&p.x, &coef);
     // two passes of Gram–Schmidt against the basis, one column at a time; a column that
     // loses all but 10⁻⁸ of its norm adds nothing (the basis may fill the whole space)
     let mut added = DMatrix::<Complex64>::zeros(corr.nrows(), 0);
@@ -1543,8 +1619,8 @@ fn ritz(basis: &DMatrix<Complex64>, au: &DMatrix<Complex64>) -> Ritz {
     order.sort_by(|&x, &y| eig.eigenvalues[x].total_cmp(&eig.eigenvalues[y]));
     let z = columns(&eig.eigenvectors, &order);
     let theta: Vec<f64> = order.iter().map(|&i| eig.eigenvalues[i]).collect();
-    let vectors = basis * &z;
-    let mut residuals = au * &z;
+    let vectors = mul(basis, &z);
+    let mut residuals = mul(au, &z);
     for (k, th) in theta.iter().enumerate() {
         let mut col = residuals.column_mut(k);
         col -= vectors.column(k) * c(*th);
