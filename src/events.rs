@@ -22,13 +22,20 @@
 //! Locations are converged to |Δt| ≤ 1e-13 · |b − a| (or to the last representable step).
 
 use crate::error::Result;
-use crate::family::MatrixFamily;
 use crate::linalg::{cdist, cdiv};
 use crate::local::Outcome;
 use crate::matching::{self, MatchParams};
 use crate::perturb::{Derivs, Point};
-use crate::tracker::Ctx;
 use crate::tracking::{Branch, Event, Level, Part};
+
+/// Fresh decompositions, lent by the step controller to locate events (the module does
+/// not depend on the tracker).
+pub(crate) trait Decompose {
+    /// Decompose A(t) and analyse it with the derivatives `derivs` asks for.
+    fn point(&mut self, t: f64, derivs: Derivs) -> Result<Point>;
+    /// |b − a| of the track.
+    fn span(&self) -> f64;
+}
 use num_complex::Complex64;
 
 /// Condition number above which an unresolvable coalescence is an exceptional point.
@@ -51,7 +58,7 @@ pub(crate) struct EventScan {
 }
 
 /// A branch-ordered fresh point at `t` (slopes, no curvatures), paired against `base`.
-fn fresh<F: MatrixFamily + ?Sized>(ctx: &mut Ctx<'_, F>, base: &Point, t: f64) -> Result<Point> {
+fn fresh(ctx: &mut dyn Decompose, base: &Point, t: f64) -> Result<Point> {
     let p = ctx.point(t, Derivs::Slopes)?;
     let params = MatchParams {
         min_overlap: 0.5,
@@ -69,8 +76,8 @@ fn fresh<F: MatrixFamily + ?Sized>(ctx: &mut Ctx<'_, F>, base: &Point, t: f64) -
 /// point, or the secant through the last two, as long as they stay inside the bracket,
 /// with the Illinois step and bisection as fallbacks. Stops when the bracket or the last
 /// correction is below 1e-13·|b − a|.
-fn locate<F: MatrixFamily + ?Sized>(
-    ctx: &mut Ctx<'_, F>,
+fn locate(
+    ctx: &mut dyn Decompose,
     s0: &Point,
     s1: &Point,
     f: impl Fn(&Point) -> (f64, Option<f64>),
@@ -84,7 +91,7 @@ fn locate<F: MatrixFamily + ?Sized>(
         return Ok(s0.clone());
     }
     let (mut ta, mut tb) = (s0.t, s1.t);
-    let tol = (1e-13 * ctx.span).max(4.0 * f64::EPSILON * ta.abs().max(tb.abs()));
+    let tol = (1e-13 * ctx.span()).max(4.0 * f64::EPSILON * ta.abs().max(tb.abs()));
     let inside = |t: f64, a: f64, b: f64| t.is_finite() && t > a.min(b) && t < a.max(b);
     // first guess
     let chord = (ta * fb - tb * fa) / (fb - fa);
@@ -170,8 +177,8 @@ const CONFIRM_POINTS: usize = 3;
 /// crossing is confirmed in one to three decompositions (the Hermite guess is O(h⁴)
 /// accurate and Newton converges quadratically); a gap that stays open is reported here,
 /// and the tracker halves the step until the avoided crossing is resolved.
-pub(crate) fn unconfirmed_swap<F: MatrixFamily + ?Sized>(
-    ctx: &mut Ctx<'_, F>,
+pub(crate) fn unconfirmed_swap(
+    ctx: &mut dyn Decompose,
     s0: &Point,
     s1: &Point,
     cluster_tol: f64,
@@ -208,8 +215,8 @@ pub(crate) fn unconfirmed_swap<F: MatrixFamily + ?Sized>(
 }
 
 /// Whether branches a and b cross between s0 and s1 (see [`unconfirmed_swap`]).
-fn confirm_crossing<F: MatrixFamily + ?Sized>(
-    ctx: &mut Ctx<'_, F>,
+fn confirm_crossing(
+    ctx: &mut dyn Decompose,
     s0: &Point,
     s1: &Point,
     a: usize,
@@ -398,9 +405,9 @@ impl EventScan {
 
     /// Scan the accepted step s0 → s1 (branch order on both), `uncertain` the branches
     /// whose pairing was not certain (a step at h_min).
-    pub fn step<F: MatrixFamily + ?Sized>(
+    pub fn step(
         &mut self,
-        ctx: &mut Ctx<'_, F>,
+        ctx: &mut dyn Decompose,
         s0: &Point,
         s1: &Point,
         uncertain: &[usize],
@@ -549,12 +556,7 @@ impl EventScan {
         }
     }
 
-    fn levels_step<F: MatrixFamily + ?Sized>(
-        &mut self,
-        ctx: &mut Ctx<'_, F>,
-        s0: &Point,
-        s1: &Point,
-    ) -> Result<()> {
+    fn levels_step(&mut self, ctx: &mut dyn Decompose, s0: &Point, s1: &Point) -> Result<()> {
         for li in 0..self.levels.len() {
             let Level { part, value: level } = self.levels[li];
             for a in 0..s0.len() {
@@ -581,9 +583,9 @@ impl EventScan {
         Ok(())
     }
 
-    fn unresolved<F: MatrixFamily + ?Sized>(
+    fn unresolved(
         &mut self,
-        ctx: &mut Ctx<'_, F>,
+        ctx: &mut dyn Decompose,
         s0: &Point,
         s1: &Point,
         uncertain: &[usize],

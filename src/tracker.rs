@@ -773,13 +773,23 @@ pub fn track<T: Element, F: Fn(f64) -> DMatrix<T>>(
     Tracker::new().track(f, range)
 }
 
-/// Decompositions and bookkeeping shared by the step controller and the event locators.
-pub(crate) struct Ctx<'a, F: MatrixFamily + ?Sized> {
+/// Decompositions and bookkeeping of one track: the step controller owns it and lends it to
+/// the event locators (`events::Decompose`) and the local models (`local::Evaluate`).
+struct Ctx<'a, F: MatrixFamily + ?Sized> {
     family: &'a F,
     tracker: &'a Tracker,
     pub stats: Stats,
     n: Option<usize>,
     pub span: f64,
+}
+
+impl<F: MatrixFamily + ?Sized> events::Decompose for Ctx<'_, F> {
+    fn point(&mut self, t: f64, derivs: Derivs) -> Result<Point> {
+        Ctx::point(self, t, derivs)
+    }
+    fn span(&self) -> f64 {
+        self.span
+    }
 }
 
 impl<F: MatrixFamily + ?Sized> local::Evaluate<F::Elem> for Ctx<'_, F> {
