@@ -1736,14 +1736,29 @@ fn general_group<T: Element>(
         for b in a + 1..k {
             let d: Vec<f64> = path.iter().map(|(_, v)| cdist(v[a], v[b])).collect();
             let ends = d[0].min(d[d.len() - 1]);
-            for q in 1..d.len() - 1 {
-                if !(d[q] <= d[q - 1] && d[q] <= d[q + 1] && d[q] < 0.5 * ends) {
-                    continue;
-                }
-                let (sa, sb) = (path[q - 1].0, path[q + 1].0);
+            let last = d.len() - 1;
+            for q in 1..=last {
+                let (sa, sb) = if q < last {
+                    if !(d[q] <= d[q - 1] && d[q] <= d[q + 1] && d[q] < 0.5 * ends) {
+                        continue;
+                    }
+                    (path[q - 1].0, path[q + 1].0)
+                } else {
+                    // a closest approach on the step's end (a sample) is this step's when
+                    // the pair stops approaching there (the next step skips its start)
+                    let (ja, jb) = (new[map[a]], new[map[b]]);
+                    let dv = s1.values[ja] - s1.values[jb];
+                    let ds = s1.slopes[ja] - s1.slopes[jb];
+                    let approaching = (dv.conj() * ds).re * model.h.signum()
+                        < -1e-12 * dv.norm() * (s1.slopes[ja].norm() + s1.slopes[jb].norm());
+                    if !(d[q] <= d[q - 1] && d[q] < 0.5 * d[0]) || approaching {
+                        continue;
+                    }
+                    (path[q - 1].0, path[q].0)
+                };
                 let at = |x: f64| -> Option<(Complex64, Complex64, Small, usize, usize)> {
                     // the pair at x: the model eigenvalues nearest the interpolated path
-                    let (lo, hi) = if x <= path[q].0 {
+                    let (lo, hi) = if x <= path[q].0 || q == last {
                         (q - 1, q)
                     } else {
                         (q, q + 1)
@@ -1766,14 +1781,15 @@ fn general_group<T: Element>(
                     sa,
                     sb,
                 );
-                let Some((va, vb, e, ja, jb)) = at(sm) else {
+                let Some((_, _, e, ja, jb)) = at(sm) else {
                     return Ok(None);
                 };
-                let gap = cdist(va, vb);
-                let g2 = |x: f64| at(x).map_or(f64::NAN, |(va, vb, ..)| (va - vb).norm_sqr());
+                // the diabatic slope difference from the discriminant δ = (λₐ − λ_b)², which
+                // is analytic through a bounce (|δ| is flat there): |δ″| = 2Δs²
+                let d2 = |x: f64| at(x).map_or(c(f64::NAN), |(va, vb, ..)| (va - vb) * (va - vb));
                 let hs = 1e-3_f64.min(sm.min(1.0 - sm)).max(1e-6);
-                let curv =
-                    (g2(sm + hs) - 2.0 * gap * gap + g2(sm - hs)) / (hs * hs * model.h * model.h);
+                let curv = (d2(sm + hs) - d2(sm) * 2.0 + d2(sm - hs)).norm()
+                    / (hs * hs * model.h * model.h);
                 // certificate: the pair's Ritz vectors re-read on the true A(t*); the gap
                 // at t* bounds the closest approach from above only, so t* is moved to the
                 // vertex of the true squared gap (a parabola through t* ± d on the pair's

@@ -256,7 +256,6 @@ fn avoided_crossings_reported_when_sharp_or_below_avoided_gap_max() -> Result {
 /// eigenvalues approach to 2√η = 0.02 at t = 0 and bounce off each other in the complex
 /// plane. Diabatic: they exchange there (the states ±t).
 #[test]
-#[ignore = "issue 11 open: a bounce of complex eigenvalues exactly on a sample is not located by the non-Hermitian local model"]
 fn complex_bounce_follows_analytic_continuation() -> Result {
     let eta = 1e-4;
     let s = Complex64::new(0.0, eta).sqrt();
