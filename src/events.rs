@@ -1,5 +1,10 @@
 //! Detecting events between accepted steps and locating them on fresh decompositions.
 //!
+//! Under the default local resolution the crossings and avoided crossings of a step come
+//! with its local answers (module `local`, passed in as its `Outcome`), and the rules for
+//! them below apply only to what the local models did not see; under `Resolution::Refine`
+//! they apply to every step.
+//!
 //! Between two accepted steps, with branches in the same order on both sides:
 //!
 //! * **level**: `part(λ) − level` changes sign on a branch; located by safeguarded Newton

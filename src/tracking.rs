@@ -43,7 +43,10 @@ pub struct Level {
     pub value: f64,
 }
 
-/// Something that happens along the track, located on fresh decompositions.
+/// Something that happens along the track. Crossings and avoided crossings are located on
+/// the local models and certified on the true A(t*) (the default
+/// [`Resolution::Local`](crate::Resolution::Local)); exceptional points and level events
+/// on fresh decompositions.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -275,8 +278,9 @@ pub struct Stats {
     pub rejected_steps: usize,
     /// Steps accepted at the smallest step size without a certain pairing.
     pub unresolved_steps: usize,
-    /// Decompositions spent polishing the location of crossings (included in
-    /// `decompositions`).
+    /// Decompositions spent confirming crossings on the
+    /// [`Resolution::Refine`](crate::Resolution::Refine) path (included in
+    /// `decompositions`; 0 under the default local resolution).
     pub crossing_checks: usize,
     /// Local models built: questions about a few branches answered in O(n²k) instead of
     /// fresh decompositions (see the crate docs).
