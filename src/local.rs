@@ -1200,7 +1200,10 @@ fn certify<T: Element>(
             let consistent = slope_difference > 0.0
                 && (0.25..=4.0).contains(&(c2 / (slope_difference * slope_difference)));
             let mut refine_at_vertex = false;
-            if (ta..=tb).contains(&tm) && consistent {
+            // (a vertex that stays where t* already is needs no model to agree with: the
+            // true gap is stationary there)
+            let stationary = (tm - t).abs() <= 0.01 * d;
+            if (ta..=tb).contains(&tm) && (consistent || stationary) {
                 let Some((cm, rm, [pmi, pmj])) =
                     site.measure(&op, family, out, tm, &basis, targets)?
                 else {
