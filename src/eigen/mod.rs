@@ -319,7 +319,8 @@ impl EigenPairs {
     pub fn is_hermitian(&self) -> bool {
         self.hermitian
     }
-    /// ‖A‖_F of the decomposed matrix (the scale that tolerances are relative to).
+    /// ‖A‖_F of the decomposed matrix (the scale that tolerances are relative to), f64::MAX
+    /// where it overflows.
     pub fn norm(&self) -> f64 {
         self.norm
     }
@@ -549,7 +550,9 @@ pub fn eig_with<T: Element>(a: &DMatrix<T>, mode: HermitianMode) -> Result<Eigen
     for v in pairs.values.iter_mut() {
         *v /= s;
     }
-    pairs.norm = norm_scaled / s;
+    // ‖A‖_F beyond f64::MAX (entries near overflow): the tolerances relative to it stay
+    // finite with f64::MAX
+    pairs.norm = (norm_scaled / s).min(f64::MAX);
     Ok(pairs)
 }
 
