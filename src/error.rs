@@ -8,14 +8,14 @@ use std::fmt;
 
 /// Where in a parameter sweep an error happened: the value of `t`, when there is one.
 ///
-/// Displayed as `" at t = …"` or as nothing.
+/// Displayed as `" at t = …"` (in exponent form from 1e16 on) or as nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct At(pub Option<f64>);
 
 impl fmt::Display for At {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Some(t) => write!(f, " at t = {t}"),
+            Some(t) => write!(f, " at t = {}", short(t)),
             None => Ok(()),
         }
     }
@@ -216,10 +216,10 @@ pub enum Error {
     },
 }
 
-/// `t` as Rust writes it, or in exponent form where that would be long (|t| ≥ 1e16 or
-/// below 1e-4).
+/// `t` as Rust writes it, or in exponent form where that would be long (|t| ≥ 1e16: Rust
+/// writes 1e300 with 301 digits).
 fn short(t: f64) -> String {
-    if t != 0.0 && t.is_finite() && !(1e-4..1e16).contains(&t.abs()) {
+    if t.is_finite() && t.abs() >= 1e16 {
         format!("{t:e}")
     } else {
         format!("{t}")

@@ -783,3 +783,34 @@ fn oscillation_over_1e6_with_11_samples_spends_the_budget() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
+
+#[test]
+fn range_up_to_1e308_ends_where_a_entry_overflows() {
+    // diag(t, 2t) on [5, 1e308]: 2t overflows beyond t ≈ 9e307, a clear input error there
+    let (out, _) = extreme("huge_range.json", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim_end(),
+        "error: entry (1, 1) of A is not finite (inf) at t = 9e307"
+    );
+    // up to 8e307 the eigenvalues t and 2t are tracked on every sample
+    let (out, _) = extreme("huge_range.json", &["--range", "5:8e307"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let samples = floats(&j["samples"]);
+    assert_eq!((samples.len(), samples[200]), (201, 8e307));
+    for (k, factor) in [(0, 1.0), (1, 2.0)] {
+        for (t, x) in samples.iter().zip(floats(&j["branches"][k]["re"])) {
+            assert!(
+                (x - factor * t).abs() <= 1e-14 * factor * t,
+                "branch {k}: {t} {x}"
+            );
+        }
+    }
+    assert_eq!(j["stats"]["decompositions"], 201);
+}

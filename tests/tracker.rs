@@ -1034,3 +1034,35 @@ fn budget_is_exact_and_reported_in_stats() {
         })
     ));
 }
+
+/// Issue 15: a range whose length overflows f64 ([−1e308, 1e308]: b − a = ∞) is sampled
+/// in halves and stepped with finite steps.
+#[test]
+fn range_whose_length_overflows() {
+    let fam = WithDerivative(
+        |t: f64| DMatrix::from_row_slice(2, 2, &[0.5 * t, 0.0, 0.0, -0.25 * t]),
+        |_: f64| DMatrix::from_row_slice(2, 2, &[0.5, 0.0, 0.0, -0.25]),
+    );
+    let tr = Tracker::new()
+        .samples(5)
+        .unwrap()
+        .track_family(&fam, -1e308..=1e308)
+        .unwrap();
+    assert_eq!(tr.samples(), &[-1e308, -5e307, 0.0, 5e307, 1e308]);
+    // branch 0 starts as the smaller, t/2 at t = −1e308; they cross at t = 0
+    for (i, &t) in tr.samples().iter().enumerate() {
+        let (b0, b1) = (
+            tr.branches()[0].values()[i].re,
+            tr.branches()[1].values()[i].re,
+        );
+        assert!((b0 - 0.5 * t).abs() <= 1e-15 * t.abs(), "{t}: {b0}");
+        assert!((b1 + 0.25 * t).abs() <= 1e-15 * t.abs(), "{t}: {b1}");
+    }
+    let crossings = crossings(&tr);
+    assert_eq!(crossings.len(), 1);
+    assert!(
+        crossings[0].t().abs() <= 1e-12 * 1e308,
+        "{}",
+        crossings[0].t()
+    );
+}
