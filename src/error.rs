@@ -8,14 +8,14 @@ use std::fmt;
 
 /// Where in a parameter sweep an error happened: the value of `t`, when there is one.
 ///
-/// Displayed as `" at t = …"` or as nothing.
+/// Displayed as `" at t = …"` (in exponent form from 1e16 on) or as nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct At(pub Option<f64>);
 
 impl fmt::Display for At {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Some(t) => write!(f, " at t = {t}"),
+            Some(t) => write!(f, " at t = {}", short(t)),
             None => Ok(()),
         }
     }
@@ -131,6 +131,32 @@ pub enum Error {
         /// The parameter reached (the last accepted step).
         t: f64,
     },
+    /// The work budget of a track ([`Tracker::max_decompositions`](crate::Tracker::max_decompositions))
+    /// is spent: the family needs more decompositions than allowed, typically a range of
+    /// many oscillations with few samples, or steps that never resolve.
+    ///
+    /// ```
+    /// use eigentrack::{Error, Tracker, nalgebra::DMatrix};
+    ///
+    /// let a = |t: f64| {
+    ///     let (s, c) = (t.sin(), (3.0 * t).cos());
+    ///     DMatrix::from_row_slice(3, 3, &[s, c, 0.0, c, 2.0 * s, c, 0.0, c, 3.0 * s])
+    /// };
+    /// let err = Tracker::new().samples(11)?.max_decompositions(50)?.track(a, 0.0..=1e6).unwrap_err();
+    /// let Error::Budget { t, used, budget } = err else { panic!("expected Budget") };
+    /// assert_eq!((used, budget), (50, 50));
+    /// assert!((0.0..1e6).contains(&t)); // the t reached
+    /// # Ok::<(), eigentrack::Error>(())
+    /// ```
+    #[error("work budget spent: {used} of {budget} decompositions used, the track reached t = {} (raise it with max_decompositions / --max-decompositions, or use more samples)", short(*t))]
+    Budget {
+        /// The parameter reached (the last accepted step).
+        t: f64,
+        /// The work spent, in decompositions (an evaluation of A or A′ alone counts 1/8).
+        used: usize,
+        /// The budget.
+        budget: usize,
+    },
     /// A job of a parameter sweep failed: the first failure in input order.
     #[error("sweep job {index} (parameters {params:?}) failed: {source}")]
     Sweep {
@@ -188,6 +214,16 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+}
+
+/// `t` as Rust writes it, or in exponent form where that would be long (|t| ≥ 1e16: Rust
+/// writes 1e300 with 301 digits).
+fn short(t: f64) -> String {
+    if t.is_finite() && t.abs() >= 1e16 {
+        format!("{t:e}")
+    } else {
+        format!("{t}")
+    }
 }
 
 fn term_prefix(term: Option<usize>, sep: &str) -> String {

@@ -615,7 +615,7 @@ impl EventScan {
                 let p = if (g(s0).0 < 0.0) != (g(s1).0 < 0.0) {
                     locate(ctx, s0, s1, g)?
                 } else {
-                    fresh(ctx, s0, 0.5 * (s0.t + s1.t))?
+                    fresh(ctx, s0, 0.5 * s0.t + 0.5 * s1.t)?
                 };
                 self.events.push(Event::ExceptionalPoint {
                     t: p.t,

@@ -44,9 +44,15 @@ pub(crate) fn predict(old: &Point, t: f64) -> Vec<Complex64> {
 /// Predicted eigenvalue of branch i of `old` at `t`.
 fn predict_one(old: &Point, i: usize, t: f64) -> Complex64 {
     let h = t - old.t;
-    let v = old.values[i] + old.slopes[i] * h + old.curv[i] * (0.5 * h * h);
-    if v.re.is_finite() && v.im.is_finite() {
+    let finite = |v: Complex64| v.re.is_finite() && v.im.is_finite();
+    // (κ·h/2)·h rather than κ·h²: h² overflows for steps beyond 1e154 even where κ = 0;
+    // where the quadratic term still overflows, the linear prediction, then λ itself
+    let linear = old.values[i] + old.slopes[i] * h;
+    let v = linear + (old.curv[i] * (0.5 * h)) * h;
+    if finite(v) {
         v
+    } else if finite(linear) {
+        linear
     } else {
         old.values[i]
     }

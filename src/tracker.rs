@@ -127,6 +127,7 @@ pub enum Resolution {
 /// | [`resolution`](Self::resolution) | [`Resolution::Local`] |
 /// | [`gap_tol`](Self::gap_tol) | [`GAP_TOL`] = 256·ε (relative to ‖A‖_F) |
 /// | [`avoided_gap_max`](Self::avoided_gap_max) | 0 (only sharp avoided crossings are events) |
+/// | [`max_decompositions`](Self::max_decompositions) | 64 per sample + 1024 |
 ///
 /// Derivatives: the family's [`jet`](MatrixFamily::jet) gives A′ and A″; for a plain
 /// closure that is [`finite_difference_jet`](crate::finite_difference_jet) (relative
@@ -166,12 +167,31 @@ pub struct Tracker {
     resolution: Resolution,
     progress: Option<ProgressFn>,
     shuffle: Option<u64>,
+    max_decompositions: Option<usize>,
 }
 
 /// Default crossing tolerance, relative to ‖A(t)‖_F: 256·ε ≈ 5.7·10⁻¹⁴, a small multiple of
 /// the precision of the computed eigenvalues. Two branches whose certified gap lies below
 /// `gap_tol · ‖A‖_F` cross; above it they avoid each other.
 pub const GAP_TOL: f64 = 256.0 * f64::EPSILON;
+
+/// Default work budget: decompositions per sample of the grid …
+const BUDGET_PER_SAMPLE: usize = 64;
+/// … plus a fixed allowance (the events' share).
+const BUDGET_ALLOWANCE: usize = 1024;
+/// Evaluations of A(t) or A′(t) alone (the local certificates) that count as one
+/// decomposition against the budget.
+const EVALUATIONS_PER_DECOMPOSITION: usize = 8;
+
+/// The largest representable distance |b − a| (f64::MAX where it overflows).
+fn distance(a: f64, b: f64) -> f64 {
+    let d = (b - a).abs();
+    if d.is_finite() {
+        d
+    } else {
+        f64::MAX
+    }
+}
 
 impl Default for Tracker {
     fn default() -> Self {
@@ -193,6 +213,7 @@ impl Default for Tracker {
             resolution: Resolution::Local,
             progress: None,
             shuffle: None,
+            max_decompositions: None,
         }
     }
 }
@@ -394,6 +415,44 @@ impl Tracker {
         self.resolution = r;
         self
     }
+    /// The work budget: at most `n` eigen-decompositions per track (valid n ≥ 1).
+    ///
+    /// Every decomposition counts — the steps, the steps halved where a pairing is in
+    /// question, the fallbacks of the local models, the ones that locate events — and an
+    /// evaluation of A(t) or A′(t) alone (a local model's certificate) counts as 1/8 of
+    /// one. The default is 64 per sample plus 1024 (the events' share), e.g. 13,888 for
+    /// the default 201 samples; ordinary tracks use 1–3 per sample. When the budget is
+    /// spent the track ends with [`Error::Budget`] naming the t reached: families that
+    /// would otherwise need unbounded work (a range of 10⁵ periods of an oscillation with
+    /// few samples, a step controller stuck at the smallest step) end in bounded time.
+    /// [`Stats::budget`] and [`Stats::budget_used`] show the budget and its use.
+    ///
+    /// ```
+    /// use eigentrack::{Error, Tracker, nalgebra::DMatrix};
+    ///
+    /// let a = |t: f64| {
+    ///     let (s, c) = (t.sin(), (3.0 * t).cos());
+    ///     DMatrix::from_row_slice(3, 3, &[s, c, 0.0, c, 2.0 * s, c, 0.0, c, 3.0 * s])
+    /// };
+    /// let tr = Tracker::new().samples(11)?.track(a, 0.0..=1.0)?;
+    /// assert_eq!(tr.stats().budget, 64 * 11 + 1024); // the default
+    /// assert!(tr.stats().budget_used <= tr.stats().budget);
+    ///
+    /// // 10⁵ periods between samples cannot be resolved: the budget ends the track
+    /// let err = Tracker::new().samples(11)?.max_decompositions(100)?.track(a, 0.0..=1e6).unwrap_err();
+    /// assert!(matches!(err, Error::Budget { budget: 100, .. }));
+    /// # Ok::<(), eigentrack::Error>(())
+    /// ```
+    pub fn max_decompositions(mut self, n: usize) -> Result<Self> {
+        if n == 0 {
+            return Err(invalid(
+                "max_decompositions",
+                "must be at least 1 (the first sample is one decomposition)".into(),
+            ));
+        }
+        self.max_decompositions = Some(n);
+        Ok(self)
+    }
     /// Test hook: shuffle the order of every decomposition's eigenpairs with this seed
     /// (the result must not change).
     #[doc(hidden)]
@@ -428,12 +487,17 @@ impl Tracker {
             vec![a]
         } else {
             let m = self.samples - 1;
+            // b − a may overflow (a range like [-1e308, 1e308]): then in halves
+            let wide = !(b - a).is_finite();
             (0..=m)
                 .map(|k| {
+                    let s = k as f64 / m as f64;
                     if k == m {
                         b
+                    } else if wide {
+                        2.0 * (0.5 * a + (0.5 * b - 0.5 * a) * s)
                     } else {
-                        a + (b - a) * (k as f64 / m as f64)
+                        a + (b - a) * s
                     }
                 })
                 .collect()
@@ -470,13 +534,23 @@ impl Tracker {
 
     fn run<F: MatrixFamily + ?Sized>(&self, family: &F, grid: &[f64]) -> Result<Tracking> {
         let start = Instant::now();
-        let span = (grid[grid.len() - 1] - grid[0]).abs();
+        let span = distance(grid[0], grid[grid.len() - 1]);
+        let budget = self.max_decompositions.unwrap_or_else(|| {
+            BUDGET_PER_SAMPLE
+                .saturating_mul(grid.len())
+                .saturating_add(BUDGET_ALLOWANCE)
+        });
         let mut ctx = Ctx {
             family,
             tracker: self,
-            stats: Stats::default(),
+            stats: Stats {
+                budget,
+                ..Stats::default()
+            },
             n: None,
             span,
+            evaluations: 0,
+            reached: grid[0],
         };
         let p0 = ctx.point(
             grid[0],
@@ -495,10 +569,14 @@ impl Tracker {
             min_overlap: self.min_overlap,
             prediction_ratio: self.prediction_ratio,
         };
-        let h_min = self.h_min * span;
-        let h_max = self.h_max * span;
+        // a step shorter than a few units in the last place of t would not move t
+        let t_big = grid[0].abs().max(grid[grid.len() - 1].abs());
+        let h_min = (self.h_min * span)
+            .max(8.0 * f64::EPSILON * t_big)
+            .min(span);
+        let h_max = (self.h_max * span).max(h_min);
         let mut h_try = if grid.len() > 1 {
-            (grid[1] - grid[0]).abs()
+            distance(grid[0], grid[1])
         } else {
             span
         };
@@ -529,7 +607,8 @@ impl Tracker {
             };
             previous = target;
             while station.t != target {
-                let remaining = (target - station.t).abs();
+                // h ≤ remaining ≤ the true distance, so t + h lies between t and target
+                let remaining = distance(station.t, target);
                 let h = h_try.min(remaining);
                 let clipped = h < h_try;
                 let t_new = if h >= remaining * (1.0 - 1e-12) {
@@ -681,6 +760,7 @@ impl Tracker {
                 }
                 ctx.stats.event_seconds += te.elapsed().as_secs_f64();
                 station = next;
+                ctx.reached = station.t;
                 ctx.stats.accepted_steps += 1;
                 if let Some(ProgressFn(f)) = &self.progress {
                     let progress = Progress {
@@ -718,6 +798,7 @@ impl Tracker {
         if self.policy == CrossingPolicy::Diabatic {
             events::apply_diabatic(grid, &mut branches, &mut events, dir);
         }
+        ctx.stats.budget_used = ctx.used();
         ctx.stats.seconds = start.elapsed().as_secs_f64();
         Ok(Tracking {
             samples: grid.to_vec(),
@@ -781,6 +862,10 @@ struct Ctx<'a, F: MatrixFamily + ?Sized> {
     pub stats: Stats,
     n: Option<usize>,
     pub span: f64,
+    /// Evaluations of A or A′ alone (they count 1/8 of a decomposition each).
+    evaluations: usize,
+    /// The last accepted t (named by [`Error::Budget`]).
+    reached: f64,
 }
 
 impl<F: MatrixFamily + ?Sized> events::Decompose for Ctx<'_, F> {
@@ -802,8 +887,38 @@ impl<F: MatrixFamily + ?Sized> local::Evaluate<F::Elem> for Ctx<'_, F> {
 }
 
 impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
+    /// The work spent, in decompositions (an evaluation of A or A′ alone counts 1/8).
+    fn used(&self) -> usize {
+        self.stats
+            .decompositions
+            .saturating_add(self.evaluations / EVALUATIONS_PER_DECOMPOSITION)
+    }
+
+    /// Charge `cost` evaluations of A or A′ alone (a decomposition is
+    /// [`EVALUATIONS_PER_DECOMPOSITION`]) against the budget, or end the track with
+    /// [`Error::Budget`] when it is spent.
+    fn charge(&mut self, cost: usize) -> Result<()> {
+        let after = self.evaluations.saturating_add(cost);
+        let used = self
+            .stats
+            .decompositions
+            .saturating_add(after / EVALUATIONS_PER_DECOMPOSITION);
+        let budget = self.stats.budget;
+        if used > budget {
+            self.stats.budget_used = self.used();
+            return Err(Error::Budget {
+                t: self.reached,
+                used: self.used(),
+                budget,
+            });
+        }
+        self.evaluations = after;
+        Ok(())
+    }
+
     /// A(t) alone (for the local models' certificates), checked for size and finiteness.
     pub fn value(&mut self, t: f64) -> Result<DMatrix<F::Elem>> {
+        self.charge(1)?;
         let a = self.family.value(t);
         let found = a.nrows();
         if let Some(expected) = self.n {
@@ -818,6 +933,7 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
     /// A′(t) alone (for the slopes of branches that meet at a crossing a local model
     /// located): exact for families with exact derivatives, finite differences otherwise.
     pub fn derivative(&mut self, t: f64) -> Result<DMatrix<F::Elem>> {
+        self.charge(1)?;
         let da = self.family.jet(t).da;
         let a_shape = self.n.map(|n| (n, n));
         if a_shape.is_some_and(|s| s != da.shape()) {
@@ -834,6 +950,15 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
 
     /// Decompose A(t) and analyse it: cluster bases, and the derivatives `derivs` asks for.
     pub fn point(&mut self, t: f64, derivs: Derivs) -> Result<Point> {
+        // every decomposition goes through here: the work budget is checked here
+        if self.used() >= self.stats.budget {
+            self.stats.budget_used = self.used();
+            return Err(Error::Budget {
+                t: self.reached,
+                used: self.used(),
+                budget: self.stats.budget,
+            });
+        }
         let jet = self.family.jet(t);
         let a = &jet.a;
         let found = a.nrows();

@@ -272,6 +272,13 @@ impl Branch {
 pub struct Stats {
     /// Eigen-decompositions, including those for locating events.
     pub decompositions: usize,
+    /// The work budget of the track, in decompositions
+    /// ([`Tracker::max_decompositions`](crate::Tracker::max_decompositions); default 64
+    /// per sample + 1024).
+    pub budget: usize,
+    /// The work spent against the budget: `decompositions` plus 1/8 for each evaluation
+    /// of A(t) or A′(t) alone (the local certificates), rounded down.
+    pub budget_used: usize,
     /// Accepted steps.
     pub accepted_steps: usize,
     /// Rejected (halved) steps.
@@ -437,6 +444,8 @@ impl Tracking {
             "events": events,
             "stats": {
                 "decompositions": s.decompositions,
+                "budget": s.budget,
+                "budget_used": s.budget_used,
                 "accepted_steps": s.accepted_steps,
                 "rejected_steps": s.rejected_steps,
                 "unresolved_steps": s.unresolved_steps,

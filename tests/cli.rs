@@ -685,3 +685,132 @@ fn resolution_refine_gives_the_same_curves() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// Issue 15: families at the extremes of f64 end quickly with a result or a clear error.
+fn extreme(name: &str, args: &[&str]) -> (Output, f64) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/extreme")
+        .join(name);
+    let mut all = vec!["track", path.to_str().unwrap(), "--quiet"];
+    all.extend_from_slice(args);
+    let start = std::time::Instant::now();
+    let out = run(&all);
+    let seconds = start.elapsed().as_secs_f64();
+    // under a second in release builds (the test command of README.md)
+    let limit = if cfg!(debug_assertions) { 10.0 } else { 1.0 };
+    assert!(seconds < limit, "{name}: {seconds} s");
+    (out, seconds)
+}
+
+#[test]
+fn extreme_entry_complex_family_gives_the_eigenvalues() {
+    // [[1e308 + t, 1e308], [1e308·i, −1e308 − t]]: ‖A‖_F overflows, λ = ±1e308·√(1 + i)
+    // to working precision
+    let (out, _) = extreme("huge_entry_complex.json", &["--samples", "11"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (re, im) = (1.098_684_113_467_81e308, 0.455_089_860_562_227_3e308);
+    for (k, sign) in [(0, -1.0), (1, 1.0)] {
+        let b = &j["branches"][k];
+        for (x, y) in floats(&b["re"]).iter().zip(floats(&b["im"])) {
+            assert!((x - sign * re).abs() < 1e-12 * re, "branch {k}: {x}");
+            assert!((y - sign * im).abs() < 1e-12 * re, "branch {k}: {y}");
+        }
+    }
+    assert!(j["stats"]["budget_used"].as_u64().unwrap() <= 64 * 11 + 1024);
+}
+
+#[test]
+fn oscillation_over_1e20_ends_with_a_result() {
+    let (out, _) = extreme("oscillating_1e20.json", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = floats(&j["samples"]);
+    assert_eq!((s.len(), s[0], s[200]), (201, 0.0, 1e20));
+    for (k, &t) in s.iter().enumerate() {
+        assert!(
+            (t - 1e20 * k as f64 / 200.0).abs() <= 1e-15 * 1e20,
+            "{k}: {t}"
+        );
+    }
+    // sin(t)·σz + cos(t)·σx has eigenvalues ±1 at every t
+    for (k, sign) in [(0, -1.0), (1, 1.0)] {
+        for x in floats(&j["branches"][k]["re"]) {
+            assert!((x - sign).abs() < 1e-12, "branch {k}: {x}");
+        }
+    }
+    assert_eq!(j["stats"]["budget"], 64 * 201 + 1024);
+}
+
+#[test]
+fn oscillation_over_1e6_with_11_samples_spends_the_budget() {
+    for command in ["track", "sweep"] {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/extreme/oscillating_1e6.json");
+        let mut args = vec![
+            command,
+            path.to_str().unwrap(),
+            "--quiet",
+            "--samples",
+            "11",
+        ];
+        if command == "sweep" {
+            args.extend_from_slice(&["--param", "p=0:1:1", "--max-decompositions", "300"]);
+        }
+        let start = std::time::Instant::now();
+        let out = run(&args);
+        let limit = if cfg!(debug_assertions) { 10.0 } else { 1.0 };
+        assert!(start.elapsed().as_secs_f64() < limit, "{command}");
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let budget = if command == "sweep" {
+            300
+        } else {
+            64 * 11 + 1024
+        };
+        assert!(
+            err.contains(&format!("work budget spent: {budget} of {budget} decompositions used, the track reached t = ")),
+            "{command}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn range_up_to_1e308_ends_where_a_entry_overflows() {
+    // diag(t, 2t) on [5, 1e308]: 2t overflows beyond t ≈ 9e307, a clear input error there
+    let (out, _) = extreme("huge_range.json", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim_end(),
+        "error: entry (1, 1) of A is not finite (inf) at t = 9e307"
+    );
+    // up to 8e307 the eigenvalues t and 2t are tracked on every sample
+    let (out, _) = extreme("huge_range.json", &["--range", "5:8e307"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let samples = floats(&j["samples"]);
+    assert_eq!((samples.len(), samples[200]), (201, 8e307));
+    for (k, factor) in [(0, 1.0), (1, 2.0)] {
+        for (t, x) in samples.iter().zip(floats(&j["branches"][k]["re"])) {
+            assert!(
+                (x - factor * t).abs() <= 1e-14 * factor * t,
+                "branch {k}: {t} {x}"
+            );
+        }
+    }
+    assert_eq!(j["stats"]["decompositions"], 201);
+}

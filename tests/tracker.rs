@@ -967,3 +967,102 @@ fn progress_callback_sees_every_step_and_can_stop() {
         e => panic!("{e}"),
     }
 }
+
+/// Issue 15: the work budget. The 3×3 family sin(t)·D + cos(3t)·T on [0, 1e6] with 11
+/// samples (10⁵ periods between samples) ends with `Error::Budget`, in well under a second.
+fn oscillating_3x3(t: f64) -> DMatrix<f64> {
+    let (s, c) = (t.sin(), (3.0 * t).cos());
+    DMatrix::from_row_slice(3, 3, &[s, c, 0.0, c, 2.0 * s, c, 0.0, c, 3.0 * s])
+}
+
+#[test]
+fn budget_ends_an_unresolvable_track() {
+    for resolution in [Resolution::Local, Resolution::Refine] {
+        let start = std::time::Instant::now();
+        let err = Tracker::new()
+            .samples(11)
+            .unwrap()
+            .resolution(resolution)
+            .max_decompositions(100)
+            .unwrap()
+            .track(oscillating_3x3, 0.0..=1e6)
+            .unwrap_err();
+        assert!(start.elapsed().as_secs_f64() < 1.0, "{resolution:?}");
+        match &err {
+            Error::Budget { t, used, budget } => {
+                assert_eq!((*used, *budget), (100, 100));
+                assert!((0.0..1e6).contains(t), "t reached {t}");
+            }
+            other => panic!("expected Budget, got {other:?}"),
+        }
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(
+                "work budget spent: 100 of 100 decompositions used, the track reached t = "
+            ),
+            "{msg}"
+        );
+    }
+}
+
+#[test]
+fn budget_is_exact_and_reported_in_stats() {
+    // Landau–Zener with a narrow gap: local models, certificates and an event
+    let a = |t: f64| DMatrix::from_row_slice(2, 2, &[t, 1e-3, 1e-3, -t]);
+    let tracker = Tracker::new().samples(41).unwrap();
+    let tr = tracker.track(a, -1.0..=1.0).unwrap();
+    let s = *tr.stats();
+    assert_eq!(s.budget, 64 * 41 + 1024);
+    assert!(s.budget_used >= s.decompositions && s.budget_used <= s.budget);
+    assert_eq!(tr.to_json()["stats"]["budget"], s.budget);
+    assert_eq!(tr.to_json()["stats"]["budget_used"], s.budget_used);
+    // the same track fits a budget of exactly what it used, and not one less
+    let exact = tracker.clone().max_decompositions(s.budget_used).unwrap();
+    let again = exact.track(a, -1.0..=1.0).unwrap();
+    assert_eq!(again.stats().budget_used, s.budget_used);
+    assert_eq!(again.stats().budget, s.budget_used);
+    let short = tracker.max_decompositions(s.budget_used - 1).unwrap();
+    assert!(matches!(
+        short.track(a, -1.0..=1.0),
+        Err(Error::Budget { used, budget, .. }) if used == budget && budget == s.budget_used - 1
+    ));
+    assert!(matches!(
+        Tracker::new().max_decompositions(0),
+        Err(Error::InvalidArgument {
+            name: "max_decompositions",
+            ..
+        })
+    ));
+}
+
+/// Issue 15: a range whose length overflows f64 ([−1e308, 1e308]: b − a = ∞) is sampled
+/// in halves and stepped with finite steps.
+#[test]
+fn range_whose_length_overflows() {
+    let fam = WithDerivative(
+        |t: f64| DMatrix::from_row_slice(2, 2, &[0.5 * t, 0.0, 0.0, -0.25 * t]),
+        |_: f64| DMatrix::from_row_slice(2, 2, &[0.5, 0.0, 0.0, -0.25]),
+    );
+    let tr = Tracker::new()
+        .samples(5)
+        .unwrap()
+        .track_family(&fam, -1e308..=1e308)
+        .unwrap();
+    assert_eq!(tr.samples(), &[-1e308, -5e307, 0.0, 5e307, 1e308]);
+    // branch 0 starts as the smaller, t/2 at t = −1e308; they cross at t = 0
+    for (i, &t) in tr.samples().iter().enumerate() {
+        let (b0, b1) = (
+            tr.branches()[0].values()[i].re,
+            tr.branches()[1].values()[i].re,
+        );
+        assert!((b0 - 0.5 * t).abs() <= 1e-15 * t.abs(), "{t}: {b0}");
+        assert!((b1 + 0.25 * t).abs() <= 1e-15 * t.abs(), "{t}: {b1}");
+    }
+    let crossings = crossings(&tr);
+    assert_eq!(crossings.len(), 1);
+    assert!(
+        crossings[0].t().abs() <= 1e-12 * 1e308,
+        "{}",
+        crossings[0].t()
+    );
+}

@@ -319,7 +319,8 @@ impl EigenPairs {
     pub fn is_hermitian(&self) -> bool {
         self.hermitian
     }
-    /// ‖A‖_F of the decomposed matrix (the scale that tolerances are relative to).
+    /// ‖A‖_F of the decomposed matrix (the scale that tolerances are relative to), f64::MAX
+    /// where it overflows.
     pub fn norm(&self) -> f64 {
         self.norm
     }
@@ -508,8 +509,10 @@ pub fn eig_with<T: Element>(a: &DMatrix<T>, mode: HermitianMode) -> Result<Eigen
     if amax == 0.0 {
         return Ok(zero_matrix(n, hermitian));
     }
-    // exact power-of-two scaling to max |a_ij| ≈ 1
-    let s = (2.0f64).powi(-(amax.log2().round() as i32));
+    // exact power-of-two scaling to max |a_ij| ≈ 1; the exponent is kept where 2^-e is a
+    // normal number (2^±1024 would be ∞ or 0: entries near f64::MAX, or subnormal)
+    let e = (amax.log2().round() as i32).clamp(-1022, 1022);
+    let s = pow2(-e);
     let mut scaled = a.map(|v| v.scale(s));
     if hermitian {
         for j in 0..n {
@@ -549,8 +552,15 @@ pub fn eig_with<T: Element>(a: &DMatrix<T>, mode: HermitianMode) -> Result<Eigen
     for v in pairs.values.iter_mut() {
         *v /= s;
     }
-    pairs.norm = norm_scaled / s;
+    // ‖A‖_F beyond f64::MAX (entries near overflow): the tolerances relative to it stay
+    // finite with f64::MAX
+    pairs.norm = (norm_scaled / s).min(f64::MAX);
     Ok(pairs)
+}
+
+/// 2^e, exactly, for −1022 ≤ e ≤ 1023.
+fn pow2(e: i32) -> f64 {
+    f64::from_bits(((e + 1023) as u64) << 52)
 }
 
 fn zero_matrix(n: usize, hermitian: bool) -> EigenPairs {

@@ -59,6 +59,11 @@ pub(crate) struct Common {
     /// those narrower than the grid can show).
     #[arg(long, value_name = "G")]
     avoided_gap_max: Option<f64>,
+    /// The work budget: at most N eigen-decompositions per track (an evaluation of A(t)
+    /// alone for a certificate counts 1/8); when spent the track stops with an error
+    /// naming the t reached (exit 1). Default 64 per sample + 1024.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_decompositions: Option<u64>,
     /// Draw a figure: FILE.png or FILE.svg (track: the eigencurves with the events
     /// marked, and Im λ when any branch is complex; sweep: the curves of every
     /// parameter value, coloured by the value).
@@ -159,6 +164,10 @@ pub(crate) fn setup(c: &Common) -> Result<Setup, Failure> {
     }
     if let Some(g) = c.avoided_gap_max {
         tracker = tracker.avoided_gap_max(g)?;
+    }
+    if let Some(n) = c.max_decompositions {
+        // beyond usize::MAX the budget is unlimited in effect
+        tracker = tracker.max_decompositions(usize::try_from(n).unwrap_or(usize::MAX))?;
     }
     for &(part, value) in &c.level {
         tracker = tracker.level(part, value)?;

@@ -3,7 +3,7 @@
 //! See `eigentrack --help`. Exit codes: 0 success, 2 a usage or input error (bad option,
 //! malformed family file or Matrix Market file, non-finite A(t), an output file that
 //! cannot be written), 1 a numerical failure (an eigen-decomposition that does not
-//! converge). Every error is one line on stderr.
+//! converge, a work budget spent: `--max-decompositions`). Every error is one line on stderr.
 //!
 //! This file owns the command line itself (`Cli`, its subcommands and the help text they
 //! share), the exit-code contract (`Failure`, and the family file's path in front of
@@ -64,7 +64,8 @@ OUTPUT (JSON, to stdout unless --out)
   level and part), unresolved. --csv writes t,branch,re,im,slope_re,slope_im.
 
 EXIT CODES
-  0 success, 2 usage or input error, 1 numerical failure.";
+  0 success, 2 usage or input error, 1 numerical failure (including a work
+  budget spent, see --max-decompositions).";
 
 /// Follow the eigenvalues of a parameter-dependent matrix A(t) through crossings,
 /// with exact derivatives and located events.
@@ -103,7 +104,7 @@ impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         // numerical failures exit with 1, everything the user can fix with 2
         let code = match e {
-            Error::NoConvergence { .. } | Error::IllDefined { .. } => 1,
+            Error::NoConvergence { .. } | Error::IllDefined { .. } | Error::Budget { .. } => 1,
             Error::Empty { .. }
             | Error::NotSquare { .. }
             | Error::NonFinite { .. }
@@ -201,6 +202,14 @@ mod tests {
             1
         );
         assert_eq!(code(Error::IllDefined { reason: "x".into() }), 1);
+        assert_eq!(
+            code(Error::Budget {
+                t: 0.5,
+                used: 10,
+                budget: 10
+            }),
+            1
+        );
         assert_eq!(
             code(Error::Input {
                 path: "f".into(),
