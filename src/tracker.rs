@@ -263,7 +263,8 @@ impl Tracker {
         self.levels.push(Level { part, value });
         Ok(self)
     }
-    /// Smallest step, relative to |b − a| (default 1e-12, valid 1e-15 … 0.1).
+    /// Smallest step, relative to |b − a| (default 1e-12, valid 1e-15 … 0.1). The step is
+    /// never below 8ε·max(|a|, |b|), where t + h would not move t.
     pub fn h_min(mut self, h: f64) -> Result<Self> {
         if !(1e-15..=0.1).contains(&h) {
             return Err(invalid(
