@@ -319,13 +319,7 @@ impl Model {
 
     /// (H(s), G(s)): the model matrix and the Gram matrix on Q(s).
     fn at(&self, s: f64) -> (DMatrix<Complex64>, DMatrix<Complex64>) {
-        let w = hermite_weights(s);
-        let k = self.k;
-        let mut p = &self.proj[0] * c(w[0]);
-        for (m, wi) in self.proj[1..].iter().zip(&w[1..]) {
-            p += m * c(*wi);
-        }
-        (fold(&p, k, s), fold(&self.gram, k, s))
+        pencil_at(&self.proj, &self.gram, self.k, s)
     }
 
     /// B(sₐ)ᴴ (WₗᴴW_r) B(s_b): the Gram matrix between the bases at two substeps.
@@ -374,39 +368,15 @@ impl Model {
     /// The Hermitian model's eigenvalues at s for k ≥ 3, ascending, without eigenvectors
     /// (real arithmetic for a real model): M = L⁻¹HL⁻ᴴ by triangular solves, G = LLᴴ.
     fn values_only(&self, s: f64) -> Option<Vec<f64>> {
-        let mut v: Vec<f64> = if let Some((proj, gram)) = &self.real {
-            let w = hermite_weights(s);
-            let mut p = &proj[0] * w[0];
-            for (m, wi) in proj[1..].iter().zip(&w[1..]) {
-                p += m * *wi;
+        let mut v = match &self.real {
+            Some((proj, gram)) => {
+                let (h, g) = pencil_at(proj, gram, self.k, s);
+                pencil_values(h, &g)?
             }
-            let (h, g) = (fold(&p, self.k, s), fold(gram, self.k, s));
-            let chol = nalgebra::Cholesky::new((&g + g.transpose()) * 0.5)?;
-            let l = chol.l();
-            let mut x = h;
-            if !l.solve_lower_triangular_mut(&mut x) {
-                return None;
+            None => {
+                let (h, g) = self.at(s);
+                pencil_values(h, &g)?
             }
-            let mut m = x.transpose();
-            if !l.solve_lower_triangular_mut(&mut m) {
-                return None;
-            }
-            let m = (&m + m.transpose()) * 0.5;
-            m.symmetric_eigenvalues().iter().copied().collect()
-        } else {
-            let (h, g) = self.at(s);
-            let chol = nalgebra::Cholesky::new((&g + g.adjoint()) * c(0.5))?;
-            let l = chol.l();
-            let mut x = h;
-            if !l.solve_lower_triangular_mut(&mut x) {
-                return None;
-            }
-            let mut m = x.adjoint();
-            if !l.solve_lower_triangular_mut(&mut m) {
-                return None;
-            }
-            let m = (&m + m.adjoint()) * c(0.5);
-            m.symmetric_eigenvalues().iter().copied().collect()
         };
         if v.iter().any(|x| !x.is_finite()) {
             return None;
@@ -459,6 +429,42 @@ impl Model {
             mul(&self.wl, &self.coefficients(s, &e.left, cols)),
         )
     }
+}
+
+/// (H(s), G(s)) of a model from its four projections and its Gram matrix (real or complex).
+fn pencil_at<T: nalgebra::ComplexField + Copy>(
+    proj: &[DMatrix<T>; 4],
+    gram: &DMatrix<T>,
+    k: usize,
+    s: f64,
+) -> (DMatrix<T>, DMatrix<T>) {
+    let w = hermite_weights(s);
+    let mut p = &proj[0] * nalgebra::convert::<f64, T>(w[0]);
+    for (m, wi) in proj[1..].iter().zip(&w[1..]) {
+        p += m * nalgebra::convert::<f64, T>(*wi);
+    }
+    (fold(&p, k, s), fold(gram, k, s))
+}
+
+/// The eigenvalues of the Hermitian pencil (H, G) with G = LLᴴ: those of L⁻¹HL⁻ᴴ, by
+/// triangular solves (unsorted).
+fn pencil_values<T: nalgebra::ComplexField<RealField = f64> + Copy>(
+    h: DMatrix<T>,
+    g: &DMatrix<T>,
+) -> Option<Vec<f64>> {
+    let half = nalgebra::convert::<f64, T>(0.5);
+    let chol = nalgebra::Cholesky::new((g + g.adjoint()) * half)?;
+    let l = chol.l();
+    let mut x = h;
+    if !l.solve_lower_triangular_mut(&mut x) {
+        return None;
+    }
+    let mut m = x.adjoint();
+    if !l.solve_lower_triangular_mut(&mut m) {
+        return None;
+    }
+    let m = (&m + m.adjoint()) * half;
+    Some(m.symmetric_eigenvalues().iter().copied().collect())
 }
 
 /// B(s)ᴴ M B(s) for a 2k × 2k M on [X₀, X₁]: the k × k matrix on Q(s) = (1 − s)X₀ + sX₁.
