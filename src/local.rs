@@ -1101,10 +1101,9 @@ fn certify<T: Element>(
         slope_difference,
         model_pair: &model_pair,
     };
-    let mut last: Option<Certified> = None;
     let mut at_vertex = false;
     for round in 0..=REFINEMENTS {
-        let Some((mut cert, mut rr, [mut pi, mut pj])) =
+        let Some((cert, mut rr, [mut pi, mut pj])) =
             site.measure(&op, family, out, t, &basis, targets)?
         else {
             return Ok(None);
@@ -1228,12 +1227,11 @@ fn certify<T: Element>(
                     refine_at_vertex = true;
                     at_vertex = true;
                     t = tm;
-                    (cert, rr, pi, pj) = (cm, rm, pmi, pmj);
+                    (rr, pi, pj) = (rm, pmi, pmj);
                     targets = [rr.theta[pi], rr.theta[pj]];
                 }
             }
             if !refine_at_vertex {
-                last = Some(cert);
                 // a vertex far outside the probes is an extrapolation: move a few d at most
                 t = tm.clamp((t - 4.0 * d).max(lo_t), (t + 4.0 * d).min(hi_t));
                 if (t - t_model).abs() > WANDER * model.h.abs() {
@@ -1242,7 +1240,6 @@ fn certify<T: Element>(
                 continue;
             }
         }
-        last = Some(cert);
         let added = grow(&mut basis, &rr, [pi, pj], targets, t, s0, s1, ends);
         op.extend(&added);
         let (av, _) = op.apply(family, t, &basis, out)?;
@@ -1259,7 +1256,8 @@ fn certify<T: Element>(
             return Ok(None);
         }
     }
-    Ok(last)
+    // every round returns: the last one falls back
+    Ok(None)
 }
 
 /// The vertex (x, y) of the parabola through three points with x₀ < x₁ < x₂, and its
