@@ -904,61 +904,56 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
             .stats
             .decompositions
             .saturating_add(after / EVALUATIONS_PER_DECOMPOSITION);
-        let budget = self.stats.budget;
-        if used > budget {
-            self.stats.budget_used = self.used();
-            return Err(Error::Budget {
-                t: self.reached,
-                used: self.used(),
-                budget,
-            });
+        if used > self.stats.budget {
+            return Err(self.spent());
         }
         self.evaluations = after;
         Ok(())
     }
 
+    /// The budget is spent: record what was used and name the t reached.
+    fn spent(&mut self) -> Error {
+        self.stats.budget_used = self.used();
+        Error::Budget {
+            t: self.reached,
+            used: self.stats.budget_used,
+            budget: self.stats.budget,
+        }
+    }
+
+    /// A matrix of the family read at t alone, checked for size and finiteness.
+    fn checked(&self, m: DMatrix<F::Elem>, t: f64, what: &'static str) -> Result<DMatrix<F::Elem>> {
+        if let Some(expected) = self.n {
+            if m.shape() != (expected, expected) {
+                return Err(Error::SizeChanged {
+                    expected,
+                    found: m.nrows(),
+                    t,
+                });
+            }
+        }
+        crate::eigen::check_finite(&m, what).map_err(|e| e.at(t))?;
+        Ok(m)
+    }
+
     /// A(t) alone (for the local models' certificates), checked for size and finiteness.
     pub fn value(&mut self, t: f64) -> Result<DMatrix<F::Elem>> {
         self.charge(1)?;
-        let a = self.family.value(t);
-        let found = a.nrows();
-        if let Some(expected) = self.n {
-            if expected != found || a.ncols() != found {
-                return Err(Error::SizeChanged { expected, found, t });
-            }
-        }
-        crate::eigen::check_finite(&a, "A").map_err(|e| e.at(t))?;
-        Ok(a)
+        self.checked(self.family.value(t), t, "A")
     }
 
     /// A′(t) alone (for the slopes of branches that meet at a crossing a local model
     /// located): exact for families with exact derivatives, finite differences otherwise.
     pub fn derivative(&mut self, t: f64) -> Result<DMatrix<F::Elem>> {
         self.charge(1)?;
-        let da = self.family.jet(t).da;
-        let a_shape = self.n.map(|n| (n, n));
-        if a_shape.is_some_and(|s| s != da.shape()) {
-            let expected = self.n.unwrap_or(0);
-            return Err(Error::SizeChanged {
-                expected,
-                found: da.nrows(),
-                t,
-            });
-        }
-        crate::eigen::check_finite(&da, "A′").map_err(|e| e.at(t))?;
-        Ok(da)
+        self.checked(self.family.jet(t).da, t, "A′")
     }
 
     /// Decompose A(t) and analyse it: cluster bases, and the derivatives `derivs` asks for.
     pub fn point(&mut self, t: f64, derivs: Derivs) -> Result<Point> {
         // every decomposition goes through here: the work budget is checked here
         if self.used() >= self.stats.budget {
-            self.stats.budget_used = self.used();
-            return Err(Error::Budget {
-                t: self.reached,
-                used: self.used(),
-                budget: self.stats.budget,
-            });
+            return Err(self.spent());
         }
         let jet = self.family.jet(t);
         let a = &jet.a;
