@@ -34,7 +34,7 @@ use crate::eigen::clusters::columns;
 use crate::eigen::{eig_with, Element, HermitianMode};
 use crate::error::Result;
 use crate::family::Jet;
-use crate::linalg::{cabs, cdist, mul, mul_adj};
+use crate::linalg::{cabs, cdist, mul, mul_adj, mul_real, Operator};
 use crate::perturb::Point;
 use crate::tracking::Event;
 use nalgebra::DMatrix;
@@ -616,8 +616,12 @@ pub(crate) fn resolve<T: Element>(
                 && j0.dda.iter().all(|x| *x == zero)
                 && j1.dda.iter().all(|x| *x == zero) =>
         {
-            // ‖A′‖₂ ≤ its largest absolute row sum (A′ Hermitian)
-            Some(max_row_sum(&j0.da))
+            Some(Affine {
+                // ‖A′‖₂ ≤ its largest absolute row sum (A′ Hermitian)
+                norm: max_row_sum(&j0.da),
+                a0: Operator::new(&j0.a),
+                da: Operator::new(&j0.da),
+            })
         }
         _ => None,
     };
@@ -662,17 +666,26 @@ pub(crate) fn resolve<T: Element>(
         old.iter()
             .any(|&i| s0.defective[i] || s1.defective[perm[i]])
     });
-    let da0 = T::mul_complex(&j0.da, &all);
-    let da1 = if affine.is_some() {
-        da0.clone()
-    } else {
-        T::mul_complex(&j1.da, &all)
+    let (da0, da1) = match &affine {
+        Some(aff) => {
+            let d = aff.da.mul(&all);
+            (d.clone(), d)
+        }
+        None => (
+            Operator::new(&j0.da).mul(&all),
+            Operator::new(&j1.da).mul(&all),
+        ),
     };
-    let full = defective.then(|| [T::mul_complex(&j0.a, &all), T::mul_complex(&j1.a, &all)]);
+    let full = defective.then(|| {
+        [
+            Operator::new(&j0.a).mul(&all),
+            Operator::new(&j1.a).mul(&all),
+        ]
+    });
     let cross = (!defective && affine.is_none()).then(|| {
         [
-            T::mul_complex(&j0.a, &gather(Some(1))),
-            T::mul_complex(&j1.a, &gather(Some(0))),
+            Operator::new(&j0.a).mul(&gather(Some(1))),
+            Operator::new(&j1.a).mul(&gather(Some(0))),
         ]
     });
     let h = s1.t - s0.t;
@@ -725,7 +738,16 @@ pub(crate) fn resolve<T: Element>(
         out.models += 1;
         let map = if model.hermitian {
             hermitian_group(
-                family, &model, s0, s1, old, &new, perm, affine, params, &mut out,
+                family,
+                &model,
+                s0,
+                s1,
+                old,
+                &new,
+                perm,
+                affine.as_ref(),
+                params,
+                &mut out,
             )?
         } else {
             general_group(family, &model, s0, s1, old, &new, params, &mut out)?
@@ -758,7 +780,7 @@ fn hermitian_group<T: Element>(
     old: &[usize],
     new: &[usize],
     perm: &[usize],
-    affine: Option<f64>,
+    affine: Option<&Affine<'_, T>>,
     params: &Params,
     out: &mut Outcome,
 ) -> Result<Option<Vec<usize>>> {
@@ -1048,7 +1070,7 @@ fn certify<T: Element>(
     perm: &[usize],
     ap: &Approach,
     tol: f64,
-    affine: Option<f64>,
+    affine: Option<&Affine<'_, T>>,
     out: &mut Outcome,
 ) -> Result<Option<Certified>> {
     let Some(e) = model.eig(ap.s) else {
@@ -1359,11 +1381,19 @@ impl Site<'_> {
     }
 }
 
+/// A family affine over a step: A(t) = A(t₀) + (t − t₀)A′, ‖A′‖₂ ≤ `norm`, with A(t₀)
+/// and A′ as product operators (shared by every group of the step).
+pub(crate) struct Affine<'a, T: Element> {
+    norm: f64,
+    a0: Operator<'a, T>,
+    da: Operator<'a, T>,
+}
+
 /// A(t) on the certificate's basis V. For a family affine over the step (A″ = 0 and the
 /// same A′ at both ends) A(t)V = A(t₀)V + (t − t₀)A′V from products cached per basis
 /// column, and ‖A(t) − A(tₑ)‖₂ ≤ |t − tₑ|·‖A′‖_∞; otherwise A(t) is evaluated afresh.
 struct Op<'a, T: Element> {
-    affine: Option<(&'a DMatrix<T>, &'a DMatrix<T>)>,
+    affine: Option<&'a Affine<'a, T>>,
     t0: f64,
     av0: DMatrix<Complex64>,
     avd: DMatrix<Complex64>,
@@ -1374,13 +1404,13 @@ impl<'a, T: Element> Op<'a, T> {
     fn new(
         s0: &'a Point,
         s1: &Point,
-        affine: Option<f64>,
+        affine: Option<&'a Affine<'a, T>>,
         model: &Model,
         coef: &DMatrix<Complex64>,
     ) -> Option<Self> {
-        let j0 = jet::<T>(s0)?;
+        let _ = jet::<T>(s0)?;
         let _ = jet::<T>(s1)?;
-        let Some(da_norm) = affine else {
+        let Some(aff) = affine else {
             return Some(Op {
                 affine: None,
                 t0: s0.t,
@@ -1390,19 +1420,19 @@ impl<'a, T: Element> Op<'a, T> {
             });
         };
         Some(Op {
-            affine: Some((&j0.a, &j0.da)),
+            affine: Some(aff),
             t0: s0.t,
             av0: &model.aw0 * coef,
             avd: &model.awd * coef,
-            da_norm,
+            da_norm: aff.norm,
         })
     }
 
     /// Append the products of new basis columns to the cache.
     fn extend(&mut self, added: &DMatrix<Complex64>) {
-        if let Some((a0, da)) = self.affine {
-            self.av0 = concat(&self.av0, &T::mul_complex(a0, added));
-            self.avd = concat(&self.avd, &T::mul_complex(da, added));
+        if let Some(aff) = self.affine {
+            self.av0 = concat(&self.av0, &aff.a0.mul(added));
+            self.avd = concat(&self.avd, &aff.da.mul(added));
         }
     }
 
@@ -1515,7 +1545,11 @@ fn grow(
         (s1, ends[1])
     };
     let res_pair = columns(&rr.residuals, &pair_idx);
-    let mut coef = mul_adj(p.y(), &res_pair);
+    // Y = X real on the real symmetric path: real products
+    let mut coef = match &p.xr {
+        Some(xr) if p.left.is_none() => mul_real(xr, &res_pair, true),
+        _ => mul_adj(p.y(), &res_pair),
+    };
     for (k, th) in pair.iter().enumerate() {
         for x in 0..p.len() {
             let d = c(*th) - p.values[x];
@@ -1526,7 +1560,10 @@ fn grow(
             };
         }
     }
-    let mut corr = mul(&p.x, &coef);
+    let mut corr = match &p.xr {
+        Some(xr) => mul_real(xr, &coef, false),
+        None => mul(&p.x, &coef),
+    };
     // two passes of Gram–Schmidt against the basis, one column at a time; a column that
     // loses all but 10⁻⁸ of its norm adds nothing (the basis may fill the whole space)
     let mut added = DMatrix::<Complex64>::zeros(corr.nrows(), 0);
