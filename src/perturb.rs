@@ -14,7 +14,9 @@
 //!   the eigenvalues (equal within the tolerance) are re-read in the rotated basis,
 //!   λⱼ = yⱼᴴ A xⱼ, so that values, slopes and vectors stay together.
 
-use crate::eigen::clusters::{columns, group_close, multiple_groups};
+use crate::eigen::clusters::{
+    columns, group_close, group_ids, group_ids_conditioned, multiple_groups_of,
+};
 use crate::eigen::{eig_with, is_hermitian, EigenPairs, Element, HermitianMode};
 use crate::family::Jet;
 use crate::linalg::{cdiv, col, dotc, mul_adj, permute_columns};
@@ -291,7 +293,15 @@ pub(crate) fn analyze<T: Element>(
     if hermitian && !forced_hermitian && !T::IS_REAL && !is_hermitian(&jet.da) {
         left = Some(x.clone());
     }
-    let (cluster, groups) = multiple_groups(&values, cluster_tol * scale);
+    // equal within the tolerance, or within the eigenvalues' own error bars (a Jordan
+    // block split by rounding); a group that only the error bars join is defective
+    let (plain, _) = group_ids(&values, cluster_tol * scale);
+    let (cluster, groups) = multiple_groups_of(group_ids_conditioned(
+        &values,
+        &kappa,
+        cluster_tol * scale,
+        scale,
+    ));
     let mut tied = Vec::new();
     let mut forced_curv: Vec<Option<Complex64>> = vec![None; n];
     let mut defective = vec![false; n];
@@ -299,9 +309,9 @@ pub(crate) fn analyze<T: Element>(
         .iter()
         .filter(|g| g.len() > 1)
         .filter(|g| {
-            let bad = g
-                .iter()
-                .any(|&i| kappa[i].is_nan() || kappa[i] >= DEFECTIVE_CONDITION);
+            let bad = g.iter().any(|&i| {
+                kappa[i].is_nan() || kappa[i] >= DEFECTIVE_CONDITION || plain[i] != plain[g[0]]
+            });
             for &i in g.iter() {
                 defective[i] = bad;
             }

@@ -38,6 +38,49 @@ pub(crate) fn group_close(values: &[Complex64], tol: f64) -> Vec<Vec<usize>> {
 /// The groups of [`group_close`] as one id per value (ids 0, 1, … in order of each group's
 /// first member) and the number of groups, without a vector per group.
 pub(crate) fn group_ids(values: &[Complex64], tol: f64) -> (Vec<usize>, usize) {
+    group_ids_by(values, tol, |_, _| tol)
+}
+
+/// Relative error of a computed eigenvalue per unit of condition number: a backward
+/// stable solver moves λᵢ by at most about κᵢ·ε·‖A‖, and a few ε more.
+const EIGENVALUE_ERROR: f64 = 16.0 * f64::EPSILON;
+
+/// The widest separation the conditioned rule joins, relative to ‖A‖_F: the split of a
+/// Jordan block of size 3 under rounding, ε^{1/3} ≈ 6·10⁻⁶, with room.
+const CONDITIONED_CAP: f64 = 1e-5;
+
+/// Groups of eigenvalues equal within `tol` or within their own error bars: λᵢ and λⱼ
+/// join when |λᵢ − λⱼ| ≤ 16ε(κᵢ + κⱼ)‖A‖ (capped at 10⁻⁵‖A‖; κ non-finite counts as the
+/// cap), the first-order perturbation bound of each. A defective eigenvalue is split
+/// by rounding into values O(ε^{1/m}) apart whose condition numbers are O(ε^{−(m−1)/m}),
+/// so it stays one group; a normal matrix (κ = 1) is grouped by `tol` alone. Returns
+/// the ids and the count as [`group_ids`].
+pub(crate) fn group_ids_conditioned(
+    values: &[Complex64],
+    kappa: &[f64],
+    tol: f64,
+    scale: f64,
+) -> (Vec<usize>, usize) {
+    let cap = CONDITIONED_CAP * scale;
+    let bar = |i: usize| {
+        let k = kappa[i];
+        if k.is_finite() {
+            (EIGENVALUE_ERROR * k * scale).min(cap)
+        } else {
+            cap
+        }
+    };
+    let widest = (0..values.len()).map(bar).fold(tol, f64::max);
+    group_ids_by(values, widest, |i, j| tol.max((bar(i) + bar(j)).min(cap)))
+}
+
+/// Single linkage of pairs within `tol_of(i, j)` (never above `widest`).
+fn group_ids_by(
+    values: &[Complex64],
+    widest: f64,
+    tol_of: impl Fn(usize, usize) -> f64,
+) -> (Vec<usize>, usize) {
+    let tol = widest;
     let n = values.len();
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(p: &mut [usize], mut i: usize) -> usize {
@@ -55,7 +98,7 @@ pub(crate) fn group_ids(values: &[Complex64], tol: f64) -> (Vec<usize>, usize) {
             if values[j].re - values[i].re > tol {
                 break;
             }
-            if crate::linalg::cdist(values[i], values[j]) <= tol {
+            if crate::linalg::cdist(values[i], values[j]) <= tol_of(i, j) {
                 let (a, b) = (find(&mut parent, i), find(&mut parent, j));
                 if a != b {
                     parent[a.max(b)] = a.min(b);
@@ -80,7 +123,13 @@ pub(crate) fn group_ids(values: &[Complex64], tol: f64) -> (Vec<usize>, usize) {
 /// The group id of each value (see [`group_ids`]) and the members of the groups of two or
 /// more values (the common lone values get no vector of their own).
 pub(crate) fn multiple_groups(values: &[Complex64], tol: f64) -> (Vec<usize>, Vec<Vec<usize>>) {
-    let (ids, count) = group_ids(values, tol);
+    multiple_groups_of(group_ids(values, tol))
+}
+
+/// [`multiple_groups`] from given (ids, count).
+pub(crate) fn multiple_groups_of(
+    (ids, count): (Vec<usize>, usize),
+) -> (Vec<usize>, Vec<Vec<usize>>) {
     let mut size = vec![0usize; count];
     ids.iter().for_each(|&g| size[g] += 1);
     let mut groups: Vec<Vec<usize>> = Vec::new();
