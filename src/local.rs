@@ -200,13 +200,17 @@ struct Model {
     t0: f64,
     h: f64,
     hermitian: bool,
-    /// Wₗᴴ M W_r for M = A(t₀), h·A′(t₀), A(t₁), h·A′(t₁) (2k × 2k).
-    proj: [DMatrix<Complex64>; 4],
+    /// The model pencil (H(s) − μG(s), G(s)) as polynomials in s.
+    pencil: Pencil<Complex64>,
+    /// Its real part when the Hermitian model is real (a real symmetric family): its
+    /// eigenvalues in real arithmetic.
+    real: Option<Pencil<f64>>,
+    /// The shift μ: the mean of the group's eigenvalues at t₀. The pencil's eigenvalues
+    /// are λ − μ, small where the group is close, so that rounding is relative to the
+    /// group's spread rather than to |λ|.
+    shift: Complex64,
     /// Wₗᴴ W_r.
     gram: DMatrix<Complex64>,
-    /// The real parts of `proj` and `gram` when the Hermitian model is real (a real
-    /// symmetric family): its eigenvalues in real arithmetic.
-    real: Option<([DMatrix<f64>; 4], DMatrix<f64>)>,
     /// W_r = [X₀, X₁·T] and Wₗ = [Y₀, Y₁·T⁻ᴴ] (n × 2k; Wₗ = W_r for Hermitian input).
     wr: DMatrix<Complex64>,
     wl: DMatrix<Complex64>,
@@ -263,6 +267,7 @@ impl Model {
     fn from_products(
         s0: &Point,
         s1: &Point,
+        old: &[usize],
         wr: DMatrix<Complex64>,
         wl: Option<DMatrix<Complex64>>,
         mw: [DMatrix<Complex64>; 4],
@@ -284,16 +289,27 @@ impl Model {
             .all(|m| m.iter().all(|z| z.re.is_finite() && z.im.is_finite()));
         let [aw0, awd, ..] = mw;
         let is_real = |m: &DMatrix<Complex64>| m.iter().all(|z| z.im == 0.0);
-        let real = (hermitian && proj.iter().all(is_real) && is_real(&gram))
-            .then(|| (proj.each_ref().map(|m| m.map(|z| z.re)), gram.map(|z| z.re)));
+        let real_proj = hermitian && proj.iter().all(is_real) && is_real(&gram);
+        let shift = old_mean(s0, old);
+        let shift = if hermitian { c(shift.re) } else { shift };
+        let pencil = Pencil::new(&proj, &gram, k, shift);
+        let real = real_proj.then(|| {
+            Pencil::new(
+                &proj.each_ref().map(|m| m.map(|z| z.re)),
+                &gram.map(|z| z.re),
+                k,
+                shift.re,
+            )
+        });
         finite.then_some(Model {
             k,
             t0: s0.t,
             h,
             hermitian,
-            proj,
-            gram,
+            pencil,
             real,
+            shift,
+            gram,
             wr,
             wl,
             aw0,
@@ -317,9 +333,9 @@ impl Model {
         self.t0 + s * self.h
     }
 
-    /// (H(s), G(s)): the model matrix and the Gram matrix on Q(s).
+    /// (H(s) − μG(s), G(s)): the shifted model matrix and the Gram matrix on Q(s).
     fn at(&self, s: f64) -> (DMatrix<Complex64>, DMatrix<Complex64>) {
-        pencil_at(&self.proj, &self.gram, self.k, s)
+        self.pencil.at(s)
     }
 
     /// B(sₐ)ᴴ (WₗᴴW_r) B(s_b): the Gram matrix between the bases at two substeps.
@@ -340,7 +356,7 @@ impl Model {
         match self.k {
             1 => {
                 let (h, g) = self.at(s);
-                Some(vec![h[(0, 0)].re / g[(0, 0)].re])
+                Some(vec![h[(0, 0)].re / g[(0, 0)].re + self.shift.re])
             }
             2 => {
                 let (h, g) = self.at(s);
@@ -357,7 +373,7 @@ impl Model {
                 let m11 = a.re * a.re * h11;
                 let m21 = b * a.re * h11 + d * a.re * h21;
                 let m22 = b.norm_sqr() * h11 + 2.0 * (b.conj() * h21 * d).re + d.re * d.re * h22;
-                let mid = 0.5 * (m11 + m22);
+                let mid = 0.5 * (m11 + m22) + self.shift.re;
                 let half = 0.5 * (m11 - m22).hypot(2.0 * m21.norm());
                 Some(vec![mid - half, mid + half])
             }
@@ -369,8 +385,8 @@ impl Model {
     /// (real arithmetic for a real model): M = L⁻¹HL⁻ᴴ by triangular solves, G = LLᴴ.
     fn values_only(&self, s: f64) -> Option<Vec<f64>> {
         let mut v = match &self.real {
-            Some((proj, gram)) => {
-                let (h, g) = pencil_at(proj, gram, self.k, s);
+            Some(real) => {
+                let (h, g) = real.at(s);
                 pencil_values(h, &g)?
             }
             None => {
@@ -381,6 +397,7 @@ impl Model {
         if v.iter().any(|x| !x.is_finite()) {
             return None;
         }
+        v.iter_mut().for_each(|x| *x += self.shift.re);
         v.sort_by(f64::total_cmp);
         Some(v)
     }
@@ -399,7 +416,10 @@ impl Model {
             order.sort_by(|&a, &b| e.eigenvalues[a].total_cmp(&e.eigenvalues[b]));
             let z = li.adjoint() * &e.eigenvectors;
             let z = columns(&z, &order);
-            let values = order.iter().map(|&i| c(e.eigenvalues[i])).collect();
+            let values = order
+                .iter()
+                .map(|&i| c(e.eigenvalues[i] + self.shift.re))
+                .collect();
             Some(Small {
                 values,
                 left: z.clone(),
@@ -410,7 +430,7 @@ impl Model {
             let m = &gi * &h;
             let e = eig_with(&m, HermitianMode::No).ok()?;
             Some(Small {
-                values: e.values().to_vec(),
+                values: e.values().iter().map(|&v| v + self.shift).collect(),
                 right: e.right().clone(),
                 left: gi.adjoint() * e.left(),
             })
@@ -431,19 +451,75 @@ impl Model {
     }
 }
 
-/// (H(s), G(s)) of a model from its four projections and its Gram matrix (real or complex).
-fn pencil_at<T: nalgebra::ComplexField + Copy>(
-    proj: &[DMatrix<T>; 4],
-    gram: &DMatrix<T>,
-    k: usize,
-    s: f64,
-) -> (DMatrix<T>, DMatrix<T>) {
-    let w = hermite_weights(s);
-    let mut p = &proj[0] * nalgebra::convert::<f64, T>(w[0]);
-    for (m, wi) in proj[1..].iter().zip(&w[1..]) {
-        p += m * nalgebra::convert::<f64, T>(*wi);
+/// The model pencil as polynomials in s: H(s) − μG(s) = Σ₀⁵ sᵈ Hᵈ and G(s) = Σ₀² sᵈ Gᵈ
+/// (k × k), from the cubic Hermite interpolant Σᵢ wᵢ(s) Pᵢ of the four projections on
+/// [X₀, X₁] folded onto Q(s) = (1 − s)X₀ + sX₁. Evaluated by Horner's rule: two
+/// matrices per s, however often a search asks.
+struct Pencil<T: nalgebra::ComplexField + Copy> {
+    h: Vec<DMatrix<T>>,
+    g: Vec<DMatrix<T>>,
+}
+
+impl<T: nalgebra::ComplexField + Copy> Pencil<T> {
+    /// From the projections Wₗᴴ M W_r of M = A(t₀), h·A′(t₀), A(t₁), h·A′(t₁), the Gram
+    /// matrix Wₗᴴ W_r (2k × 2k each) and the shift μ.
+    fn new(proj: &[DMatrix<T>; 4], gram: &DMatrix<T>, k: usize, shift: T) -> Self {
+        // the Hermite weights and the fold's weights (1 − s)², s(1 − s), s², ascending powers
+        const W: [[f64; 4]; 4] = [
+            [1.0, 0.0, -3.0, 2.0],
+            [0.0, 1.0, -2.0, 1.0],
+            [0.0, 0.0, 3.0, -2.0],
+            [0.0, 0.0, -1.0, 1.0],
+        ];
+        const F: [[f64; 3]; 3] = [[1.0, -2.0, 1.0], [0.0, 1.0, -1.0], [0.0, 0.0, 1.0]];
+        let parts = |m: &DMatrix<T>| {
+            [
+                m.view((0, 0), (k, k)).into_owned(),
+                m.view((0, k), (k, k)) + m.view((k, 0), (k, k)),
+                m.view((k, k), (k, k)).into_owned(),
+            ]
+        };
+        let gp = parts(gram);
+        // w₀ + w₂ = 1: shifting P₀ and P₂ by μ·Wₗᴴ W_r shifts H(s) by μG(s)
+        let shifted = |m: &DMatrix<T>| m - gram * shift;
+        let pp = [
+            parts(&shifted(&proj[0])),
+            parts(&proj[1]),
+            parts(&shifted(&proj[2])),
+            parts(&proj[3]),
+        ];
+        let r = |x: f64| nalgebra::convert::<f64, T>(x);
+        let mut h = vec![DMatrix::<T>::zeros(k, k); 6];
+        for (i, blocks) in pp.iter().enumerate() {
+            for (p, &wp) in W[i].iter().enumerate().filter(|(_, w)| **w != 0.0) {
+                for (b, block) in blocks.iter().enumerate() {
+                    for (q, &fq) in F[b].iter().enumerate().filter(|(_, f)| **f != 0.0) {
+                        h[p + q] += block * r(wp * fq);
+                    }
+                }
+            }
+        }
+        let mut g = vec![DMatrix::<T>::zeros(k, k); 3];
+        for (b, block) in gp.iter().enumerate() {
+            for (q, &fq) in F[b].iter().enumerate().filter(|(_, f)| **f != 0.0) {
+                g[q] += block * r(fq);
+            }
+        }
+        Pencil { h, g }
     }
-    (fold(&p, k, s), fold(gram, k, s))
+
+    /// (H(s) − μG(s), G(s)).
+    fn at(&self, s: f64) -> (DMatrix<T>, DMatrix<T>) {
+        let horner = |c: &[DMatrix<T>]| {
+            let mut m = c[c.len() - 1].clone();
+            for d in (0..c.len() - 1).rev() {
+                m *= nalgebra::convert::<f64, T>(s);
+                m += &c[d];
+            }
+            m
+        };
+        (horner(&self.h), horner(&self.g))
+    }
 }
 
 /// The eigenvalues of the Hermitian pencil (H, G) with G = LLᴴ: those of L⁻¹HL⁻ᴴ, by
@@ -467,14 +543,9 @@ fn pencil_values<T: nalgebra::ComplexField<RealField = f64> + Copy>(
     Some(m.symmetric_eigenvalues().iter().copied().collect())
 }
 
-/// B(s)ᴴ M B(s) for a 2k × 2k M on [X₀, X₁]: the k × k matrix on Q(s) = (1 − s)X₀ + sX₁.
-fn fold<T: nalgebra::ComplexField + Copy>(m: &DMatrix<T>, k: usize, s: f64) -> DMatrix<T> {
-    let (a, b): (T, T) = (nalgebra::convert(1.0 - s), nalgebra::convert(s));
-    let m11 = m.view((0, 0), (k, k));
-    let m12 = m.view((0, k), (k, k));
-    let m21 = m.view((k, 0), (k, k));
-    let m22 = m.view((k, k), (k, k));
-    m11 * (a * a) + (m12 + m21) * (a * b) + m22 * (b * b)
+/// The mean of the old members' eigenvalues at t₀.
+fn old_mean(s0: &Point, old: &[usize]) -> Complex64 {
+    old.iter().map(|&i| s0.values[i]).sum::<Complex64>() / c(old.len().max(1) as f64)
 }
 
 /// The cubic Hermite basis at s ∈ [0, 1]: the weights of f(0), f′(0)·h, f(1), f′(1)·h.
@@ -732,7 +803,7 @@ pub(crate) fn resolve<T: Element>(
         };
         let mw = [a0w, d0, a1w, d1];
         at += m;
-        let Some(model) = Model::from_products(s0, s1, wr, wl, mw) else {
+        let Some(model) = Model::from_products(s0, s1, old, wr, wl, mw) else {
             return Ok(None);
         };
         out.models += 1;
