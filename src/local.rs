@@ -1896,7 +1896,7 @@ fn general_group<T: Element>(
                     sa,
                     sb,
                 );
-                let Some((_, _, e, ja, jb)) = at(sm) else {
+                let Some((va, vb, e, ja, jb)) = at(sm) else {
                     return Ok(None);
                 };
                 // the diabatic slope difference from the discriminant δ = (λₐ − λ_b)², which
@@ -1913,24 +1913,34 @@ fn general_group<T: Element>(
                 let (u, v) = model.vectors(sm, &e, &[ja, jb]);
                 let slope_difference = (0.5 * curv).max(0.0).sqrt();
                 let (lo_t, hi_t) = (s0.t.min(s1.t), s0.t.max(s1.t));
-                let mut certify_at = |t: f64, out: &mut Outcome| -> Result<Certified> {
-                    let am = family.value(t)?;
-                    out.evaluations += 1;
-                    let (theta, bound) = petrov_pair::<T>(&am, &u, &v);
-                    let g = cdist(theta[0], theta[1]);
-                    let err = bound[0] + bound[1];
-                    Ok(Certified {
-                        vectors: u.clone(),
-                        interior: true,
-                        t,
-                        gap: g,
-                        lo: (g - err).max(0.0),
-                        hi: g + err,
-                        value: (theta[0] + theta[1]) * 0.5,
-                        slope_difference,
-                    })
-                };
-                let mut cert = certify_at(model.t(sm), out)?;
+                // the certificate at t, and the pair's difference θₐ − θ_b
+                let mut certify_at =
+                    |t: f64, out: &mut Outcome| -> Result<(Certified, Complex64)> {
+                        let am = family.value(t)?;
+                        out.evaluations += 1;
+                        let (theta, bound) = petrov_pair::<T>(&am, &u, &v);
+                        let g = cdist(theta[0], theta[1]);
+                        let err = bound[0] + bound[1];
+                        Ok((
+                            Certified {
+                                vectors: u.clone(),
+                                interior: true,
+                                t,
+                                gap: g,
+                                lo: (g - err).max(0.0),
+                                hi: g + err,
+                                value: (theta[0] + theta[1]) * 0.5,
+                                slope_difference,
+                            },
+                            theta[0] - theta[1],
+                        ))
+                    };
+                let (mut cert, first) = certify_at(model.t(sm), out)?;
+                // the model's pair agrees with the true one at t*: the model's difference
+                // λₐ − λ_b lies in the disc about the true θₐ − θ_b that the certificate
+                // allows, and that disc excludes 0, so the model passes the true pair on
+                // the same side (its continuation is the true one's)
+                let agrees = cdist(va - vb, first) + (cert.hi - cert.gap) < first.norm();
                 let mut settled = false;
                 for _ in 0..REFINEMENTS {
                     if cert.hi <= tol || settled {
@@ -1944,8 +1954,8 @@ fn general_group<T: Element>(
                     .clamp(1e-9 * model.h.abs(), 0.05 * model.h.abs());
                     let t = cert.t;
                     let (gm, gp) = (
-                        certify_at((t - d).max(lo_t), out)?,
-                        certify_at((t + d).min(hi_t), out)?,
+                        certify_at((t - d).max(lo_t), out)?.0,
+                        certify_at((t + d).min(hi_t), out)?.0,
                     );
                     let Some((tn, ..)) = parabola_vertex(
                         [gm.t, t, gp.t],
@@ -1955,7 +1965,7 @@ fn general_group<T: Element>(
                         break;
                     };
                     let tn = tn.clamp(lo_t, hi_t);
-                    let next = certify_at(tn, out)?;
+                    let next = certify_at(tn, out)?.0;
                     let best = [gm, next, gp]
                         .into_iter()
                         .min_by(|x, y| x.gap.total_cmp(&y.gap))
@@ -2010,7 +2020,7 @@ fn general_group<T: Element>(
                             slopes,
                         });
                     }
-                } else if cert.lo > tol && err < 0.25 * g && settled {
+                } else if cert.lo > tol && err < g && agrees && settled {
                     out.avoided += 1;
                     avoided_event(out, params, &cert, scale, ba, bb);
                 } else {
