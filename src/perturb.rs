@@ -295,13 +295,15 @@ pub(crate) fn analyze<T: Element>(
     }
     // equal within the tolerance, or within the eigenvalues' own error bars (a Jordan
     // block split by rounding); a group that only the error bars join is defective
-    let (plain, _) = group_ids(&values, cluster_tol * scale);
+    let plain = group_ids(&values, cluster_tol * scale);
     let (cluster, groups) = multiple_groups_of(group_ids_conditioned(
         &values,
         &kappa,
         cluster_tol * scale,
         scale,
+        &plain,
     ));
+    let plain = plain.0;
     let mut tied = Vec::new();
     let mut forced_curv: Vec<Option<Complex64>> = vec![None; n];
     let mut defective = vec![false; n];

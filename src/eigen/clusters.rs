@@ -53,14 +53,25 @@ const CONDITIONED_CAP: f64 = 1e-5;
 /// join when |λᵢ − λⱼ| ≤ 16ε(κᵢ + κⱼ)‖A‖ (capped at 10⁻⁵‖A‖; κ non-finite counts as the
 /// cap), the first-order perturbation bound of each. A defective eigenvalue is split
 /// by rounding into values O(ε^{1/m}) apart whose condition numbers are O(ε^{−(m−1)/m}),
-/// so it stays one group; a normal matrix (κ = 1) is grouped by `tol` alone. Returns
-/// the ids and the count as [`group_ids`].
+/// so it stays one group; a normal matrix (κ = 1) is grouped by `tol` alone (`plain`, the
+/// groups of [`group_ids`] within `tol`, is returned as it is). Returns the ids and the
+/// count as [`group_ids`].
 pub(crate) fn group_ids_conditioned(
     values: &[Complex64],
     kappa: &[f64],
     tol: f64,
     scale: f64,
+    plain: &(Vec<usize>, usize),
 ) -> (Vec<usize>, usize) {
+    // well-conditioned values (a normal matrix: κ = 1) have error bars below `tol`: the
+    // groups are the plain ones, `plain`
+    let worst = kappa.iter().fold(
+        0.0_f64,
+        |m, &k| if k.is_nan() { f64::INFINITY } else { m.max(k) },
+    );
+    if 2.0 * EIGENVALUE_ERROR * worst * scale <= tol {
+        return plain.clone();
+    }
     let cap = CONDITIONED_CAP * scale;
     let bar = |i: usize| {
         let k = kappa[i];
