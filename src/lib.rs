@@ -80,6 +80,7 @@ mod perturb;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod sensitivity;
+pub mod sparse;
 pub mod tracker;
 pub mod tracking;
 
