@@ -15,9 +15,47 @@
 use super::pattern::Pattern;
 use super::shift_invert::Factor;
 use crate::eigen::{eig_with, HermitianMode};
-use crate::linalg::{dotc, mul, mul_adj};
+use crate::linalg::dotc;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
 use nalgebra::DMatrix;
 use num_complex::Complex64;
+
+fn view(a: &DMatrix<Complex64>) -> MatRef<'_, Complex64> {
+    MatRef::from_column_major_slice(a.as_slice(), a.nrows(), a.ncols())
+}
+
+/// `a · b` in complex arithmetic (faer, one thread).
+pub(crate) fn mul(a: &DMatrix<Complex64>, b: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+    let mut out = DMatrix::<Complex64>::zeros(a.nrows(), b.ncols());
+    let (r, c) = out.shape();
+    let dst = MatMut::from_column_major_slice_mut(out.as_mut_slice(), r, c);
+    matmul(
+        dst,
+        Accum::Replace,
+        view(a),
+        view(b),
+        Complex64::new(1.0, 0.0),
+        Par::Seq,
+    );
+    out
+}
+
+/// `aᴴ · b` in complex arithmetic (faer, one thread).
+pub(crate) fn mul_adj(a: &DMatrix<Complex64>, b: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+    let mut out = DMatrix::<Complex64>::zeros(a.ncols(), b.ncols());
+    let (r, c) = out.shape();
+    let dst = MatMut::from_column_major_slice_mut(out.as_mut_slice(), r, c);
+    matmul(
+        dst,
+        Accum::Replace,
+        view(a).adjoint(),
+        view(b),
+        Complex64::new(1.0, 0.0),
+        Par::Seq,
+    );
+    out
+}
 
 /// The operator of one Davidson run: A (or Aᴴ) given by its values on a pattern.
 pub(crate) struct Problem<'a> {
@@ -105,6 +143,20 @@ pub(crate) fn extend_orthonormal(
     added
 }
 
+/// Fill `v` up to `want` columns with fixed pseudo-random directions (a space smaller than
+/// the pairs wanted: exact eigenvectors in the start, small n). Returns how many were
+/// added.
+fn fill(v: &mut DMatrix<Complex64>, want: usize, salt: usize) -> usize {
+    let n = v.nrows();
+    let extra = DMatrix::from_fn(n, want - v.ncols() + 2, |i, k| {
+        let h = ((i * 7919 + k * 104_729 + salt * 15_485_863) as u64 + 1)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            >> 11;
+        Complex64::new(h as f64 / (1u64 << 52) as f64 - 1.0, 0.0)
+    });
+    extend_orthonormal(v, &extra, want)
+}
+
 /// Run Davidson from the columns of `start` for the `m` eigenpairs nearest the target,
 /// preconditioned by `pre`, at most `max_iter` Rayleigh–Ritz iterations.
 pub(crate) fn davidson(
@@ -120,6 +172,9 @@ pub(crate) fn davidson(
     let keep = (2 * m).max(m + 4).min(max_dim);
     let mut v = DMatrix::<Complex64>::zeros(n, 0);
     extend_orthonormal(&mut v, start, max_dim);
+    if v.ncols() < m.min(n) {
+        fill(&mut v, m.min(n), 0);
+    }
     let mut av = p.apply(&v);
     let mut hfull = mul_adj(&v, &av);
     let mut solves = 0;
@@ -206,7 +261,10 @@ pub(crate) fn davidson(
             hfull = mul_adj(&v, &av);
         }
         let before = v.ncols();
-        let added = extend_orthonormal(&mut v, &t, max_dim);
+        let mut added = extend_orthonormal(&mut v, &t, max_dim);
+        if v.ncols() < m.min(n) {
+            added += fill(&mut v, m.min(n), it);
+        }
         if added == 0 {
             // nothing new: this is as far as the space goes
             return if improved { ritz } else { best.expect("kept") };

@@ -119,8 +119,12 @@ impl Solver {
         };
         let cold = |f: &Factor| {
             let b = (self.m + (self.m / 2).max(4)).min(n);
-            let once = f.solve(&probe(n, b, adjoint as u64), adjoint);
-            f.solve(&once, adjoint)
+            // two steps of shift-invert subspace iteration on a random block
+            let mut q = DMatrix::zeros(n, 0);
+            extend_orthonormal(&mut q, &f.solve(&probe(n, b, adjoint as u64), adjoint), b);
+            let mut out = DMatrix::zeros(n, 0);
+            extend_orthonormal(&mut out, &f.solve(&q, adjoint), b);
+            out
         };
         let fresh = self.factor.as_ref().is_some_and(|f| f.t == t);
         let f = self.factor.as_ref().expect("factorised");

@@ -355,6 +355,9 @@ impl Nearest {
                     });
                     ids[i] = rec.open();
                 }
+                let mut next = next;
+                stats.avoided_crossings +=
+                    run.exchanges(&mut asm, &station, &mut next, &ids, &swaps, &mut events)?;
                 run.window_events(&mut asm, &station, &next, &ids, &swaps, &mut events)?;
                 station = next;
                 stats.accepted_steps += 1;
@@ -443,7 +446,8 @@ struct Run<'c> {
     event_points: usize,
 }
 
-/// A condition between two branches: its value and t-derivative from (λa, λa′, λb, λb′).
+/// A condition between two branches: its value and t-derivative from (λa, λa′, λb, λb′)
+/// and σ.
 type Cond = fn(Complex64, Complex64, Complex64, Complex64, Complex64) -> (f64, f64);
 
 /// |λa − σ| − |λb − σ| and its derivative.
@@ -475,8 +479,8 @@ fn crossing_cond(
 }
 
 impl Run<'_> {
-    /// Window entries and exits (a branch's rank by |λ − σ| passes k) and crossings of
-    /// window branches over the accepted step `s0` → `s1` (both in branch order; columns
+    /// Window entries and exits (a branch's rank by |λ − σ| passes k) over the accepted
+    /// step `s0` → `s1` (both in branch order; columns
     /// in `swaps` changed branch and take no part).
     fn window_events<F: SparseFamily + ?Sized>(
         &mut self,
@@ -522,7 +526,7 @@ impl Run<'_> {
             let (t, precision) = match partner {
                 Some(q) => {
                     let x = exiting.remove(q);
-                    let (t, prec) = self.locate(asm, s0, s1, e, x, window_cond)?;
+                    let (t, prec, _) = self.locate(asm, s0, s1, e, x, window_cond, 4)?;
                     events.push(WindowEvent::Exit {
                         t,
                         branch: ids[x],
@@ -545,12 +549,35 @@ impl Run<'_> {
                 precision: (s1.t - s0.t).abs(),
             });
         }
-        // crossings: two window branches whose real parts exchange order (real values)
+        Ok(())
+    }
+
+    /// Two branches with real values that exchange order over the step `s0` → `s1` either
+    /// cross or avoid each other: the point where Re(λa − λb) = 0 is located by Newton on
+    /// fresh solves. A gap there below `cluster_tol`·‖A‖_F is a crossing (the pairing
+    /// stands; reported when a branch is in the window); above it the branches avoid each
+    /// other and each keeps its side (adiabatic, as on the dense path): their columns of
+    /// `s1` are exchanged. Returns the number of avoided crossings.
+    #[allow(clippy::too_many_arguments)]
+    fn exchanges<F: SparseFamily + ?Sized>(
+        &mut self,
+        asm: &mut Assembler<'_, F>,
+        s0: &Point,
+        s1: &mut Point,
+        ids: &[usize],
+        swaps: &[usize],
+        events: &mut Vec<WindowEvent>,
+    ) -> Result<usize> {
+        let k = self.cfg.k;
+        let sigma = self.cfg.sigma;
+        let (r0, r1) = (ranks(&s0.values, sigma), ranks(&s1.values, sigma));
         let real = |l: Complex64, s: &Point| l.im.abs() <= 1e-12 * s.scale;
-        for a in 0..s0.len() {
-            for b in a + 1..s0.len() {
-                if !(live(a) && live(b)) || (r0[a] >= k && r1[a] >= k) || (r0[b] >= k && r1[b] >= k)
-                {
+        let tol = self.cfg.cluster_tol * s0.scale.max(s1.scale);
+        let mut avoided = 0;
+        let m = s0.len();
+        for a in 0..m {
+            for b in a + 1..m {
+                if swaps.contains(&a) || swaps.contains(&b) {
                     continue;
                 }
                 if !(real(s0.values[a], s0)
@@ -562,20 +589,26 @@ impl Run<'_> {
                 }
                 let f0 = (s0.values[a] - s0.values[b]).re;
                 let f1 = (s1.values[a] - s1.values[b]).re;
-                let tol = self.cfg.cluster_tol * s0.scale.max(s1.scale);
+                let in_window = r0[a] < k || r1[a] < k || r0[b] < k || r1[b] < k;
+                let mut branches = [ids[a], ids[b]];
+                branches.sort_unstable();
                 if (f0 > tol && f1 < -tol) || (f0 < -tol && f1 > tol) {
-                    let (t, precision) = self.locate(asm, s0, s1, a, b, crossing_cond)?;
-                    let mut branches = [ids[a], ids[b]];
-                    branches.sort_unstable();
-                    events.push(WindowEvent::Crossing {
-                        t,
-                        branches,
-                        precision,
-                    });
-                } else if f1.abs() <= tol && f0.abs() > tol {
+                    let (t, precision, gap) = self.locate(asm, s0, s1, a, b, crossing_cond, 3)?;
+                    if gap > tol {
+                        // avoided: each branch keeps its side
+                        let mut perm: Vec<usize> = (0..m).collect();
+                        perm.swap(a, b);
+                        *s1 = std::mem::replace(s1, s0.clone()).permuted(&perm);
+                        avoided += 1;
+                    } else if in_window {
+                        events.push(WindowEvent::Crossing {
+                            t,
+                            branches,
+                            precision,
+                        });
+                    }
+                } else if f1.abs() <= tol && f0.abs() > tol && in_window {
                     // the step lands on the crossing
-                    let mut branches = [ids[a], ids[b]];
-                    branches.sort_unstable();
                     events.push(WindowEvent::Crossing {
                         t: s1.t,
                         branches,
@@ -584,11 +617,11 @@ impl Run<'_> {
                 }
             }
         }
-        Ok(())
+        Ok(avoided)
     }
 
     /// The root of `cond` between branches a and b on the step s0 → s1: bisection on the
-    /// cubic Hermite interpolants of both, then up to four Newton steps on fresh solves
+    /// cubic Hermite interpolants of both, then up to `newton` Newton steps on fresh solves
     /// (warm-started from s0). Returns t and the size of the last Newton correction (or
     /// the bracket when Newton could not be used).
     fn locate<F: SparseFamily + ?Sized>(
@@ -599,7 +632,8 @@ impl Run<'_> {
         a: usize,
         b: usize,
         cond: Cond,
-    ) -> Result<(f64, f64)> {
+        newton: usize,
+    ) -> Result<(f64, f64, f64)> {
         let sigma = self.cfg.sigma;
         let (t0, t1) = (s0.t, s1.t);
         let at = |t: f64| {
@@ -635,8 +669,9 @@ impl Run<'_> {
         }
         let mut t = 0.5 * (lo + hi);
         let mut precision = (t1 - t0).abs();
+        let mut last = f64::NAN;
         let (tmin, tmax) = (t0.min(t1), t0.max(t1));
-        for _ in 0..4 {
+        for _ in 0..newton {
             let v = asm.jet(t)?;
             let pairs =
                 self.solver
@@ -655,6 +690,32 @@ impl Run<'_> {
             );
             self.event_points += 1;
             let Some(rows) = matching::pair_rows(s0, &p, &[a, b]) else {
+                // the two cannot be told apart here: the gap is the distance between the
+                // two values nearest their interpolated mean
+                let (la, _) = hermite(
+                    t0,
+                    t1,
+                    s0.values[a],
+                    s1.values[a],
+                    s0.slopes[a],
+                    s1.slopes[a],
+                    t,
+                );
+                let (lb, _) = hermite(
+                    t0,
+                    t1,
+                    s0.values[b],
+                    s1.values[b],
+                    s0.slopes[b],
+                    s1.slopes[b],
+                    t,
+                );
+                let mid = (la + lb) * 0.5;
+                let mut near: Vec<Complex64> = p.values.clone();
+                near.sort_by(|x, y| (x - mid).norm().total_cmp(&(y - mid).norm()));
+                if near.len() >= 2 {
+                    last = (near[0] - near[1]).norm();
+                }
                 break;
             };
             let (f, df) = cond(
@@ -664,6 +725,7 @@ impl Run<'_> {
                 p.slopes[rows[1]],
                 sigma,
             );
+            last = f.abs();
             if !(df.is_finite() && df != 0.0 && f.is_finite()) {
                 break;
             }
@@ -675,7 +737,7 @@ impl Run<'_> {
                 break;
             }
         }
-        Ok((t, precision))
+        Ok((t, precision, last))
     }
 }
 
@@ -881,8 +943,11 @@ pub struct WindowStats {
     pub accepted_steps: usize,
     /// Steps halved because a pairing was in question.
     pub rejected_steps: usize,
-    /// Extra points solved to locate events.
+    /// Extra points solved to locate events and tell crossings from avoided crossings.
     pub event_points: usize,
+    /// Avoided crossings seen (two branches that exchange order without meeting: each
+    /// keeps its side, as on the dense path's adiabatic policy).
+    pub avoided_crossings: usize,
     /// Patterns built (1 when the pattern of A(t) does not change).
     pub patterns: usize,
     /// Wall time of the track.
