@@ -242,7 +242,9 @@ impl Tracker {
     /// // A(t) = (1 + t)·diag(0, 1, …, 9): the 3 eigenvalues nearest 0
     /// let fam = SparseTerms::new(10).term(CscMatrix::from(&d), |t| t + 1.0)?;
     /// let tr = Tracker::new().samples(11)?.nearest(3, 0.0)?.track(&fam, 0.0..=1.0)?;
-    /// assert_eq!(tr.window(10), vec![(0, 0.0), (1, 2.0), (2, 4.0)]);
+    /// let w = tr.window(10); // (branch, Re λ), nearest σ first
+    /// assert_eq!(w.iter().map(|b| b.0).collect::<Vec<_>>(), vec![0, 1, 2]);
+    /// assert!(w[0].1.abs() < 1e-12 && (w[2].1 - 4.0).abs() < 1e-12);
     /// # Ok::<(), eigentrack::Error>(())
     /// ```
     pub fn nearest(&self, k: usize, sigma: impl Into<Complex64>) -> Result<crate::sparse::Nearest> {

@@ -139,8 +139,7 @@ impl Pattern {
         for c in 0..b {
             let xc = &x.as_slice()[c * n..(c + 1) * n];
             let yc = &mut y.as_mut_slice()[c * n..(c + 1) * n];
-            for j in 0..n {
-                let xj = xc[j];
+            for (j, &xj) in xc.iter().enumerate() {
                 if xj == Complex64::new(0.0, 0.0) {
                     continue;
                 }

@@ -73,6 +73,8 @@ pub(crate) struct Factor {
     pub t: f64,
     /// How many times the shift had to be nudged off an eigenvalue.
     pub nudges: usize,
+    /// The values of A(t) factorised (to measure how far a later A has moved).
+    pub a: Vec<Complex64>,
 }
 
 impl std::fmt::Debug for Factor {
@@ -106,6 +108,7 @@ impl Factor {
                     shift: s,
                     t,
                     nudges,
+                    a: a.to_vec(),
                 };
                 if f.sound(sym.pattern.n(), scale) {
                     return Ok(f);

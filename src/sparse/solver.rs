@@ -48,6 +48,8 @@ pub(crate) struct Solver {
     pub tol: f64,
     /// Rayleigh–Ritz iterations allowed on a stale factorisation before a new one.
     pub warm_iterations: usize,
+    /// The largest |λ − σ| of the last pairs computed (∞ before the first).
+    band_radius: f64,
     /// Values within this of each other form a group (cluster_tol·‖A‖_F), set per t.
     group_tol: f64,
     sym: Option<Symbolic>,
@@ -74,6 +76,7 @@ impl Solver {
             tol,
             warm_iterations,
             group_tol: 0.0,
+            band_radius: f64::INFINITY,
             sym: None,
             factor: None,
             stats: SolverStats::default(),
@@ -196,12 +199,25 @@ impl Solver {
             self.factor = None;
         }
         let (norm1, fro) = v.pattern.norms(&v.a);
-        if self.factor.is_none() {
+        // a factorisation whose A has moved by more than a quarter of the band's radius
+        // no longer brings in the pairs that come into the band: factorise anew
+        let stale = self.factor.as_ref().is_some_and(|f| {
+            f.t != t && {
+                let diff: Vec<Complex64> = v.a.iter().zip(&f.a).map(|(x, y)| x - y).collect();
+                v.pattern.norms(&diff).0 > 0.25 * self.band_radius
+            }
+        });
+        if self.factor.is_none() || stale {
             self.refactor(v, norm1, t)?;
         }
         self.group_tol = cluster_tol * fro;
         let hermitian = v.pattern.is_hermitian(&v.a, crate::eigen::HERMITIAN_TOL);
         let right = self.side(v, t, hermitian, false, prev.map(|p| p.0), norm1)?;
+        self.band_radius = right
+            .values
+            .iter()
+            .map(|l| (l - self.sigma).norm())
+            .fold(0.0, f64::max);
         if hermitian {
             return Ok(Pairs {
                 values: right.values,
