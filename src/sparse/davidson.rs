@@ -15,7 +15,6 @@
 use super::pattern::Pattern;
 use super::shift_invert::Factor;
 use crate::eigen::{eig_with, HermitianMode};
-use crate::linalg::dotc;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use nalgebra::DMatrix;
@@ -96,9 +95,11 @@ pub(crate) struct Ritz {
     pub solves: usize,
 }
 
-/// Append the columns of `w`, orthogonalised against `v` and each other (two passes of
-/// classical Gram–Schmidt), to `v`, up to `cap` columns; columns that are (numerically)
-/// in the span are dropped. Returns how many were added.
+/// Append an orthonormal basis of the part of span(`w`) orthogonal to `v` to `v`, up to
+/// `cap` columns in all: two passes of block Gram–Schmidt against `v`, each followed by
+/// an orthonormalisation of the block through the eigen-decomposition of its Gram matrix
+/// (directions below 1e-10 of the largest column of `w` are dropped). Every product is a
+/// faer matrix product. Returns how many columns were added.
 pub(crate) fn extend_orthonormal(
     v: &mut DMatrix<Complex64>,
     w: &DMatrix<Complex64>,
@@ -106,40 +107,53 @@ pub(crate) fn extend_orthonormal(
 ) -> usize {
     let n = w.nrows();
     let d0 = v.ncols();
-    let room = cap.saturating_sub(d0).min(w.ncols());
-    if room == 0 {
+    let room = cap.saturating_sub(d0);
+    if room == 0 || w.ncols() == 0 {
         return 0;
     }
-    let mut buf: Vec<Complex64> = Vec::with_capacity(n * (d0 + room));
-    buf.extend_from_slice(v.as_slice());
-    let mut d = d0;
-    for c in 0..w.ncols() {
-        if d >= cap {
-            break;
-        }
-        let mut q: Vec<Complex64> = w.column(c).iter().copied().collect();
-        let before = q.iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt();
-        if !(before > 0.0 && before.is_finite()) {
-            continue;
-        }
-        for _ in 0..2 {
-            for j in 0..d {
-                let vj = &buf[j * n..(j + 1) * n];
-                let coef = dotc(vj, &q);
-                for (qi, vi) in q.iter_mut().zip(vj) {
-                    *qi -= coef * vi;
-                }
-            }
-        }
-        let after = q.iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt();
-        if after > 1e-10 * before {
-            let inv = 1.0 / after;
-            buf.extend(q.iter().map(|z| z * inv));
-            d += 1;
-        }
+    let finite: Vec<usize> = (0..w.ncols())
+        .filter(|&c| {
+            w.column(c)
+                .iter()
+                .all(|z| z.re.is_finite() && z.im.is_finite())
+        })
+        .collect();
+    let mut b = DMatrix::from_fn(n, finite.len(), |i, k| w[(i, finite[k])]);
+    let reference = b.column_iter().map(|c| c.norm()).fold(0.0, f64::max);
+    if !(reference > 0.0) {
+        return 0;
     }
-    let added = d - d0;
-    *v = DMatrix::from_vec(n, d, buf);
+    for pass in 0..2 {
+        if d0 > 0 {
+            let c = mul_adj(v, &b);
+            b -= mul(v, &c);
+        }
+        let g = mul_adj(&b, &b);
+        let Ok(e) = eig_with(&g, HermitianMode::Yes) else {
+            return 0;
+        };
+        let floor = if pass == 0 {
+            (1e-10 * reference).powi(2)
+        } else {
+            0.25
+        };
+        let mut keep: Vec<usize> = (0..g.ncols())
+            .filter(|&i| e.values()[i].re > floor)
+            .collect();
+        keep.sort_by(|&i, &j| e.values()[j].re.total_cmp(&e.values()[i].re));
+        if keep.is_empty() {
+            return 0;
+        }
+        let u = DMatrix::from_fn(g.ncols(), keep.len(), |r, c| {
+            e.right()[(r, keep[c])] / e.values()[keep[c]].re.sqrt()
+        });
+        b = mul(&b, &u);
+    }
+    let added = b.ncols().min(room);
+    let mut out = DMatrix::zeros(n, d0 + added);
+    out.columns_mut(0, d0).copy_from(v);
+    out.columns_mut(d0, added).copy_from(&b.columns(0, added));
+    *v = out;
     added
 }
 
