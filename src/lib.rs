@@ -59,6 +59,8 @@
 //! * [`eig_jvp`], [`eig_vjp`] and their twins ([`gradient`]): derivatives of the
 //!   eigen-decomposition; [`dual`]: exact A′, A″ from dual numbers; [`sensitivity`]:
 //!   ∂λ/∂p along branches, dt*/dp of events, parallel parameter sweeps.
+//! * [`sparse`]: large sparse families (nalgebra-sparse `CscMatrix`), the k eigenvalues
+//!   nearest a target σ by shift-invert on a sparse LU ([`Tracker::nearest`]).
 //! * `plot` (feature "plot", on by default): figures with plotters.
 //! * [`family_file`], [`expr`], [`mtx`]: the JSON family files, expressions and Matrix
 //!   Market files of the command-line tool `eigentrack`.

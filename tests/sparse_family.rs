@@ -263,3 +263,42 @@ fn complex_non_hermitian_slopes_against_finite_differences() {
         }
     }
 }
+
+#[test]
+fn a_closure_whose_pattern_changes_keeps_its_values() {
+    // the coupling is left out of the matrix where it vanishes (t ≤ 0): the pattern
+    // grows at t > 0, and the values agree with the same family as terms
+    let n = 30;
+    let d: Vec<f64> = (0..n).map(|i| i as f64).collect();
+    let (dm, pm) = (diag(&d), path(n, 1.0));
+    let closure = {
+        let (dm, pm) = (dm.clone(), pm.clone());
+        move |t: f64| {
+            if t <= 0.0 {
+                dm.clone()
+            } else {
+                &dm + &(&pm * (t * t))
+            }
+        }
+    };
+    let terms = SparseTerms::new(n)
+        .constant(dm)
+        .unwrap()
+        .term(pm, |t: Dual2_64| {
+            if t.re > 0.0 {
+                t * t
+            } else {
+                Dual2_64::from(0.0)
+            }
+        })
+        .unwrap();
+    let nearest = Nearest::new(3, 10.2).unwrap().samples(5).unwrap();
+    let a = nearest.track(&closure, -0.2..=0.2).unwrap();
+    let b = nearest.track(&terms, -0.2..=0.2).unwrap();
+    assert!(a.stats().patterns >= 2, "{:?}", a.stats());
+    for s in 0..5 {
+        for (x, y) in a.window(s).iter().zip(&b.window(s)) {
+            assert!((x.1 - y.1).abs() < 1e-12 * y.1.abs(), "{x:?} against {y:?}");
+        }
+    }
+}

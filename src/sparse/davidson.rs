@@ -120,7 +120,7 @@ pub(crate) fn extend_orthonormal(
         .collect();
     let mut b = DMatrix::from_fn(n, finite.len(), |i, k| w[(i, finite[k])]);
     let reference = b.column_iter().map(|c| c.norm()).fold(0.0, f64::max);
-    if !(reference > 0.0) {
+    if reference.is_nan() || reference <= 0.0 {
         return 0;
     }
     for pass in 0..2 {
