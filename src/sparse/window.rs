@@ -965,7 +965,9 @@ pub struct WindowStats {
 /// for i in 0..8 { d.push(i, i, i as f64); }
 /// let fam = SparseTerms::new(8).constant(CscMatrix::from(&d))?;
 /// let tr = Nearest::new(2, 3.9)?.samples(5)?.track(&fam, 0.0..=1.0)?;
-/// assert_eq!(tr.window(4), vec![(0, 4.0), (1, 3.0)]);
+/// let w = tr.window(4); // (branch, Re λ), nearest σ first
+/// assert_eq!((w[0].0, w[1].0), (0, 1));
+/// assert!((w[0].1 - 4.0).abs() < 1e-13 && (w[1].1 - 3.0).abs() < 1e-13);
 /// # Ok::<(), eigentrack::Error>(())
 /// ```
 #[derive(Debug, Clone)]
