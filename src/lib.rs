@@ -96,6 +96,7 @@ pub use gradient::{
     eig_jvp, eig_jvp_real, eig_jvp_values, eig_jvp_values_real, eig_vjp, eig_vjp_real,
 };
 pub use nalgebra;
+pub use nalgebra_sparse;
 pub use num_complex::{self, Complex64};
 #[cfg(feature = "plot")]
 pub use plot::{plot_sweep, Panels, PlotOptions};
