@@ -59,6 +59,8 @@
 //! * [`eig_jvp`], [`eig_vjp`] and their twins ([`gradient`]): derivatives of the
 //!   eigen-decomposition; [`dual`]: exact A′, A″ from dual numbers; [`sensitivity`]:
 //!   ∂λ/∂p along branches, dt*/dp of events, parallel parameter sweeps.
+//! * [`sparse`]: large sparse families (nalgebra-sparse `CscMatrix`), the k eigenvalues
+//!   nearest a target σ by shift-invert on a sparse LU ([`Tracker::nearest`]).
 //! * `plot` (feature "plot", on by default): figures with plotters.
 //! * [`family_file`], [`expr`], [`mtx`]: the JSON family files, expressions and Matrix
 //!   Market files of the command-line tool `eigentrack`.
@@ -80,6 +82,7 @@ mod perturb;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod sensitivity;
+pub mod sparse;
 pub mod tracker;
 pub mod tracking;
 
@@ -93,6 +96,7 @@ pub use gradient::{
     eig_jvp, eig_jvp_real, eig_jvp_values, eig_jvp_values_real, eig_vjp, eig_vjp_real,
 };
 pub use nalgebra;
+pub use nalgebra_sparse;
 pub use num_complex::{self, Complex64};
 #[cfg(feature = "plot")]
 pub use plot::{plot_sweep, Panels, PlotOptions};

@@ -212,7 +212,7 @@ pub(crate) const DEFECTIVE_CONDITION: f64 = 1e6;
 /// (columns of X stay unit-norm, Yᴴ X = I is kept). Returns the eigenvalues of `m` in the
 /// order of the rotated columns. `left` is `None` on the Hermitian path (Y = X): when `m`
 /// is Hermitian too its unitary eigenvectors rotate X alone, otherwise Y is split off.
-fn rotate(
+pub(crate) fn rotate(
     x: &mut DMatrix<Complex64>,
     left: &mut Option<DMatrix<Complex64>>,
     idx: &[usize],

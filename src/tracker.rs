@@ -227,6 +227,33 @@ impl Tracker {
     pub fn new() -> Self {
         Self::default()
     }
+    /// A windowed track of a large sparse family: the `k` eigenvalues nearest the target
+    /// `sigma` (real or complex), by shift-invert on a sparse LU factorisation — see
+    /// [`sparse::Nearest`](crate::sparse::Nearest), which this returns with this tracker's
+    /// samples, `min_overlap`, `prediction_ratio` and `cluster_tol`. For the smallest
+    /// magnitude use σ = 0. Errors: k = 0 or σ not finite ([`Error::InvalidArgument`]).
+    ///
+    /// ```
+    /// use eigentrack::{Tracker, sparse::SparseTerms};
+    /// use nalgebra_sparse::{CooMatrix, CscMatrix};
+    ///
+    /// let mut d = CooMatrix::new(10, 10);
+    /// for i in 0..10 { d.push(i, i, i as f64); }
+    /// // A(t) = (1 + t)·diag(0, 1, …, 9): the 3 eigenvalues nearest 0
+    /// let fam = SparseTerms::new(10).term(CscMatrix::from(&d), |t| t + 1.0)?;
+    /// let tr = Tracker::new().samples(11)?.nearest(3, 0.0)?.track(&fam, 0.0..=1.0)?;
+    /// let w = tr.window(10); // (branch, Re λ), nearest σ first
+    /// assert_eq!(w.iter().map(|b| b.0).collect::<Vec<_>>(), vec![0, 1, 2]);
+    /// assert!(w[0].1.abs() < 1e-12 && (w[2].1 - 4.0).abs() < 1e-12);
+    /// # Ok::<(), eigentrack::Error>(())
+    /// ```
+    pub fn nearest(&self, k: usize, sigma: impl Into<Complex64>) -> Result<crate::sparse::Nearest> {
+        crate::sparse::Nearest::new(k, sigma)?
+            .samples(self.samples)?
+            .min_overlap(self.min_overlap)?
+            .prediction_ratio(self.prediction_ratio)?
+            .cluster_tol(self.cluster_tol)
+    }
     /// Number of uniform samples over the range, both ends included (≥ 2; a range with
     /// a == b always gives one sample).
     pub fn samples(mut self, n: usize) -> Result<Self> {

@@ -1,0 +1,39 @@
+//! Large sparse families: follow the k eigenvalues of a sparse A(t) nearest a target σ.
+//!
+//! * [`SparseFamily`]: A(t) as nalgebra-sparse [`CscMatrix`](nalgebra_sparse::CscMatrix)
+//!   (`f64` or [`Complex64`](crate::Complex64)); every closure `Fn(f64) -> CscMatrix<T>`
+//!   is one (finite-difference derivatives), [`SparseTerms`] is Σ cₖ(t) Aₖ with exact
+//!   derivatives.
+//! * [`Nearest`] (made by [`Tracker::nearest`](crate::Tracker::nearest)): the builder of a
+//!   windowed track; [`WindowTracking`] its result, with [`WindowBranch`]es and
+//!   [`WindowEvent`]s (window entry and exit, crossings inside the window).
+//!
+//! # Method
+//!
+//! Shift-invert with faer's sparse LU of A(t) − σI (symbolic analysis once per pattern),
+//! a block Davidson method preconditioned by the last factorisation, warm-started from the
+//! previous step's Ritz vectors so that a new factorisation is needed only where the old
+//! one stops converging; m = k + p pairs (a guard band of p) at every step; the dense
+//! path's pairing by eigenvector overlap and predicted values (integer Hungarian). Left
+//! eigenvectors of non-Hermitian A come from the same method on Aᴴ with the conjugate
+//! transposed solves of the same factorisation, scaled so that Yᴴ X = I. A target σ on an
+//! eigenvalue (a singular A(t) − σI) is detected by the factorisation's probe solve and
+//! the shift is nudged off it (counted in [`SolverStats::nudges`]); the window itself
+//! stays centred on σ.
+//!
+//! Conventions as on the dense path: ‖xᵢ‖ = 1, yᵢᴴxᵢ = 1, slopes yᵢᴴA′xᵢ, degenerate
+//! groups in the analytic basis of Y_cᴴA′X_c. Curvatures are not computed on this path
+//! (they would need the whole spectrum); the predictions use the change of slope over the
+//! last step.
+
+mod davidson;
+mod family;
+mod pattern;
+mod point;
+mod shift_invert;
+mod solver;
+mod window;
+
+pub use family::{SparseFamily, SparseJet, SparseTerms};
+pub use solver::SolverStats;
+pub use window::{Nearest, WindowBranch, WindowEvent, WindowStats, WindowTracking};

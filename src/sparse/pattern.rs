@@ -1,0 +1,202 @@
+//! The sparsity pattern shared by A(t), A′(t) and A″(t) on the sparse path, and products
+//! with it.
+//!
+//! Every matrix of a track is stored as values on one pattern: the union of the patterns
+//! of the terms (or of the closure's matrices) and the diagonal, in compressed sparse
+//! column form with sorted row indices. The diagonal is always present so that the shift
+//! A − σI keeps the pattern, and so the symbolic LU analysis is done once per pattern.
+
+use nalgebra::DMatrix;
+use nalgebra_sparse::CscMatrix;
+use num_complex::Complex64;
+
+/// A square CSC pattern with its diagonal and the position of each entry's transpose.
+#[derive(Debug)]
+pub(crate) struct Pattern {
+    n: usize,
+    col_ptr: Vec<usize>,
+    row_idx: Vec<usize>,
+    /// Position of (j, j) in `row_idx`.
+    diag: Vec<usize>,
+    /// For entry k = (i, j): the position of (j, i), or `usize::MAX` when it is absent.
+    transpose: Vec<usize>,
+}
+
+impl Pattern {
+    /// The union of the patterns of `mats` (all n × n) and the diagonal.
+    pub fn union<T>(n: usize, mats: &[&CscMatrix<T>]) -> Pattern {
+        let mut col_ptr = Vec::with_capacity(n + 1);
+        col_ptr.push(0);
+        let mut row_idx = Vec::new();
+        let mut diag = Vec::with_capacity(n);
+        let mut scratch: Vec<usize> = Vec::new();
+        for j in 0..n {
+            scratch.clear();
+            scratch.push(j);
+            for m in mats {
+                let (off, rows) = (m.col_offsets(), m.row_indices());
+                scratch.extend_from_slice(&rows[off[j]..off[j + 1]]);
+            }
+            scratch.sort_unstable();
+            scratch.dedup();
+            let start = row_idx.len();
+            let d = scratch.partition_point(|&r| r < j);
+            diag.push(start + d);
+            row_idx.extend_from_slice(&scratch);
+            col_ptr.push(row_idx.len());
+        }
+        let mut p = Pattern {
+            n,
+            col_ptr,
+            row_idx,
+            diag,
+            transpose: Vec::new(),
+        };
+        p.transpose = (0..p.nnz())
+            .map(|k| {
+                let (i, j) = (p.row_idx[k], p.col_of(k));
+                p.position(j, i).unwrap_or(usize::MAX)
+            })
+            .collect();
+        p
+    }
+
+    /// Matrix size.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Number of stored entries.
+    pub fn nnz(&self) -> usize {
+        self.row_idx.len()
+    }
+
+    /// Column pointers.
+    pub fn col_ptr(&self) -> &[usize] {
+        &self.col_ptr
+    }
+
+    /// Row indices.
+    pub fn row_idx(&self) -> &[usize] {
+        &self.row_idx
+    }
+
+    /// Positions of the diagonal entries.
+    pub fn diag(&self) -> &[usize] {
+        &self.diag
+    }
+
+    /// The column of entry k (binary search on the column pointers).
+    pub fn col_of(&self, k: usize) -> usize {
+        self.col_ptr.partition_point(|&p| p <= k) - 1
+    }
+
+    /// The position of (i, j), if stored.
+    pub fn position(&self, i: usize, j: usize) -> Option<usize> {
+        let (a, b) = (self.col_ptr[j], self.col_ptr[j + 1]);
+        self.row_idx[a..b].binary_search(&i).ok().map(|k| a + k)
+    }
+
+    /// Whether `m` has exactly this pattern (without the diagonal added).
+    pub fn is_exactly<T>(&self, m: &CscMatrix<T>) -> bool {
+        m.nrows() == self.n && m.col_offsets() == self.col_ptr && m.row_indices() == self.row_idx
+    }
+
+    /// The values of `m` on this pattern (zeros elsewhere), or `None` when `m` has an entry
+    /// outside it.
+    pub fn scatter<T: Copy>(
+        &self,
+        m: &CscMatrix<T>,
+        conv: impl Fn(T) -> Complex64,
+    ) -> Option<Vec<Complex64>> {
+        if self.is_exactly(m) {
+            return Some(m.values().iter().map(|&v| conv(v)).collect());
+        }
+        let mut out = vec![Complex64::new(0.0, 0.0); self.nnz()];
+        let (off, rows, vals) = m.csc_data();
+        for j in 0..self.n {
+            let (a, b) = (self.col_ptr[j], self.col_ptr[j + 1]);
+            let mine = &self.row_idx[a..b];
+            let mut k = 0;
+            for q in off[j]..off[j + 1] {
+                let r = rows[q];
+                while k < mine.len() && mine[k] < r {
+                    k += 1;
+                }
+                if k == mine.len() || mine[k] != r {
+                    return None;
+                }
+                out[a + k] += conv(vals[q]);
+            }
+        }
+        Some(out)
+    }
+
+    /// Y = A X for the matrix with values `vals` on this pattern and a dense block X (n × b).
+    pub fn mul(&self, vals: &[Complex64], x: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+        let (n, b) = (self.n, x.ncols());
+        let mut y = DMatrix::zeros(n, b);
+        for c in 0..b {
+            let xc = &x.as_slice()[c * n..(c + 1) * n];
+            let yc = &mut y.as_mut_slice()[c * n..(c + 1) * n];
+            for (j, &xj) in xc.iter().enumerate() {
+                if xj == Complex64::new(0.0, 0.0) {
+                    continue;
+                }
+                for k in self.col_ptr[j]..self.col_ptr[j + 1] {
+                    yc[self.row_idx[k]] += vals[k] * xj;
+                }
+            }
+        }
+        y
+    }
+
+    /// Y = Aᴴ X.
+    pub fn mul_adj(&self, vals: &[Complex64], x: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+        let (n, b) = (self.n, x.ncols());
+        let mut y = DMatrix::zeros(n, b);
+        for c in 0..b {
+            let xc = &x.as_slice()[c * n..(c + 1) * n];
+            let yc = &mut y.as_mut_slice()[c * n..(c + 1) * n];
+            for (j, yj) in yc.iter_mut().enumerate() {
+                let mut s = Complex64::new(0.0, 0.0);
+                for k in self.col_ptr[j]..self.col_ptr[j + 1] {
+                    s += vals[k].conj() * xc[self.row_idx[k]];
+                }
+                *yj = s;
+            }
+        }
+        y
+    }
+
+    /// Whether the matrix with values `vals` is Hermitian within `tol` (relative to the
+    /// largest entry).
+    pub fn is_hermitian(&self, vals: &[Complex64], tol: f64) -> bool {
+        let big = vals.iter().map(|v| v.norm()).fold(0.0, f64::max);
+        let bound = tol * big;
+        vals.iter().enumerate().all(|(k, &v)| {
+            let t = self.transpose[k];
+            let w = if t == usize::MAX {
+                Complex64::new(0.0, 0.0)
+            } else {
+                vals[t]
+            };
+            (v - w.conj()).norm() <= bound
+        })
+    }
+
+    /// ‖A‖₁ (largest column sum of moduli) and ‖A‖_F of the matrix with values `vals`.
+    pub fn norms(&self, vals: &[Complex64]) -> (f64, f64) {
+        let mut one: f64 = 0.0;
+        let mut fro = 0.0;
+        for j in 0..self.n {
+            let mut s = 0.0;
+            for v in &vals[self.col_ptr[j]..self.col_ptr[j + 1]] {
+                s += v.norm();
+                fro += v.norm_sqr();
+            }
+            one = one.max(s);
+        }
+        (one, fro.sqrt())
+    }
+}

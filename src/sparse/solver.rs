@@ -1,0 +1,276 @@
+//! The eigenpairs of A(t) nearest σ at one t: the factorisation policy (symbolic analysis
+//! once per pattern, a numeric factorisation only when the warm-started Davidson run
+//! stalls), cold and warm starts, and left vectors for non-Hermitian A.
+
+use super::davidson::{davidson, extend_orthonormal, Problem, Ritz};
+use super::family::Values;
+use super::shift_invert::{Factor, Symbolic};
+use crate::eigen::clusters::group_close;
+use crate::error::{At, Error, Result};
+use nalgebra::DMatrix;
+use num_complex::Complex64;
+use std::time::Instant;
+
+/// Work counters of the sparse path.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SolverStats {
+    /// Numeric LU factorisations of A(t) − sI.
+    pub factorizations: usize,
+    /// Symbolic LU analyses (one per distinct pattern).
+    pub symbolic_analyses: usize,
+    /// Shifts moved off an eigenvalue (a singular A(t) − σI).
+    pub nudges: usize,
+    /// Davidson runs (one per t for Hermitian A, two with left vectors).
+    pub runs: usize,
+    /// Rayleigh–Ritz iterations, all runs.
+    pub iterations: usize,
+    /// Columns solved with a factorisation.
+    pub solves: usize,
+    /// Seconds in numeric factorisations.
+    pub factor_seconds: f64,
+    /// Seconds in Davidson runs (products, solves, Rayleigh–Ritz).
+    pub solve_seconds: f64,
+}
+
+/// What one t gives: eigenvalues, unit right vectors, biorthonormal left vectors (None
+/// for Hermitian A).
+pub(crate) struct Pairs {
+    pub values: Vec<Complex64>,
+    pub x: DMatrix<Complex64>,
+    pub left: Option<DMatrix<Complex64>>,
+}
+
+/// The shift-invert solver of one track.
+pub(crate) struct Solver {
+    pub sigma: Complex64,
+    pub m: usize,
+    /// Residual tolerance relative to ‖A‖₁.
+    pub tol: f64,
+    /// Rayleigh–Ritz iterations allowed on a stale factorisation before a new one.
+    pub warm_iterations: usize,
+    /// The largest |λ − σ| of the last pairs computed (∞ before the first).
+    band_radius: f64,
+    /// Values within this of each other form a group (cluster_tol·‖A‖_F), set per t.
+    group_tol: f64,
+    sym: Option<Symbolic>,
+    factor: Option<Factor>,
+    pub stats: SolverStats,
+}
+
+/// Iterations allowed with a fresh factorisation.
+const FRESH_ITERATIONS: usize = 300;
+
+/// A fixed pseudo-random n × b block with entries in [−1, 1).
+fn probe(n: usize, b: usize, salt: u64) -> DMatrix<Complex64> {
+    DMatrix::from_fn(n, b, |i, k| {
+        let h = ((i * b + k) as u64 + 1 + salt).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11;
+        Complex64::new(h as f64 / (1u64 << 52) as f64 - 1.0, 0.0)
+    })
+}
+
+impl Solver {
+    pub fn new(sigma: Complex64, m: usize, tol: f64, warm_iterations: usize) -> Self {
+        Solver {
+            sigma,
+            m,
+            tol,
+            warm_iterations,
+            group_tol: 0.0,
+            band_radius: f64::INFINITY,
+            sym: None,
+            factor: None,
+            stats: SolverStats::default(),
+        }
+    }
+
+    fn refactor(&mut self, v: &Values, norm1: f64, t: f64) -> Result<()> {
+        let sym = self.sym.as_ref().expect("analysed");
+        let t0 = Instant::now();
+        let f = Factor::new(sym, &v.a, self.sigma, norm1, t)?;
+        self.stats.factor_seconds += t0.elapsed().as_secs_f64();
+        self.stats.factorizations += 1;
+        self.stats.nudges += f.nudges;
+        self.factor = Some(f);
+        Ok(())
+    }
+
+    /// One side (right, or left with `adjoint`) from `start`, refactorising at t when the
+    /// stale factorisation does not converge within `warm_iterations`.
+    fn side(
+        &mut self,
+        v: &Values,
+        t: f64,
+        hermitian: bool,
+        adjoint: bool,
+        start: Option<&DMatrix<Complex64>>,
+        norm1: f64,
+    ) -> Result<Ritz> {
+        let n = v.pattern.n();
+        let target = if adjoint {
+            self.sigma.conj()
+        } else {
+            self.sigma
+        };
+        let tol = self.tol * norm1;
+        let problem = Problem {
+            pattern: &v.pattern,
+            a: &v.a,
+            adjoint,
+            hermitian,
+            target,
+            group_tol: self.group_tol,
+        };
+        let cold = |f: &Factor| {
+            let b = (self.m + (self.m / 2).max(4)).min(n);
+            // two steps of shift-invert subspace iteration on a random block
+            let mut q = DMatrix::zeros(n, 0);
+            extend_orthonormal(&mut q, &f.solve(&probe(n, b, adjoint as u64), adjoint), b);
+            let mut out = DMatrix::zeros(n, 0);
+            extend_orthonormal(&mut out, &f.solve(&q, adjoint), b);
+            out
+        };
+        let fresh = self.factor.as_ref().is_some_and(|f| f.t == t);
+        let f = self.factor.as_ref().expect("factorised");
+        // warm: the previous vectors and a few lookout vectors, a random block through
+        // the (possibly stale) shift-invert twice, whose components along the
+        // eigenvectors nearest σ dominate: a pair that comes into the band is found
+        let start_block = match start {
+            Some(s) => {
+                let q = (self.m / 2).max(4).min(n.saturating_sub(s.ncols()));
+                let salt = t.to_bits() ^ (adjoint as u64);
+                let look = f.solve(&f.solve(&probe(n, q, salt), adjoint), adjoint);
+                self.stats.solves += 2 * q;
+                let mut b = s.clone();
+                b = b.insert_columns(s.ncols(), q, Complex64::new(0.0, 0.0));
+                b.columns_mut(s.ncols(), q).copy_from(&look);
+                b
+            }
+            None => cold(f),
+        };
+        let t0 = Instant::now();
+        let iters = if fresh {
+            FRESH_ITERATIONS
+        } else {
+            self.warm_iterations
+        };
+        let mut run = davidson(&problem, f, self.m, &start_block, tol, iters);
+        self.stats.runs += 1;
+        self.stats.iterations += run.iterations;
+        self.stats.solves += run.solves;
+        if !run.converged && !fresh {
+            self.stats.solve_seconds += t0.elapsed().as_secs_f64();
+            self.refactor(v, norm1, t)?;
+            let t1 = Instant::now();
+            let f = self.factor.as_ref().expect("factorised");
+            // continue from what the stale run found, with the old start as back-up
+            let mut s = run.x.clone();
+            extend_orthonormal(&mut s, &start_block, 2 * self.m);
+            run = davidson(&problem, f, self.m, &s, tol, FRESH_ITERATIONS);
+            self.stats.runs += 1;
+            self.stats.iterations += run.iterations;
+            self.stats.solves += run.solves;
+            self.stats.solve_seconds += t1.elapsed().as_secs_f64();
+        } else {
+            self.stats.solve_seconds += t0.elapsed().as_secs_f64();
+        }
+        if !run.converged {
+            let worst = run.residuals.iter().copied().fold(0.0, f64::max);
+            return Err(Error::NoConvergence {
+                n,
+                residual: worst / norm1.max(f64::MIN_POSITIVE),
+                at: At(Some(t)),
+            });
+        }
+        Ok(run)
+    }
+
+    /// The m eigenpairs of A(t) nearest σ, warm-started from `prev` (right vectors, and
+    /// left ones when there are), or cold.
+    pub fn pairs(
+        &mut self,
+        v: &Values,
+        t: f64,
+        prev: Option<(&DMatrix<Complex64>, Option<&DMatrix<Complex64>>)>,
+        cluster_tol: f64,
+    ) -> Result<Pairs> {
+        if !self.sym.as_ref().is_some_and(|s| s.is_for(&v.pattern)) {
+            self.sym = Some(Symbolic::new(v.pattern.clone())?);
+            self.stats.symbolic_analyses += 1;
+            self.factor = None;
+        }
+        let (norm1, fro) = v.pattern.norms(&v.a);
+        // a factorisation whose A has moved by more than a quarter of the band's radius
+        // no longer brings in the pairs that come into the band: factorise anew
+        let stale = self.factor.as_ref().is_some_and(|f| {
+            f.t != t && {
+                let diff: Vec<Complex64> = v.a.iter().zip(&f.a).map(|(x, y)| x - y).collect();
+                v.pattern.norms(&diff).0 > 0.25 * self.band_radius
+            }
+        });
+        if self.factor.is_none() || stale {
+            self.refactor(v, norm1, t)?;
+        }
+        self.group_tol = cluster_tol * fro;
+        let hermitian = v.pattern.is_hermitian(&v.a, crate::eigen::HERMITIAN_TOL);
+        let right = self.side(v, t, hermitian, false, prev.map(|p| p.0), norm1)?;
+        self.band_radius = right
+            .values
+            .iter()
+            .map(|l| (l - self.sigma).norm())
+            .fold(0.0, f64::max);
+        if hermitian {
+            return Ok(Pairs {
+                values: right.values,
+                x: right.x,
+                left: None,
+            });
+        }
+        let start_left = prev.map(|p| p.1.unwrap_or(p.0));
+        let left = self.side(v, t, false, true, start_left, norm1)?;
+        let y = biorthonormal(&right, &left, cluster_tol * fro).ok_or(Error::NoConvergence {
+            n: v.pattern.n(),
+            residual: f64::INFINITY,
+            at: At(Some(t)),
+        })?;
+        Ok(Pairs {
+            values: right.values,
+            x: right.x,
+            left: Some(y),
+        })
+    }
+}
+
+/// Left vectors matched to the right Ritz pairs (λ of A ↔ conj of the Aᴴ value) and
+/// scaled so that Yᴴ X = I, blockwise inside groups of equal values. None when the two
+/// sides do not match one to one.
+fn biorthonormal(right: &Ritz, left: &Ritz, tol: f64) -> Option<DMatrix<Complex64>> {
+    let m = right.values.len();
+    let mut used = vec![false; left.values.len()];
+    let mut pick = Vec::with_capacity(m);
+    for &l in &right.values {
+        let j = (0..left.values.len())
+            .filter(|&j| !used[j])
+            .min_by(|&a, &b| {
+                (left.values[a].conj() - l)
+                    .norm()
+                    .total_cmp(&(left.values[b].conj() - l).norm())
+            })?;
+        used[j] = true;
+        pick.push(j);
+    }
+    let n = right.x.nrows();
+    let mut y = DMatrix::from_fn(n, m, |i, k| left.x[(i, pick[k])]);
+    for g in group_close(&right.values, tol.max(0.0)) {
+        let xc = crate::eigen::clusters::columns(&right.x, &g);
+        let yc = crate::eigen::clusters::columns(&y, &g);
+        let mc = xc.adjoint() * &yc; // X_cᴴ Y_c
+        let inv = mc.try_inverse()?;
+        let yn = yc * inv;
+        for (k, &j) in g.iter().enumerate() {
+            y.set_column(j, &yn.column(k));
+        }
+    }
+    y.iter()
+        .all(|z| z.re.is_finite() && z.im.is_finite())
+        .then_some(y)
+}

@@ -1,0 +1,1022 @@
+//! Tracking the k eigenvalues of a sparse A(t) nearest a target σ: the [`Nearest`]
+//! builder, its step loop, the result [`WindowTracking`] and its [`WindowEvent`]s.
+
+use super::family::{Assembler, SparseFamily};
+use super::point::{analyze, trim};
+use super::solver::{Solver, SolverStats};
+use crate::error::{Error, Result};
+use crate::linalg::{cabs, col, dotc};
+use crate::matching::{self, MatchParams};
+use crate::perturb::Point;
+use nalgebra::DVector;
+use num_complex::Complex64;
+use std::ops::RangeInclusive;
+use std::time::Instant;
+
+/// Builder for a track of the k eigenvalues of a sparse family nearest a target σ.
+///
+/// Made by [`Tracker::nearest`](crate::Tracker::nearest) (which carries over the
+/// tracker's samples, overlap and prediction thresholds and cluster tolerance) or by
+/// [`Nearest::new`]. Every option is validated when set.
+///
+/// | option | default |
+/// | --- | --- |
+/// | [`samples`](Self::samples) | 201 uniform samples, both ends included |
+/// | [`guard`](Self::guard) | p = ⌈k/2⌉ + 2 extra pairs computed beyond the k |
+/// | [`tol`](Self::tol) | 1e-12: residual ‖Axᵢ − λᵢxᵢ‖ ≤ tol·‖A‖₁ |
+/// | [`warm_iterations`](Self::warm_iterations) | 6 Rayleigh–Ritz iterations on the last factorisation before a new one |
+/// | [`min_overlap`](Self::min_overlap) | 0.5 |
+/// | [`prediction_ratio`](Self::prediction_ratio) | 0.5 |
+/// | [`cluster_tol`](Self::cluster_tol) | 1e-10 (relative to ‖A‖_F) |
+/// | [`h_min`](Self::h_min) | 1e-9 (relative to the range) |
+/// | [`keep_vectors`](Self::keep_vectors) | false |
+///
+/// # What is computed
+///
+/// At every step the m = k + p eigenpairs of A(t) nearest σ (a *guard band* of p pairs
+/// beyond the window, so that a branch about to enter the window is already tracked) by
+/// a block Davidson method preconditioned with a sparse LU factorisation of A(t_f) − σI
+/// (faer; symbolic analysis once per pattern). The first sample is a cold start; every
+/// later step starts from the previous step's Ritz vectors and keeps the last
+/// factorisation until it stops converging in `warm_iterations` iterations
+/// ([`SolverStats::factorizations`] counts them). The pairs are paired with the previous
+/// step's by the dense path's matching (eigenvector overlap and predicted values, integer
+/// Hungarian); a pairing in question halves the step. A branch that leaves the guard band
+/// ends there and the pair that replaces it starts a new branch. Nothing of size n × n is
+/// ever formed: the memory is the LU factors and O(n·m) vectors.
+///
+/// Branch numbers are given in order of appearance: branches 0 … m − 1 are the pairs at
+/// the first sample, nearest σ first. Slopes are yᵢᴴA′xᵢ with exact A′ for
+/// [`SparseTerms`](super::SparseTerms) and finite-difference A′ for closures; degenerate
+/// groups get the analytic basis of M = Y_cᴴA′X_c as on the dense path.
+///
+/// ```
+/// use eigentrack::sparse::{Nearest, SparseTerms};
+/// use nalgebra_sparse::{CooMatrix, CscMatrix};
+///
+/// // diag(1, 2, …, 49, 50) − t·e₅₀e₅₀ᵀ: the level 50 − t comes down through σ = 3.6
+/// let n = 50;
+/// let (mut d, mut e) = (CooMatrix::new(n, n), CooMatrix::new(n, n));
+/// for i in 0..n {
+///     d.push(i, i, (i + 1) as f64);
+/// }
+/// e.push(n - 1, n - 1, -1.0);
+/// let fam = SparseTerms::new(n).constant(CscMatrix::from(&d))?.term(CscMatrix::from(&e), |t| t)?;
+/// let tr = Nearest::new(2, 3.6)?.samples(51)?.track(&fam, 0.0..=49.9)?;
+/// // the window is {4, 3}; the level enters it when |50 − t − 3.6| = 0.6 (and 3 leaves),
+/// // at t = 45.8
+/// let entry = tr.events().iter().find(|e| e.kind() == "window_entry").unwrap();
+/// assert!((entry.t() - 45.8).abs() < 1e-8);
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Nearest {
+    k: usize,
+    sigma: Complex64,
+    guard: Option<usize>,
+    samples: usize,
+    tol: f64,
+    warm_iterations: usize,
+    min_overlap: f64,
+    prediction_ratio: f64,
+    cluster_tol: f64,
+    h_min: f64,
+    keep_vectors: bool,
+}
+
+fn invalid(name: &'static str, reason: String) -> Error {
+    Error::InvalidArgument { name, reason }
+}
+
+impl Nearest {
+    /// Follow the `k` eigenvalues nearest `sigma` (a real or complex target). Errors: k = 0,
+    /// σ not finite ([`Error::InvalidArgument`]); k ≥ n is reported by
+    /// [`track`](Self::track), when n is known.
+    pub fn new(k: usize, sigma: impl Into<Complex64>) -> Result<Self> {
+        let sigma = sigma.into();
+        if k == 0 {
+            return Err(invalid(
+                "k",
+                "need at least one eigenvalue, got k = 0".into(),
+            ));
+        }
+        if !(sigma.re.is_finite() && sigma.im.is_finite()) {
+            return Err(invalid(
+                "sigma",
+                format!("the target must be finite, got {sigma}"),
+            ));
+        }
+        Ok(Nearest {
+            k,
+            sigma,
+            guard: None,
+            samples: 201,
+            tol: 1e-12,
+            warm_iterations: 6,
+            min_overlap: 0.5,
+            prediction_ratio: 0.5,
+            cluster_tol: 1e-10,
+            h_min: 1e-9,
+            keep_vectors: false,
+        })
+    }
+    /// Number of uniform samples over the range, both ends included (≥ 2).
+    pub fn samples(mut self, n: usize) -> Result<Self> {
+        if n < 2 {
+            return Err(invalid(
+                "samples",
+                format!("need at least 2 samples, got {n}"),
+            ));
+        }
+        self.samples = n;
+        Ok(self)
+    }
+    /// The guard band: p pairs computed beyond the k of the window (default ⌈k/2⌉ + 2).
+    pub fn guard(mut self, p: usize) -> Self {
+        self.guard = Some(p);
+        self
+    }
+    /// Residual tolerance relative to ‖A(t)‖₁ (default 1e-12, valid [1e-15, 1e-4]).
+    pub fn tol(mut self, tol: f64) -> Result<Self> {
+        if !(1e-15..=1e-4).contains(&tol) {
+            return Err(invalid(
+                "tol",
+                format!("must be in [1e-15, 1e-4], got {tol}"),
+            ));
+        }
+        self.tol = tol;
+        Ok(self)
+    }
+    /// Rayleigh–Ritz iterations allowed on the last factorisation before A(t) − σI is
+    /// factorised anew (default 6, valid 1 … 100; 1 factorises at nearly every step).
+    pub fn warm_iterations(mut self, it: usize) -> Result<Self> {
+        if !(1..=100).contains(&it) {
+            return Err(invalid(
+                "warm_iterations",
+                format!("must be in 1 … 100, got {it}"),
+            ));
+        }
+        self.warm_iterations = it;
+        Ok(self)
+    }
+    /// Smallest eigenvector overlap of a certain pairing (default 0.5, valid (0, 1)).
+    pub fn min_overlap(mut self, o: f64) -> Result<Self> {
+        if !(o > 0.0 && o < 1.0) {
+            return Err(invalid(
+                "min_overlap",
+                format!("must be in (0, 1), got {o}"),
+            ));
+        }
+        self.min_overlap = o;
+        Ok(self)
+    }
+    /// A pairing is certain when the prediction error is at most this fraction of the
+    /// distance to the nearest competitor (default 0.5, valid (0, 1)).
+    pub fn prediction_ratio(mut self, r: f64) -> Result<Self> {
+        if !(r > 0.0 && r < 1.0) {
+            return Err(invalid(
+                "prediction_ratio",
+                format!("must be in (0, 1), got {r}"),
+            ));
+        }
+        self.prediction_ratio = r;
+        Ok(self)
+    }
+    /// Eigenvalues closer than `tol·‖A‖_F` form one degenerate group (default 1e-10,
+    /// valid [1e-15, 1e-3]).
+    pub fn cluster_tol(mut self, tol: f64) -> Result<Self> {
+        if !(1e-15..=1e-3).contains(&tol) {
+            return Err(invalid(
+                "cluster_tol",
+                format!("must be in [1e-15, 1e-3], got {tol}"),
+            ));
+        }
+        self.cluster_tol = tol;
+        Ok(self)
+    }
+    /// Smallest step relative to the range (default 1e-9, valid [1e-14, 0.1]); a pairing
+    /// still in question there is accepted and reported as [`WindowEvent::Unresolved`].
+    pub fn h_min(mut self, h: f64) -> Result<Self> {
+        if !(1e-14..=0.1).contains(&h) {
+            return Err(invalid(
+                "h_min",
+                format!("must be in [1e-14, 0.1], got {h}"),
+            ));
+        }
+        self.h_min = h;
+        Ok(self)
+    }
+    /// Keep the unit right eigenvectors at the samples (default false).
+    pub fn keep_vectors(mut self, keep: bool) -> Self {
+        self.keep_vectors = keep;
+        self
+    }
+    /// The number of eigenvalues in the window.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+    /// The target σ.
+    pub fn sigma(&self) -> Complex64 {
+        self.sigma
+    }
+
+    /// Track `family` over `range` (a > b runs backwards; a = b gives one sample).
+    ///
+    /// Errors: k ≥ n ([`Error::InvalidArgument`] naming `k`), a matrix that is not
+    /// square, changes size or has a non-finite entry ([`Error::NotSquare`],
+    /// [`Error::SizeChanged`], [`Error::NonFinite`] with the entry and t), an end of the
+    /// range that is not finite, or a solve that does not converge
+    /// ([`Error::NoConvergence`] with t).
+    pub fn track<F: SparseFamily + ?Sized>(
+        &self,
+        family: &F,
+        range: RangeInclusive<f64>,
+    ) -> Result<WindowTracking> {
+        let start = Instant::now();
+        let (a, b) = (*range.start(), *range.end());
+        if !(a.is_finite() && b.is_finite()) {
+            return Err(invalid(
+                "range",
+                format!("ends must be finite, got {a}..={b}"),
+            ));
+        }
+        let grid: Vec<f64> = if a == b {
+            vec![a]
+        } else {
+            (0..self.samples)
+                .map(|i| {
+                    if i + 1 == self.samples {
+                        b
+                    } else {
+                        a + (b - a) * (i as f64 / (self.samples - 1) as f64)
+                    }
+                })
+                .collect()
+        };
+        let mut asm = Assembler::new(family);
+        let v0 = asm.jet(grid[0])?;
+        let n = v0.pattern.n();
+        if self.k >= n {
+            return Err(invalid(
+                "k",
+                format!("k = {} must be below the matrix size n = {n}", self.k),
+            ));
+        }
+        let p = self.guard.unwrap_or(self.k.div_ceil(2) + 2);
+        let m = (self.k + p).min(n);
+        let mut run = Run {
+            cfg: self,
+            solver: Solver::new(self.sigma, m, self.tol, self.warm_iterations),
+            span: (b - a).abs(),
+            event_points: 0,
+        };
+        let pairs = run.solver.pairs(&v0, grid[0], None, self.cluster_tol)?;
+        let mut station = trim(
+            analyze(
+                grid[0],
+                pairs.values,
+                pairs.x,
+                pairs.left,
+                v0,
+                self.cluster_tol,
+            ),
+            m,
+            None,
+        );
+        // branches 0 … m − 1: nearest σ first
+        let mut order: Vec<usize> = (0..m).collect();
+        order.sort_by(|&i, &j| {
+            dist(station.values[i], self.sigma).total_cmp(&dist(station.values[j], self.sigma))
+        });
+        station = station.permuted(&order);
+        let mut ids: Vec<usize> = (0..m).collect();
+        let mut rec = Recorder::new(grid.len(), self.keep_vectors);
+        rec.record(0, &station, &ids, self.k, self.sigma);
+        let mut events = Vec::new();
+        let mut stats = WindowStats::default();
+        let h_max = run.span;
+        let h_min = (self.h_min * run.span).max(8.0 * f64::EPSILON * a.abs().max(b.abs()));
+        let mut h_try = h_max;
+        let params = MatchParams {
+            min_overlap: self.min_overlap,
+            prediction_ratio: self.prediction_ratio,
+        };
+        for (si, &target) in grid.iter().enumerate().skip(1) {
+            while station.t != target {
+                let dir = (target - station.t).signum();
+                let remaining = (target - station.t).abs();
+                let (h, t1) = if h_try >= remaining {
+                    (remaining, target)
+                } else {
+                    (h_try, station.t + dir * h_try)
+                };
+                let v1 = asm.jet(t1)?;
+                let pairs = run.solver.pairs(
+                    &v1,
+                    t1,
+                    Some((&station.x, station.left.as_ref())),
+                    self.cluster_tol,
+                )?;
+                let new = trim(
+                    analyze(t1, pairs.values, pairs.x, pairs.left, v1, self.cluster_tol),
+                    m,
+                    Some(&station),
+                );
+                let pairing = matching::pair(&station, &new, &params);
+                let rank_old = ranks(&station.values, self.sigma);
+                let rank_new = ranks(&new.values, self.sigma);
+                let mut swaps = Vec::new();
+                let mut open = Vec::new();
+                for &i in &pairing.uncertain {
+                    let j = pairing.perm[i];
+                    let o = cabs(dotc(col(&station.x, i), col(&new.x, j)));
+                    if rank_old[i] >= self.k && rank_new[j] >= self.k && o < self.min_overlap {
+                        swaps.push(i);
+                    } else {
+                        open.push(i);
+                    }
+                }
+                if !open.is_empty() && h > h_min {
+                    stats.rejected_steps += 1;
+                    h_try = (h / 2.0).max(h_min);
+                    continue;
+                }
+                if !open.is_empty() {
+                    events.push(WindowEvent::Unresolved {
+                        t0: station.t,
+                        t1,
+                        branches: open.iter().map(|&i| ids[i]).collect(),
+                    });
+                }
+                let next = matching::apply(&station, new, &pairing.perm, true);
+                for &i in &swaps {
+                    events.push(WindowEvent::Left {
+                        t: station.t,
+                        branch: ids[i],
+                    });
+                    ids[i] = rec.open();
+                }
+                let mut next = next;
+                stats.avoided_crossings +=
+                    run.exchanges(&mut asm, &station, &mut next, &ids, &swaps, &mut events)?;
+                run.window_events(&mut asm, &station, &next, &ids, &swaps, &mut events)?;
+                station = next;
+                stats.accepted_steps += 1;
+                if h == h_try || t1 != target {
+                    h_try = (2.0 * h).min(h_max);
+                }
+            }
+            rec.record(si, &station, &ids, self.k, self.sigma);
+        }
+        let dir = if grid.len() > 1 {
+            (b - a).signum()
+        } else {
+            1.0
+        };
+        events.sort_by(|x, y| (dir * x.t()).total_cmp(&(dir * y.t())));
+        stats.solver = run.solver.stats.clone();
+        stats.event_points = run.event_points;
+        stats.patterns = asm.patterns;
+        stats.seconds = start.elapsed().as_secs_f64();
+        Ok(WindowTracking {
+            samples: grid,
+            k: self.k,
+            sigma: self.sigma,
+            branches: rec.finish(),
+            events,
+            stats,
+        })
+    }
+}
+
+/// |λ − σ|.
+fn dist(l: Complex64, s: Complex64) -> f64 {
+    let d = cabs(l - s);
+    if d.is_nan() {
+        f64::INFINITY
+    } else {
+        d
+    }
+}
+
+/// The rank of each value by distance to σ (0 = nearest; ties by index).
+fn ranks(values: &[Complex64], sigma: Complex64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&i, &j| dist(values[i], sigma).total_cmp(&dist(values[j], sigma)));
+    let mut r = vec![0; values.len()];
+    for (k, &i) in order.iter().enumerate() {
+        r[i] = k;
+    }
+    r
+}
+
+/// Cubic Hermite interpolation of λ on [t0, t1] from values and slopes at both ends.
+fn hermite(
+    t0: f64,
+    t1: f64,
+    l0: Complex64,
+    l1: Complex64,
+    s0: Complex64,
+    s1: Complex64,
+    t: f64,
+) -> (Complex64, Complex64) {
+    let h = t1 - t0;
+    let u = (t - t0) / h;
+    let (h00, h10, h01, h11) = (
+        2.0 * u * u * u - 3.0 * u * u + 1.0,
+        u * u * u - 2.0 * u * u + u,
+        -2.0 * u * u * u + 3.0 * u * u,
+        u * u * u - u * u,
+    );
+    let (d00, d10, d01, d11) = (
+        (6.0 * u * u - 6.0 * u) / h,
+        (3.0 * u * u - 4.0 * u + 1.0) / h,
+        (-6.0 * u * u + 6.0 * u) / h,
+        (3.0 * u * u - 2.0 * u) / h,
+    );
+    let v = l0 * h00 + s0 * (h10 * h) + l1 * h01 + s1 * (h11 * h);
+    let d = l0 * d00 + s0 * (d10 * h) + l1 * d01 + s1 * (d11 * h);
+    (v, d)
+}
+
+/// The state of one track shared by the step loop and the event locators.
+struct Run<'c> {
+    cfg: &'c Nearest,
+    solver: Solver,
+    span: f64,
+    event_points: usize,
+}
+
+/// A condition between two branches: its value and t-derivative from (λa, λa′, λb, λb′)
+/// and σ.
+type Cond = fn(Complex64, Complex64, Complex64, Complex64, Complex64) -> (f64, f64);
+
+/// |λa − σ| − |λb − σ| and its derivative.
+fn window_cond(
+    la: Complex64,
+    sa: Complex64,
+    lb: Complex64,
+    sb: Complex64,
+    s: Complex64,
+) -> (f64, f64) {
+    let d = |l: Complex64, sl: Complex64| {
+        let r = dist(l, s).max(f64::MIN_POSITIVE);
+        (r, ((l - s).conj() * sl).re / r)
+    };
+    let (ra, da) = d(la, sa);
+    let (rb, db) = d(lb, sb);
+    (ra - rb, da - db)
+}
+
+/// Re(λa − λb) and its derivative.
+fn crossing_cond(
+    la: Complex64,
+    sa: Complex64,
+    lb: Complex64,
+    sb: Complex64,
+    _s: Complex64,
+) -> (f64, f64) {
+    ((la - lb).re, (sa - sb).re)
+}
+
+impl Run<'_> {
+    /// Window entries and exits (a branch's rank by |λ − σ| passes k) over the accepted
+    /// step `s0` → `s1` (both in branch order; columns
+    /// in `swaps` changed branch and take no part).
+    fn window_events<F: SparseFamily + ?Sized>(
+        &mut self,
+        asm: &mut Assembler<'_, F>,
+        s0: &Point,
+        s1: &Point,
+        ids: &[usize],
+        swaps: &[usize],
+        events: &mut Vec<WindowEvent>,
+    ) -> Result<()> {
+        let k = self.cfg.k;
+        let sigma = self.cfg.sigma;
+        let (r0, r1) = (ranks(&s0.values, sigma), ranks(&s1.values, sigma));
+        let live = |i: usize| !swaps.contains(&i);
+        let entering: Vec<usize> = (0..s0.len())
+            .filter(|&i| live(i) && r0[i] >= k && r1[i] < k)
+            .collect();
+        let mut exiting: Vec<usize> = (0..s0.len())
+            .filter(|&i| live(i) && r0[i] < k && r1[i] >= k)
+            .collect();
+        for &e in &entering {
+            // the exiting branch it changes places with: the one whose distance condition
+            // changes sign over the step
+            let partner = exiting.iter().position(|&x| {
+                let f0 = window_cond(
+                    s0.values[e],
+                    s0.slopes[e],
+                    s0.values[x],
+                    s0.slopes[x],
+                    sigma,
+                )
+                .0;
+                let f1 = window_cond(
+                    s1.values[e],
+                    s1.slopes[e],
+                    s1.values[x],
+                    s1.slopes[x],
+                    sigma,
+                )
+                .0;
+                f0 > 0.0 && f1 <= 0.0
+            });
+            let (t, precision) = match partner {
+                Some(q) => {
+                    let x = exiting.remove(q);
+                    let (t, prec, _) = self.locate(asm, s0, s1, e, x, window_cond, 4)?;
+                    events.push(WindowEvent::Exit {
+                        t,
+                        branch: ids[x],
+                        precision: prec,
+                    });
+                    (t, prec)
+                }
+                None => (s1.t, (s1.t - s0.t).abs()),
+            };
+            events.push(WindowEvent::Entry {
+                t,
+                branch: ids[e],
+                precision,
+            });
+        }
+        for x in exiting {
+            events.push(WindowEvent::Exit {
+                t: s1.t,
+                branch: ids[x],
+                precision: (s1.t - s0.t).abs(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Two branches with real values that exchange order over the step `s0` → `s1` either
+    /// cross or avoid each other: the point where Re(λa − λb) = 0 is located by Newton on
+    /// fresh solves. A gap there below `cluster_tol`·‖A‖_F is a crossing (the pairing
+    /// stands; reported when a branch is in the window); above it the branches avoid each
+    /// other and each keeps its side (adiabatic, as on the dense path): their columns of
+    /// `s1` are exchanged. Returns the number of avoided crossings.
+    fn exchanges<F: SparseFamily + ?Sized>(
+        &mut self,
+        asm: &mut Assembler<'_, F>,
+        s0: &Point,
+        s1: &mut Point,
+        ids: &[usize],
+        swaps: &[usize],
+        events: &mut Vec<WindowEvent>,
+    ) -> Result<usize> {
+        let k = self.cfg.k;
+        let sigma = self.cfg.sigma;
+        let (r0, r1) = (ranks(&s0.values, sigma), ranks(&s1.values, sigma));
+        let real = |l: Complex64, s: &Point| l.im.abs() <= 1e-12 * s.scale;
+        let tol = self.cfg.cluster_tol * s0.scale.max(s1.scale);
+        let mut avoided = 0;
+        let m = s0.len();
+        for a in 0..m {
+            for b in a + 1..m {
+                if swaps.contains(&a) || swaps.contains(&b) {
+                    continue;
+                }
+                if !(real(s0.values[a], s0)
+                    && real(s0.values[b], s0)
+                    && real(s1.values[a], s1)
+                    && real(s1.values[b], s1))
+                {
+                    continue;
+                }
+                let f0 = (s0.values[a] - s0.values[b]).re;
+                let f1 = (s1.values[a] - s1.values[b]).re;
+                let in_window = r0[a] < k || r1[a] < k || r0[b] < k || r1[b] < k;
+                let mut branches = [ids[a], ids[b]];
+                branches.sort_unstable();
+                if (f0 > tol && f1 < -tol) || (f0 < -tol && f1 > tol) {
+                    let (t, precision, gap) = self.locate(asm, s0, s1, a, b, crossing_cond, 3)?;
+                    if gap > tol {
+                        // avoided: each branch keeps its side
+                        let mut perm: Vec<usize> = (0..m).collect();
+                        perm.swap(a, b);
+                        *s1 = std::mem::replace(s1, s0.clone()).permuted(&perm);
+                        avoided += 1;
+                    } else if in_window {
+                        events.push(WindowEvent::Crossing {
+                            t,
+                            branches,
+                            precision,
+                        });
+                    }
+                } else if f1.abs() <= tol && f0.abs() > tol && in_window {
+                    // the step lands on the crossing
+                    events.push(WindowEvent::Crossing {
+                        t: s1.t,
+                        branches,
+                        precision: 0.0,
+                    });
+                }
+            }
+        }
+        Ok(avoided)
+    }
+
+    /// The root of `cond` between branches a and b on the step s0 → s1: bisection on the
+    /// cubic Hermite interpolants of both, then up to `newton` Newton steps on fresh solves
+    /// (warm-started from s0). Returns t and the size of the last Newton correction (or
+    /// the bracket when Newton could not be used).
+    #[allow(clippy::too_many_arguments)]
+    fn locate<F: SparseFamily + ?Sized>(
+        &mut self,
+        asm: &mut Assembler<'_, F>,
+        s0: &Point,
+        s1: &Point,
+        a: usize,
+        b: usize,
+        cond: Cond,
+        newton: usize,
+    ) -> Result<(f64, f64, f64)> {
+        let sigma = self.cfg.sigma;
+        let (t0, t1) = (s0.t, s1.t);
+        let at = |t: f64| {
+            let (la, sa) = hermite(
+                t0,
+                t1,
+                s0.values[a],
+                s1.values[a],
+                s0.slopes[a],
+                s1.slopes[a],
+                t,
+            );
+            let (lb, sb) = hermite(
+                t0,
+                t1,
+                s0.values[b],
+                s1.values[b],
+                s0.slopes[b],
+                s1.slopes[b],
+                t,
+            );
+            cond(la, sa, lb, sb, sigma).0
+        };
+        let (mut lo, mut hi) = (t0, t1);
+        let flo = at(lo);
+        for _ in 0..60 {
+            let mid = 0.5 * (lo + hi);
+            if (at(mid) > 0.0) == (flo > 0.0) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let mut t = 0.5 * (lo + hi);
+        let mut precision = (t1 - t0).abs();
+        let mut last = f64::NAN;
+        let (tmin, tmax) = (t0.min(t1), t0.max(t1));
+        for _ in 0..newton {
+            let v = asm.jet(t)?;
+            let pairs =
+                self.solver
+                    .pairs(&v, t, Some((&s0.x, s0.left.as_ref())), self.cfg.cluster_tol)?;
+            let p = trim(
+                analyze(
+                    t,
+                    pairs.values,
+                    pairs.x,
+                    pairs.left,
+                    v,
+                    self.cfg.cluster_tol,
+                ),
+                s0.len(),
+                Some(s0),
+            );
+            self.event_points += 1;
+            let Some(rows) = matching::pair_rows(s0, &p, &[a, b]) else {
+                // the two cannot be told apart here: the gap is the distance between the
+                // two values nearest their interpolated mean
+                let (la, _) = hermite(
+                    t0,
+                    t1,
+                    s0.values[a],
+                    s1.values[a],
+                    s0.slopes[a],
+                    s1.slopes[a],
+                    t,
+                );
+                let (lb, _) = hermite(
+                    t0,
+                    t1,
+                    s0.values[b],
+                    s1.values[b],
+                    s0.slopes[b],
+                    s1.slopes[b],
+                    t,
+                );
+                let mid = (la + lb) * 0.5;
+                let mut near: Vec<Complex64> = p.values.clone();
+                near.sort_by(|x, y| (x - mid).norm().total_cmp(&(y - mid).norm()));
+                if near.len() >= 2 {
+                    last = (near[0] - near[1]).norm();
+                }
+                break;
+            };
+            let (f, df) = cond(
+                p.values[rows[0]],
+                p.slopes[rows[0]],
+                p.values[rows[1]],
+                p.slopes[rows[1]],
+                sigma,
+            );
+            last = f.abs();
+            if !(df.is_finite() && df != 0.0 && f.is_finite()) {
+                break;
+            }
+            let step = f / df;
+            let next = (t - step).clamp(tmin, tmax);
+            precision = (next - t).abs();
+            t = next;
+            if precision <= 1e-13 * self.span.max(t.abs()) {
+                break;
+            }
+        }
+        Ok((t, precision, last))
+    }
+}
+
+/// Collects the branches at the samples.
+struct Recorder {
+    samples: usize,
+    keep: bool,
+    branches: Vec<WindowBranch>,
+}
+
+impl Recorder {
+    fn new(samples: usize, keep: bool) -> Self {
+        Recorder {
+            samples,
+            keep,
+            branches: Vec::new(),
+        }
+    }
+    /// A new branch; its number.
+    fn open(&mut self) -> usize {
+        self.branches.push(WindowBranch {
+            values: vec![None; self.samples],
+            slopes: vec![None; self.samples],
+            condition: vec![None; self.samples],
+            in_window: vec![false; self.samples],
+            right: self.keep.then(|| vec![None; self.samples]),
+        });
+        self.branches.len() - 1
+    }
+    fn record(&mut self, s: usize, p: &Point, ids: &[usize], k: usize, sigma: Complex64) {
+        while self.branches.len() <= ids.iter().copied().max().unwrap_or(0) {
+            self.open();
+        }
+        let r = ranks(&p.values, sigma);
+        for (i, &id) in ids.iter().enumerate() {
+            let b = &mut self.branches[id];
+            b.values[s] = Some(p.values[i]);
+            b.slopes[s] = Some(p.slopes[i]);
+            b.condition[s] = Some(p.kappa[i]);
+            b.in_window[s] = r[i] < k;
+            if let Some(v) = b.right.as_mut() {
+                v[s] = Some(DVector::from_column_slice(col(&p.x, i)));
+            }
+        }
+    }
+    fn finish(self) -> Vec<WindowBranch> {
+        self.branches
+    }
+}
+
+/// One tracked eigenvalue of a windowed track, at the samples where it was computed
+/// (`None` where it was outside the guard band).
+///
+/// ```
+/// use eigentrack::sparse::{Nearest, SparseTerms};
+/// use nalgebra_sparse::{CooMatrix, CscMatrix};
+///
+/// let mut d = CooMatrix::new(6, 6);
+/// for i in 0..6 { d.push(i, i, i as f64); }
+/// let fam = SparseTerms::new(6).term(CscMatrix::from(&d), |t| t + 1.0)?;
+/// let tr = Nearest::new(1, 0.0)?.guard(1).samples(3)?.track(&fam, 0.0..=1.0)?;
+/// let b = &tr.branches()[0]; // λ = 0 all along
+/// assert!(b.values()[2].unwrap().norm() < 1e-12);
+/// assert!(b.in_window().iter().all(|&w| w));
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowBranch {
+    values: Vec<Option<Complex64>>,
+    slopes: Vec<Option<Complex64>>,
+    condition: Vec<Option<f64>>,
+    in_window: Vec<bool>,
+    right: Option<Vec<Option<DVector<Complex64>>>>,
+}
+
+impl WindowBranch {
+    /// λ at each sample (`None` where not computed).
+    pub fn values(&self) -> &[Option<Complex64>] {
+        &self.values
+    }
+    /// dλ/dt at each sample.
+    pub fn slopes(&self) -> &[Option<Complex64>] {
+        &self.slopes
+    }
+    /// Condition number κ = ‖x‖‖y‖/|yᴴx| at each sample (1 for Hermitian A).
+    pub fn condition(&self) -> &[Option<f64>] {
+        &self.condition
+    }
+    /// Whether the branch is among the k nearest σ at each sample.
+    pub fn in_window(&self) -> &[bool] {
+        &self.in_window
+    }
+    /// Unit right eigenvectors at the samples, with [`Nearest::keep_vectors`].
+    pub fn right_vectors(&self) -> Option<&[Option<DVector<Complex64>>]> {
+        self.right.as_deref()
+    }
+}
+
+/// An event of a windowed track. Entries and exits of the window are never crossings:
+/// a crossing is two window branches whose (real) eigenvalues pass through each other; an
+/// entry is a branch becoming one of the k nearest σ (its distance |λ − σ| passing the
+/// one of the branch that leaves, which gets the matching [`Exit`](Self::Exit)).
+///
+/// ```
+/// use eigentrack::sparse::WindowEvent;
+///
+/// let e = WindowEvent::Entry { t: 0.5, branch: 3, precision: 1e-14 };
+/// assert_eq!((e.kind(), e.t(), e.branches()), ("window_entry", 0.5, vec![3]));
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub enum WindowEvent {
+    /// A branch enters the k nearest σ at `t`.
+    Entry {
+        /// Where (Newton on fresh solves: `precision` is its last correction).
+        t: f64,
+        /// The branch.
+        branch: usize,
+        /// The size of the last correction of t (the step, when not located).
+        precision: f64,
+    },
+    /// A branch leaves the k nearest σ at `t`.
+    Exit {
+        /// Where.
+        t: f64,
+        /// The branch.
+        branch: usize,
+        /// The size of the last correction of t.
+        precision: f64,
+    },
+    /// Two window branches cross (their real eigenvalues pass through each other).
+    Crossing {
+        /// Where.
+        t: f64,
+        /// The two branches, ascending.
+        branches: [usize; 2],
+        /// The size of the last correction of t.
+        precision: f64,
+    },
+    /// A branch left the guard band (it is no longer computed) after `t`.
+    Left {
+        /// The last step where it was computed.
+        t: f64,
+        /// The branch.
+        branch: usize,
+    },
+    /// A step whose pairing stayed in question at the smallest step: accepted with the
+    /// best assignment.
+    Unresolved {
+        /// Start of the step.
+        t0: f64,
+        /// End of the step.
+        t1: f64,
+        /// The branches in question.
+        branches: Vec<usize>,
+    },
+}
+
+impl WindowEvent {
+    /// Where it happens (the start of an unresolved step).
+    pub fn t(&self) -> f64 {
+        match self {
+            WindowEvent::Entry { t, .. }
+            | WindowEvent::Exit { t, .. }
+            | WindowEvent::Crossing { t, .. }
+            | WindowEvent::Left { t, .. } => *t,
+            WindowEvent::Unresolved { t0, .. } => *t0,
+        }
+    }
+    /// "window_entry", "window_exit", "crossing", "left_band" or "unresolved".
+    pub fn kind(&self) -> &'static str {
+        match self {
+            WindowEvent::Entry { .. } => "window_entry",
+            WindowEvent::Exit { .. } => "window_exit",
+            WindowEvent::Crossing { .. } => "crossing",
+            WindowEvent::Left { .. } => "left_band",
+            WindowEvent::Unresolved { .. } => "unresolved",
+        }
+    }
+    /// The branches concerned.
+    pub fn branches(&self) -> Vec<usize> {
+        match self {
+            WindowEvent::Entry { branch, .. }
+            | WindowEvent::Exit { branch, .. }
+            | WindowEvent::Left { branch, .. } => vec![*branch],
+            WindowEvent::Crossing { branches, .. } => branches.to_vec(),
+            WindowEvent::Unresolved { branches, .. } => branches.clone(),
+        }
+    }
+}
+
+/// Work and time of a windowed track.
+///
+/// ```
+/// let s = eigentrack::sparse::WindowStats::default();
+/// assert_eq!(s.solver.factorizations, 0);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WindowStats {
+    /// The shift-invert solver's counters (factorisations, Davidson iterations, …).
+    pub solver: SolverStats,
+    /// Steps accepted.
+    pub accepted_steps: usize,
+    /// Steps halved because a pairing was in question.
+    pub rejected_steps: usize,
+    /// Extra points solved to locate events and tell crossings from avoided crossings.
+    pub event_points: usize,
+    /// Avoided crossings seen (two branches that exchange order without meeting: each
+    /// keeps its side, as on the dense path's adiabatic policy).
+    pub avoided_crossings: usize,
+    /// Patterns built (1 when the pattern of A(t) does not change).
+    pub patterns: usize,
+    /// Wall time of the track.
+    pub seconds: f64,
+}
+
+/// The result of a windowed track ([`Nearest::track`]).
+///
+/// ```
+/// use eigentrack::sparse::{Nearest, SparseTerms};
+/// use nalgebra_sparse::{CooMatrix, CscMatrix};
+///
+/// let mut d = CooMatrix::new(8, 8);
+/// for i in 0..8 { d.push(i, i, i as f64); }
+/// let fam = SparseTerms::new(8).constant(CscMatrix::from(&d))?;
+/// let tr = Nearest::new(2, 3.9)?.samples(5)?.track(&fam, 0.0..=1.0)?;
+/// let w = tr.window(4); // (branch, Re λ), nearest σ first
+/// assert_eq!((w[0].0, w[1].0), (0, 1));
+/// assert!((w[0].1 - 4.0).abs() < 1e-13 && (w[1].1 - 3.0).abs() < 1e-13);
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct WindowTracking {
+    samples: Vec<f64>,
+    k: usize,
+    sigma: Complex64,
+    branches: Vec<WindowBranch>,
+    events: Vec<WindowEvent>,
+    stats: WindowStats,
+}
+
+impl WindowTracking {
+    /// The sample grid.
+    pub fn samples(&self) -> &[f64] {
+        &self.samples
+    }
+    /// Every branch seen, in order of appearance (0 … m − 1 at the first sample, nearest σ
+    /// first).
+    pub fn branches(&self) -> &[WindowBranch] {
+        &self.branches
+    }
+    /// Events in order of t.
+    pub fn events(&self) -> &[WindowEvent] {
+        &self.events
+    }
+    /// Work counters and time.
+    pub fn stats(&self) -> &WindowStats {
+        &self.stats
+    }
+    /// The window size k.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+    /// The target σ.
+    pub fn sigma(&self) -> Complex64 {
+        self.sigma
+    }
+    /// The window at sample s: (branch, real part of λ) for the k branches nearest σ,
+    /// nearest first.
+    pub fn window(&self, s: usize) -> Vec<(usize, f64)> {
+        let mut w: Vec<(usize, Complex64)> = self
+            .branches
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.in_window.get(s).copied().unwrap_or(false))
+            .filter_map(|(i, b)| b.values[s].map(|v| (i, v)))
+            .collect();
+        w.sort_by(|x, y| dist(x.1, self.sigma).total_cmp(&dist(y.1, self.sigma)));
+        w.into_iter().map(|(i, v)| (i, v.re)).collect()
+    }
+}

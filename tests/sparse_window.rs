@@ -1,0 +1,297 @@
+//! The windowed sparse track (`eigentrack::sparse::Nearest`) on families with exact
+//! answers: the separable 2D Laplacian with an anisotropic scaling (eigenvalues in closed
+//! form, exact crossings), and windows entered and left at known t.
+
+use eigentrack::dual::DualNum;
+use eigentrack::sparse::{SparseTerms, WindowTracking};
+use eigentrack::Tracker;
+use nalgebra_sparse::{CooMatrix, CscMatrix};
+
+/// The 1D Dirichlet Laplacian tridiag(−1, 2, −1) of size m, as T ⊗ I (`x` true: acting
+/// on the first index, fastest) or I ⊗ T on an nx × ny grid.
+fn lap1(nx: usize, ny: usize, x: bool) -> CscMatrix<f64> {
+    let n = nx * ny;
+    let mut coo = CooMatrix::new(n, n);
+    for j in 0..ny {
+        for i in 0..nx {
+            let p = i + nx * j;
+            coo.push(p, p, 2.0);
+            if x && i + 1 < nx {
+                coo.push(p, p + 1, -1.0);
+                coo.push(p + 1, p, -1.0);
+            }
+            if !x && j + 1 < ny {
+                coo.push(p, p + nx, -1.0);
+                coo.push(p + nx, p, -1.0);
+            }
+        }
+    }
+    CscMatrix::from(&coo)
+}
+
+/// Eigenvalues 2 − 2cos(iπ/(m + 1)), i = 1 … m.
+fn mu(m: usize) -> Vec<f64> {
+    (1..=m)
+        .map(|i| 2.0 - 2.0 * (i as f64 * std::f64::consts::PI / (m + 1) as f64).cos())
+        .collect()
+}
+
+/// A(t) = e^t (T ⊗ I) + (I ⊗ T): λᵢⱼ = e^t μᵢ + νⱼ, slope e^t μᵢ.
+fn aniso(nx: usize, ny: usize) -> SparseTerms<f64> {
+    SparseTerms::new(nx * ny)
+        .term(lap1(nx, ny, true), |t| t.exp())
+        .unwrap()
+        .constant(lap1(nx, ny, false))
+        .unwrap()
+}
+
+/// Every branch keeps one closed-form eigenvalue (i, j) at every sample where it is
+/// computed, to `tol` relative in value and slope; and the window at every sample is the
+/// k closed-form eigenvalues nearest σ.
+fn check_closed_form(tr: &WindowTracking, nx: usize, ny: usize, sigma: f64, tol: f64) {
+    let (mx, my) = (mu(nx), mu(ny));
+    let exact = |i: usize, j: usize, t: f64| (t.exp() * mx[i] + my[j], t.exp() * mx[i]);
+    for (bi, b) in tr.branches().iter().enumerate() {
+        let Some(s0) = b.values().iter().position(|v| v.is_some()) else {
+            continue;
+        };
+        let (t0, l0, d0) = (
+            tr.samples()[s0],
+            b.values()[s0].unwrap().re,
+            b.slopes()[s0].unwrap().re,
+        );
+        // identify (i, j) by value and slope
+        let mut best = (f64::INFINITY, 0, 0);
+        for i in 0..nx {
+            for j in 0..ny {
+                let (l, d) = exact(i, j, t0);
+                let e = (l - l0).abs() + (d - d0).abs();
+                if e < best.0 {
+                    best = (e, i, j);
+                }
+            }
+        }
+        let (_, i, j) = best;
+        for (s, (v, d)) in b.values().iter().zip(b.slopes()).enumerate() {
+            let (Some(v), Some(d)) = (v, d) else { continue };
+            let t = tr.samples()[s];
+            let (l, dl) = exact(i, j, t);
+            assert!(
+                (v.re - l).abs() <= tol * l.abs() && v.im.abs() <= tol * l.abs(),
+                "branch {bi} = ({i}, {j}) at t = {t}: λ = {v}, exact {l}"
+            );
+            assert!(
+                (d.re - dl).abs() <= tol * l.abs(),
+                "branch {bi} = ({i}, {j}) at t = {t}: λ' = {d}, exact {dl}"
+            );
+        }
+    }
+    for (s, &t) in tr.samples().iter().enumerate() {
+        let mut all: Vec<f64> = mx
+            .iter()
+            .flat_map(|&a| my.iter().map(move |&b| t.exp() * a + b))
+            .collect();
+        all.sort_by(|a, b| (a - sigma).abs().total_cmp(&(b - sigma).abs()));
+        let mut want = all[..tr.k()].to_vec();
+        let mut got: Vec<f64> = tr.window(s).iter().map(|w| w.1).collect();
+        want.sort_by(f64::total_cmp);
+        got.sort_by(f64::total_cmp);
+        assert_eq!(got.len(), tr.k(), "window size at t = {t}");
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g - w).abs() <= tol * w.abs(),
+                "window at t = {t}: {got:?} against {want:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn laplacian_closed_form_through_exact_crossings() {
+    // nx = ny: λᵢⱼ and λⱼᵢ cross exactly at t = 0, which is a sample
+    let (nx, ny) = (30, 30);
+    let fam = aniso(nx, ny);
+    let sigma = 1.0;
+    let tr = Tracker::new()
+        .samples(21)
+        .unwrap()
+        .nearest(6, sigma)
+        .unwrap()
+        .track(&fam, -0.2..=0.2)
+        .unwrap();
+    eprintln!("{:?}", tr.stats());
+    check_closed_form(&tr, nx, ny, sigma, 1e-10);
+    assert!(tr.events().iter().any(|e| e.kind() == "crossing"));
+    assert!(tr.events().iter().any(|e| e.kind() == "window_entry"));
+}
+
+/// A 2D grid Laplacian plus t·(a smooth potential) plus t²·(a sparse symmetric coupling):
+/// no closed form, so the dense path is the reference.
+fn grid_family(nx: usize, ny: usize) -> (SparseTerms<f64>, Vec<nalgebra::DMatrix<f64>>) {
+    let n = nx * ny;
+    let lap = {
+        let (a, b) = (lap1(nx, ny, true), lap1(nx, ny, false));
+        &a + &b
+    };
+    let mut pot = CooMatrix::new(n, n);
+    let mut cpl = CooMatrix::new(n, n);
+    for j in 0..ny {
+        for i in 0..nx {
+            let p = i + nx * j;
+            let (x, y) = (i as f64 / nx as f64, j as f64 / ny as f64);
+            pot.push(p, p, (3.0 * x).sin() + 2.0 * y * y);
+            if i + 2 < nx && j + 1 < ny {
+                let q = i + 2 + nx * (j + 1);
+                let c = 0.3 * (x - y).cos();
+                cpl.push(p, q, c);
+                cpl.push(q, p, c);
+            }
+        }
+    }
+    let (pot, cpl) = (CscMatrix::from(&pot), CscMatrix::from(&cpl));
+    let dense = |m: &CscMatrix<f64>| {
+        let mut d = nalgebra::DMatrix::zeros(n, n);
+        for (i, j, v) in m.triplet_iter() {
+            d[(i, j)] += *v;
+        }
+        d
+    };
+    let coeffs = vec![dense(&lap), dense(&pot), dense(&cpl)];
+    let fam = SparseTerms::new(n)
+        .constant(lap)
+        .unwrap()
+        .term(pot, |t| t)
+        .unwrap()
+        .term(cpl, |t| t * t)
+        .unwrap();
+    (fam, coeffs)
+}
+
+#[test]
+fn agrees_with_the_dense_path() {
+    let (nx, ny) = (14, 15);
+    let (fam, coeffs) = grid_family(nx, ny);
+    let dense = Tracker::new()
+        .samples(21)
+        .unwrap()
+        .max_decompositions(100_000)
+        .unwrap()
+        .track_family(&eigentrack::Polynomial::new(coeffs).unwrap(), 0.0..=0.5)
+        .unwrap();
+    let sigma = 1.3;
+    let tr = Tracker::new()
+        .samples(21)
+        .unwrap()
+        .nearest(8, sigma)
+        .unwrap()
+        .track(&fam, 0.0..=0.5)
+        .unwrap();
+    let mut compared = 0;
+    for (bi, b) in tr.branches().iter().enumerate() {
+        let mut partner = None;
+        for s in 0..tr.samples().len() {
+            if !b.in_window()[s] {
+                continue;
+            }
+            let (v, d) = (b.values()[s].unwrap(), b.slopes()[s].unwrap());
+            // the dense branch with this value
+            let (db, dv) = dense
+                .branches()
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (i, x.values()[s]))
+                .min_by(|x, y| (x.1 - v).norm().total_cmp(&(y.1 - v).norm()))
+                .unwrap();
+            let ds = dense.branches()[db].slopes()[s];
+            let scale = v.norm().max(1.0);
+            assert!(
+                (dv - v).norm() <= 1e-10 * scale,
+                "branch {bi} at sample {s}: {v} against {dv}"
+            );
+            assert!(
+                (ds - d).norm() <= 1e-10 * scale,
+                "branch {bi} at sample {s}: slope {d} against {ds}"
+            );
+            // the same dense branch all along: identities agree
+            match partner {
+                None => partner = Some(db),
+                Some(p) => assert_eq!(p, db, "branch {bi} changed its dense partner at sample {s}"),
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared >= 8 * 21);
+}
+
+/// diag(1, 2, …, n − 1) and a level 50 − t coming down through them.
+fn sweep(n: usize) -> SparseTerms<f64> {
+    let (mut d, mut e) = (CooMatrix::new(n, n), CooMatrix::new(n, n));
+    for i in 0..n - 1 {
+        d.push(i, i, (i + 1) as f64);
+    }
+    d.push(n - 1, n - 1, 50.0);
+    e.push(n - 1, n - 1, -1.0);
+    SparseTerms::new(n)
+        .constant(CscMatrix::from(&d))
+        .unwrap()
+        .term(CscMatrix::from(&e), |t| t)
+        .unwrap()
+}
+
+#[test]
+fn window_entry_and_exit_at_known_t_are_not_crossings() {
+    // σ = 10.2, k = 3: the window is {9, 10, 11} while the level ℓ = 50 − t is away. ℓ
+    // enters when |ℓ − 10.2| = 1.2 (and 9 leaves): t = 38.6, where nothing crosses; it
+    // crosses 11, 10 and 9 at t = 39, 40, 41, and at t = 41 it also leaves the window (9,
+    // at the same distance, comes back): there an exit and a crossing are both reported
+    let fam = sweep(30);
+    let tr = Tracker::new()
+        .samples(31)
+        .unwrap()
+        .nearest(3, 10.2)
+        .unwrap()
+        .track(&fam, 30.0..=45.0)
+        .unwrap();
+    let at = |kind: &str| -> Vec<f64> {
+        tr.events()
+            .iter()
+            .filter(|e| e.kind() == kind)
+            .map(|e| e.t())
+            .collect()
+    };
+    let (entries, exits, crossings) = (at("window_entry"), at("window_exit"), at("crossing"));
+    eprintln!("{entries:?} {exits:?} {crossings:?}");
+    let near = |v: &[f64], t: f64| v.iter().any(|&x| (x - t).abs() < 1e-9);
+    assert!(
+        near(&entries, 38.6) && near(&exits, 38.6),
+        "{entries:?} {exits:?}"
+    );
+    assert!(
+        near(&entries, 41.0) && near(&exits, 41.0),
+        "{entries:?} {exits:?}"
+    );
+    assert_eq!(entries.len(), 2);
+    assert_eq!(exits.len(), 2);
+    for t in [39.0, 40.0, 41.0] {
+        assert!(near(&crossings, t), "crossing at {t}: {crossings:?}");
+    }
+    // no crossing is reported where only the window changes
+    assert!(!near(&crossings, 38.6));
+    assert_eq!(crossings.len(), 3);
+    // the moving level keeps its identity: its branch reads 50 − t wherever computed
+    let moving = tr
+        .branches()
+        .iter()
+        .find(|b| {
+            b.slopes()
+                .iter()
+                .flatten()
+                .any(|s| (s.re + 1.0).abs() < 1e-12)
+        })
+        .unwrap();
+    for (s, v) in moving.values().iter().enumerate() {
+        if let Some(v) = v {
+            assert!((v.re - (50.0 - tr.samples()[s])).abs() < 1e-10);
+        }
+    }
+}
