@@ -207,8 +207,9 @@ fn read_matrix<T: Scalar>(
     if let Some(n) = n {
         if rows != n {
             return Err(PyValueError::new_err(format!(
-                "{} has shape ({rows}, {cols}); the family is {n}×{n} (its size at the first evaluation)",
-                origin(name, t)
+                "{} has shape ({rows}, {cols}); expected {n}×{n}{}",
+                origin(name, t),
+                if t.is_some() { " (the size of A at the first evaluation)" } else { "" }
             )));
         }
     }
