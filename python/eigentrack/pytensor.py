@@ -6,14 +6,17 @@ PyMC models.
 >>> import pytensor, pytensor.tensor as pt
 >>> from eigentrack.pytensor import eig
 >>> a = pt.dmatrix("a")
->>> w, v = eig(a)
->>> cost = pt.sum(pt.real(w) ** 2)
->>> grad = pytensor.function([a], pytensor.grad(cost, a))
+>>> w_re, w_im, v_re, v_im = eig(a)
+>>> grad = pytensor.function([a], pytensor.grad(pt.sum(w_re ** 2), a))
 
-``Eig()(a)`` returns (w, v), complex128, from :func:`eigentrack.eig`; its ``L_op``
-applies :func:`eigentrack.eig_vjp` (PyTensor's complex cotangents follow PyTorch's
-convention, ∂L/∂Re z + i ∂L/∂Im z). The cost must not depend on eigenvector phases
-(raises :class:`eigentrack.IllDefinedError` when the gradient is evaluated).
+PyTensor differentiates real tensors only, so ``Eig()(a)`` of a real matrix ``a`` returns
+the real and imaginary parts of the eigenvalues (two vectors) and of the unit right
+eigenvectors (two matrices, one column per eigenvalue), float64, in the order of
+:func:`eigentrack.eig`. Its ``L_op`` forms the complex cotangents
+w̄ = ∂L/∂Re w + i ∂L/∂Im w (PyTorch's convention) and applies
+:func:`eigentrack.eig_vjp`. The cost must not depend on eigenvector phases, and at a
+repeated eigenvalue it must be invariant inside the cluster; otherwise evaluating the
+gradient raises :class:`eigentrack.IllDefinedError`.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from . import _api
 
 
 class Eig(Op):
-    """Eigenvalues (complex vector) and unit right eigenvectors (complex matrix)."""
+    """(Re w, Im w, Re v, Im v) of a real square matrix."""
 
     __props__ = ()
 
@@ -36,51 +39,61 @@ class Eig(Op):
         a = pt.as_tensor_variable(a)
         if a.ndim != 2:
             raise ValueError(f"a: expected a matrix, got a tensor with {a.ndim} dimensions")
-        return Apply(self, [a], [pt.zvector(), pt.zmatrix()])
+        if a.dtype not in ("float64", "float32"):
+            raise TypeError(f"a: expected a real (float) matrix, got dtype {a.dtype}")
+        a = pt.cast(a, "float64")
+        return Apply(self, [a], [pt.dvector(), pt.dvector(), pt.dmatrix(), pt.dmatrix()])
 
     def perform(self, node, inputs, outputs):
         (a,) = inputs
         w, v = _api.eig(np.asarray(a))
-        outputs[0][0] = np.asarray(w, dtype=np.complex128)
-        outputs[1][0] = np.asarray(v, dtype=np.complex128)
+        outputs[0][0] = np.ascontiguousarray(w.real)
+        outputs[1][0] = np.ascontiguousarray(w.imag)
+        outputs[2][0] = np.ascontiguousarray(v.real)
+        outputs[3][0] = np.ascontiguousarray(v.imag)
 
     def infer_shape(self, fgraph, node, shapes):
         n = shapes[0][0]
-        return [(n,), (n, n)]
+        return [(n,), (n,), (n, n), (n, n)]
 
     def L_op(self, inputs, outputs, output_grads):
         (a,) = inputs
-        w_bar, v_bar = output_grads
-        w_dis = isinstance(w_bar.type, DisconnectedType)
-        v_dis = isinstance(v_bar.type, DisconnectedType)
-        if w_dis and v_dis:
+        grads = []
+        for g, out in zip(output_grads, outputs):
+            grads.append(pt.zeros_like(out) if isinstance(g.type, DisconnectedType) else g)
+        if all(isinstance(g.type, DisconnectedType) for g in output_grads):
             return [pt.zeros_like(a)]
-        if w_dis:
-            w_bar = pt.zeros_like(outputs[0])
-        if v_dis:
-            return [EigGrad(False)(a, w_bar)]
-        return [EigGrad(True)(a, w_bar, v_bar)]
+        vectors = not (
+            isinstance(output_grads[2].type, DisconnectedType)
+            and isinstance(output_grads[3].type, DisconnectedType)
+        )
+        if vectors:
+            return [EigGrad(True)(a, *grads)]
+        return [EigGrad(False)(a, grads[0], grads[1])]
+
+    def pullback(self, inputs, outputs, cotangents):
+        """The same vector-Jacobian product under the name PyTensor ≥ 3 calls."""
+        return self.L_op(inputs, outputs, cotangents)
 
 
 class EigGrad(Op):
-    """Ā from (a, w̄[, v̄]) by :func:`eigentrack.eig_vjp` (real for real a)."""
+    """Ā from (a, ∂L/∂Re w, ∂L/∂Im w[, ∂L/∂Re v, ∂L/∂Im v]) by :func:`eigentrack.eig_vjp`."""
 
     __props__ = ("with_vectors",)
 
     def __init__(self, with_vectors):
         self.with_vectors = bool(with_vectors)
 
-    def make_node(self, a, w_bar, v_bar=None):
+    def make_node(self, a, *grads):
         a = pt.as_tensor_variable(a)
-        ins = [a, pt.as_tensor_variable(w_bar)]
-        if self.with_vectors:
-            ins.append(pt.as_tensor_variable(v_bar))
+        ins = [a] + [pt.as_tensor_variable(g) for g in grads]
         return Apply(self, ins, [a.type()])
 
     def perform(self, node, inputs, outputs):
-        a, w_bar = inputs[0], inputs[1]
-        v_bar = inputs[2] if self.with_vectors else None
-        g = _api.eig_vjp(np.asarray(a), w_bar, v_bar)
+        a = np.asarray(inputs[0])
+        w_bar = np.asarray(inputs[1]) + 1j * np.asarray(inputs[2])
+        v_bar = np.asarray(inputs[3]) + 1j * np.asarray(inputs[4]) if self.with_vectors else None
+        g = _api.eig_vjp(a, w_bar, v_bar)
         outputs[0][0] = np.asarray(g, dtype=node.outputs[0].dtype)
 
     def infer_shape(self, fgraph, node, shapes):
@@ -88,7 +101,7 @@ class EigGrad(Op):
 
 
 def eig(a):
-    """``(w, v) = eig(a)`` for a PyTensor matrix ``a``."""
+    """``(w_re, w_im, v_re, v_im) = eig(a)`` for a real PyTensor matrix ``a``."""
     return Eig()(a)
 
 
