@@ -20,8 +20,8 @@ use eigentrack::family_file::{ExprFamily, FamilyFile, FileFamily};
 use eigentrack::nalgebra::{DMatrix, DVector};
 use eigentrack::sensitivity::{self, ParametricFamily};
 use eigentrack::{
-    finite_difference_jet, Branch, Complex64, CrossingPolicy, Element, Error, Event,
-    HermitianMode, Jet, MatrixFamily, Part, Resolution, Stats, Tracker, Tracking,
+    finite_difference_jet, Branch, Complex64, CrossingPolicy, Element, Error, Event, HermitianMode,
+    Jet, MatrixFamily, Part, Resolution, Stats, Tracker, Tracking,
 };
 use numpy::ndarray::{Array1, Array2, Array3};
 use numpy::{IntoPyArray, PyArray2, PyArrayMethods, PyUntypedArrayMethods};
@@ -154,8 +154,8 @@ fn read_matrix<T: Scalar>(
     let arr = if let Ok(a) = obj.downcast::<PyArray2<T>>() {
         a.clone()
     } else {
-        let a = as_array(obj)
-            .map_err(|e| PyTypeError::new_err(format!("{}: {e}", origin(name, t))))?;
+        let a =
+            as_array(obj).map_err(|e| PyTypeError::new_err(format!("{}: {e}", origin(name, t))))?;
         let kind: String = a.getattr("dtype")?.getattr("kind")?.extract()?;
         let dtype: String = a.getattr("dtype")?.str()?.extract()?;
         if !matches!(kind.as_str(), "b" | "i" | "u" | "f" | "c") {
@@ -209,7 +209,11 @@ fn read_matrix<T: Scalar>(
             return Err(PyValueError::new_err(format!(
                 "{} has shape ({rows}, {cols}); expected {n}×{n}{}",
                 origin(name, t),
-                if t.is_some() { " (the size of A at the first evaluation)" } else { "" }
+                if t.is_some() {
+                    " (the size of A at the first evaluation)"
+                } else {
+                    ""
+                }
             )));
         }
     }
@@ -243,10 +247,7 @@ fn read_matrix<T: Scalar>(
     Ok(m)
 }
 
-fn matrix_out<'py, T: numpy::Element + Copy>(
-    py: Python<'py>,
-    m: &DMatrix<T>,
-) -> Bound<'py, PyAny> {
+fn matrix_out<'py, T: numpy::Element + Copy>(py: Python<'py>, m: &DMatrix<T>) -> Bound<'py, PyAny> {
     Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)])
         .into_pyarray(py)
         .into_any()
@@ -580,7 +581,7 @@ fn tracker(opts: &Options, failure: &Failure) -> PyResult<Tracker> {
                 Some(cb) => {
                     let out = cb.bind(py).call1((p.fraction, p.t))?;
                     // returning False stops the track (TrackInterrupted); None or True go on
-                    Ok(!out.is(&pyo3::types::PyBool::new(py, false)))
+                    Ok(!out.is(pyo3::types::PyBool::new(py, false)))
                 }
             });
             match r {
@@ -625,7 +626,10 @@ fn _track(
     ddf: Option<Py<PyAny>>,
     complex: Option<bool>,
 ) -> PyResult<PyTracking> {
-    let t0 = grid.as_ref().and_then(|g| g.first().copied()).unwrap_or(range.0);
+    let t0 = grid
+        .as_ref()
+        .and_then(|g| g.first().copied())
+        .unwrap_or(range.0);
     if !t0.is_finite() {
         return Err(PyValueError::new_err(format!(
             "range: the first sample must be finite, got {t0}"
@@ -653,11 +657,7 @@ fn _track(
             failure.resolve(r)
         }};
     }
-    let tracking = if complex {
-        go!(Complex64)?
-    } else {
-        go!(f64)?
-    };
+    let tracking = if complex { go!(Complex64)? } else { go!(f64)? };
     Ok(PyTracking { inner: tracking })
 }
 
@@ -742,11 +742,19 @@ impl PyFileFamily {
         let items = match self.file.family() {
             FileFamily::Real(f) => {
                 let j = f.jet(t);
-                [matrix_out(py, &j.a), matrix_out(py, &j.da), matrix_out(py, &j.dda)]
+                [
+                    matrix_out(py, &j.a),
+                    matrix_out(py, &j.da),
+                    matrix_out(py, &j.dda),
+                ]
             }
             FileFamily::Complex(f) => {
                 let j = f.jet(t);
-                [matrix_out(py, &j.a), matrix_out(py, &j.da), matrix_out(py, &j.dda)]
+                [
+                    matrix_out(py, &j.a),
+                    matrix_out(py, &j.da),
+                    matrix_out(py, &j.dda),
+                ]
             }
         };
         PyTuple::new(py, items)
@@ -762,7 +770,9 @@ impl PyFileFamily {
     }
     /// Pickling: the path and the parameter values (the file is read again).
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let load = py.import("eigentrack._eigentrack")?.getattr("_family_with")?;
+        let load = py
+            .import("eigentrack._eigentrack")?
+            .getattr("_family_with")?;
         let params: Vec<(String, f64)> = self
             .file
             .family()
@@ -1088,7 +1098,9 @@ fn complex_rows(a: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Vec<Complex64>
     let ro = arr.readonly();
     let v = ro.as_array();
     let (m, nb) = v.dim();
-    Ok((0..nb).map(|k| (0..m).map(|i| v[[i, k]]).collect()).collect())
+    Ok((0..nb)
+        .map(|k| (0..m).map(|i| v[[i, k]]).collect())
+        .collect())
 }
 
 fn vectors_in(a: &Bound<'_, PyAny>) -> PyResult<Option<Vec<Vec<DVector<Complex64>>>>> {
@@ -1474,10 +1486,7 @@ fn _eig_vjp<'py>(
 /// The parts of a `Sensitivities` for the Python layer: (tracking, params, dlambda of
 /// shape (samples, branches, m), [(event index, t, dt/dp or None, error or None,
 /// coupling)]).
-fn sens_out<'py>(
-    py: Python<'py>,
-    s: sensitivity::Sensitivities,
-) -> PyResult<Bound<'py, PyTuple>> {
+fn sens_out<'py>(py: Python<'py>, s: sensitivity::Sensitivities) -> PyResult<Bound<'py, PyTuple>> {
     let tr = s.tracking();
     let (ns, nb, m) = (tr.samples().len(), tr.branches().len(), s.params().len());
     let dl = Array3::from_shape_fn((ns, nb, m), |(i, b, k)| s.dlambda(b, k)[i]);
@@ -1487,21 +1496,10 @@ fn sens_out<'py>(
             Ok(v) => (Some(vector_out(py, v)), None),
             Err(e) => (None, Some(e.to_string())),
         };
-        events.append((
-            e.event(),
-            e.t(),
-            dt,
-            err,
-            vector_out(py, e.coupling()),
-        ))?;
+        events.append((e.event(), e.t(), dt, err, vector_out(py, e.coupling())))?;
     }
     let params = vector_out(py, s.params());
-    let tracking = Bound::new(
-        py,
-        PyTracking {
-            inner: tr.clone(),
-        },
-    )?;
+    let tracking = Bound::new(py, PyTracking { inner: tr.clone() })?;
     PyTuple::new(
         py,
         [
@@ -1552,17 +1550,12 @@ fn _sensitivities<'py>(
                 dp,
                 m: p.len(),
             };
-            let r = py.allow_threads(|| {
-                sensitivity::sensitivities(&tr, &fam, &p, range.0..=range.1)
-            });
+            let r =
+                py.allow_threads(|| sensitivity::sensitivities(&tr, &fam, &p, range.0..=range.1));
             failure.resolve(r)?
         }};
     }
-    let s = if complex {
-        go!(Complex64)
-    } else {
-        go!(f64)
-    };
+    let s = if complex { go!(Complex64) } else { go!(f64) };
     sens_out(py, s)
 }
 
