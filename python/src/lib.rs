@@ -219,21 +219,18 @@ fn read_matrix<T: Scalar>(
     }
     let ro = arr.readonly();
     let view = ro.as_array();
-    let mut bad = None;
-    let m = DMatrix::from_fn(rows, cols, |i, j| {
-        let v = view[[i, j]];
-        if bad.is_none() && !v.finite() {
-            bad = Some((i, j, v.to_c64()));
-        }
-        v
-    });
-    if let Some((i, j, _)) = bad {
+    // row-major contiguous (what numpy makes by default): one copy; else entry by entry
+    let m = match view.as_slice() {
+        Some(s) => DMatrix::from_row_slice(rows, cols, s),
+        None => DMatrix::from_fn(rows, cols, |i, j| view[[i, j]]),
+    };
+    if m.iter().any(|v| !v.finite()) {
         // report the first non-finite entry in row-major order
         let (i, j) = (0..rows)
             .flat_map(|r| (0..cols).map(move |c| (r, c)))
-            .find(|&(r, c)| !view[[r, c]].finite())
-            .unwrap_or((i, j));
-        let v = view[[i, j]].to_c64();
+            .find(|&(r, c)| !m[(r, c)].finite())
+            .unwrap_or((0, 0));
+        let v = m[(i, j)].to_c64();
         let shown = if v.im == 0.0 {
             format!("{}", v.re)
         } else {
