@@ -49,7 +49,7 @@ def _options(samples, policy, levels, hermitian, keep_vectors, curvatures, event
              max_decompositions, resolution, progress):
     if isinstance(samples, bool) or not isinstance(samples, numbers.Integral):
         raise TypeError(f"samples: expected an int, got {type(samples).__name__} {samples!r}")
-    if samples < 1:
+    if samples < 2:
         raise ValueError(f"samples: must be at least 2, got {samples}")
     if not isinstance(policy, str):
         raise TypeError(f"policy: expected 'adiabatic' or 'diabatic', got {policy!r}")

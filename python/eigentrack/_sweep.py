@@ -82,6 +82,11 @@ def sweep(f, params, range=None, *, executor=None, sensitivities=False, **option
             )
     if "keep_vectors" in options and sensitivities:
         options.pop("keep_vectors")
+    if not isinstance(f, Family):
+        if not callable(f):
+            raise TypeError(f"f: expected a callable f(t, p) or an eigentrack.Family, got {type(f).__name__}")
+        if range is None and options.get("grid") is None:
+            raise TypeError("range: required (a, b) for a callable f, unless grid= is given")
     points = _normalise(f, params)
     if executor is None:
         results = []

@@ -117,7 +117,7 @@ def test_sigint_from_a_thread_during_python_callbacks():
 
     threading.Thread(target=fire).start()
     with pytest.raises(KeyboardInterrupt):
-        et.track(crossing_family, (-1, 1.5), samples=10_000_000)
+        et.track(crossing_family, (-1, 1.5), samples=2_000_000)
 
 
 def test_gil_is_released_while_rust_works(tmp_path):
@@ -143,7 +143,7 @@ def test_gil_is_released_while_rust_works(tmp_path):
     th = threading.Thread(target=count)
     th.start()
     t0 = time.perf_counter()
-    et.track(fam, samples=401)
+    et.track(fam, samples=801)
     elapsed = time.perf_counter() - t0
     done.set()
     th.join()

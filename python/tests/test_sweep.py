@@ -61,11 +61,15 @@ def test_sweep_in_process_in_order():
     assert [s.events[0].dt_dp[0] for s in sens] == pytest.approx([-1 / (1 + k) ** 2 for k in ks], abs=1e-8)
 
 
-def test_sweep_failure_names_its_parameters():
+def test_sweep_failure_names_its_parameters(family_file):
     with pytest.raises(et.SweepError, match=r"sweep point 2 \(params \[3.0\]\) failed: ZeroDivisionError") as info:
         et.sweep(failing, [1.0, 2.0, 3.0, 4.0], (0.0, 1.0), samples=11)
     assert isinstance(info.value.__cause__, ZeroDivisionError)
     assert info.value.index == 2
+    with pytest.raises(TypeError, match="range: required"):
+        et.sweep(two_modes, [1.0])
+    with pytest.raises(TypeError, match=r"params\[0\]: for a Family"):
+        et.sweep(et.load_family(family_file), [1.0])
 
 
 def test_sweep_family_on_a_process_pool(family_file):
