@@ -121,6 +121,42 @@ def compare_family(name, binary, samples, repeat):
     }
 
 
+def compare_small(repeat, samples=201):
+    """Landau–Zener, n = 2: where the Python callback costs most relative to the work."""
+    d = tempfile.mkdtemp(prefix="et-py-lz-")
+    path = os.path.join(d, "lz.json")
+    with open(path, "w") as fh:
+        json.dump({"range": [-1.0, 1.0], "terms": [
+            {"coef": "t", "matrix": [[1, 0], [0, -1]]},
+            {"coef": "0.2", "matrix": [[0, 1], [1, 0]]}]}, fh)
+    fam = et.load_family(path)
+    py_s, tr = median_time(lambda: et.track(fam, samples=samples), repeat)
+    api_s = tr.stats.seconds
+    a1 = np.array([[1.0, 0.0], [0.0, -1.0]])
+    zero = np.zeros((2, 2))
+    calls = [0]
+
+    def f(t):
+        calls[0] += 1
+        return np.array([[t, 0.2], [0.2, -t]])
+
+    def df(t):
+        calls[0] += 1
+        return a1
+
+    def ddf(t):
+        calls[0] += 1
+        return zero
+
+    cb_s, _ = median_time(lambda: et.track(f, (-1.0, 1.0), samples, df=df, ddf=ddf), repeat)
+    evaluations = calls[0] / repeat
+    return {"family": "landau_zener", "n": 2, "samples": samples,
+            "rust_api_s": round(api_s, 5), "python_family_s": round(py_s, 5),
+            "python_callback_s": round(cb_s, 5), "evaluations": int(evaluations),
+            "callback_overhead_us_per_eval": round(1e6 * (cb_s - py_s) / evaluations, 1),
+            "callback_vs_family": round(cb_s / py_s, 2)}
+
+
 def sweep_family(d, n=60):
     rng = np.random.default_rng(5)
     a0 = rng.standard_normal((n, n))
@@ -168,6 +204,7 @@ def main():
     if not a.sweep_only:
         for name in a.families.split(","):
             print(json.dumps(compare_family(name, a.binary, a.samples, a.repeat)), flush=True)
+        print(json.dumps(compare_small(max(a.repeat, 5))), flush=True)
     if not a.no_sweep:
         print(json.dumps({"sweep": compare_sweep(a.repeat)}), flush=True)
 

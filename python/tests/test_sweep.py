@@ -2,6 +2,7 @@
 
 import concurrent.futures
 import math
+import multiprocessing
 import pickle
 
 import numpy as np
@@ -75,7 +76,9 @@ def test_sweep_failure_names_its_parameters(family_file):
 def test_sweep_family_on_a_process_pool(family_file):
     fam = et.load_family(family_file)
     gs = [0.05, 0.1, 0.2, 0.3]
-    with concurrent.futures.ProcessPoolExecutor(2) as ex:
+    # spawn, not fork: the test process may have imported JAX, which is multithreaded
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=ctx) as ex:
         out = et.sweep(fam, [{"g": g} for g in gs], executor=ex, samples=41, avoided_gap_max=math.inf)
     gaps = [[e.gap for e in o.events if e.kind == "avoided_crossing"][0] for o in out]
     assert gaps == pytest.approx([2 * g for g in gs], abs=1e-9)
