@@ -64,16 +64,7 @@ def compare_family(name, binary, samples, repeat):
                        check=True)
         return json.load(open(out))["stats"]["seconds"]
 
-    api_runs = []
-
-    def cli_and_api():
-        api_runs.append(cli())
-
-    cli_s, _ = median_time(cli_and_api, repeat)
-    api_s = statistics.median(api_runs)
     fam = et.load_family(path)
-    py_s, tr = median_time(lambda: et.track(fam, samples=samples), repeat)
-
     # the same family as a Python callback: A(t) = A0 + t·A1 (the realistic families are
     # linear in t), exact derivatives through df / ddf
     a0 = fam(0.0)
@@ -93,7 +84,20 @@ def compare_family(name, binary, samples, repeat):
         calls[0] += 1
         return zero
 
-    cb_s, tr_cb = median_time(lambda: et.track(f, fam.range, samples, df=df, ddf=ddf), repeat)
+    # interleaved, so that a change of the machine's load hits every variant alike
+    runs = {"cli": [], "api": [], "py": [], "cb": []}
+    tr = tr_cb = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        runs["api"].append(cli())
+        runs["cli"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        tr = et.track(fam, samples=samples)
+        runs["py"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        tr_cb = et.track(f, fam.range, samples, df=df, ddf=ddf)
+        runs["cb"].append(time.perf_counter() - t0)
+    cli_s, api_s, py_s, cb_s = (statistics.median(runs[k]) for k in ("cli", "api", "py", "cb"))
     evaluations = calls[0] / repeat
     # what the Python function itself costs per call, without the binding
     t0 = time.perf_counter()
@@ -130,8 +134,15 @@ def compare_small(repeat, samples=201):
             {"coef": "t", "matrix": [[1, 0], [0, -1]]},
             {"coef": "0.2", "matrix": [[0, 1], [1, 0]]}]}, fh)
     fam = et.load_family(path)
-    py_s, tr = median_time(lambda: et.track(fam, samples=samples), repeat)
-    api_s = tr.stats.seconds
+    api = []
+
+    def family_run():
+        tr = et.track(fam, samples=samples)
+        api.append(tr.stats.seconds)
+        return tr
+
+    py_s, tr = median_time(family_run, repeat)
+    api_s = statistics.median(api)
     a1 = np.array([[1.0, 0.0], [0.0, -1.0]])
     zero = np.zeros((2, 2))
     calls = [0]
@@ -179,16 +190,30 @@ def compare_sweep(repeat, points=64, samples=201):
     params = [{"g": g} for g in np.linspace(0.01, 1.0, points)]
     serial_s, ref = median_time(lambda: et.sweep(fam, params, samples=samples), 1)
     out = {"points": points, "samples": samples, "n": fam.n, "in_process_s": round(serial_s, 3)}
-    for workers in (1, 2):
-        with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                      dashboard_address=None) as cluster, \
-                distributed.Client(cluster) as client:
-            ex = client.get_executor()
-            et.sweep(fam, params[:4], executor=ex, samples=11)  # warm the workers
-            s, res = median_time(lambda: et.sweep(fam, params, executor=ex, samples=samples), repeat)
-            assert all(np.array_equal(a.values, b.values) for a, b in zip(res, ref))
-            out[f"workers_{workers}_s"] = round(s, 3)
+    clusters = {}
+    try:
+        for workers in (1, 2):
+            cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
+                                               processes=True, dashboard_address=None)
+            client = distributed.Client(cluster)
+            clusters[workers] = (cluster, client, client.get_executor())
+            et.sweep(fam, params[:4], executor=clusters[workers][2], samples=11)  # warm up
+        times = {1: [], 2: []}
+        for _ in range(repeat):  # interleaved, as above
+            for workers in (1, 2):
+                ex = clusters[workers][2]
+                t0 = time.perf_counter()
+                res = et.sweep(fam, params, executor=ex, samples=samples)
+                times[workers].append(time.perf_counter() - t0)
+                assert all(np.array_equal(a.values, b.values) for a, b in zip(res, ref))
+        for workers in (1, 2):
+            out[f"workers_{workers}_s"] = round(statistics.median(times[workers]), 3)
+    finally:
+        for cluster, client, _ in clusters.values():
+            client.close()
+            cluster.close()
     out["speedup_2_vs_1"] = round(out["workers_1_s"] / out["workers_2_s"], 2)
+    out["load_average_1min"] = os.getloadavg()[0]
     return out
 
 
