@@ -847,7 +847,15 @@ fn trace<T: eigentrack::expr::Scalar>(fam: &ExprFamily<T>, e: Error) -> Error {
 // ---------------------------------------------------------------------------------------
 // the result
 
-/// The result of a track (see `eigentrack.Tracking` in the Python docs).
+/// The result of a track: branches on the sample grid, located events, statistics.
+///
+/// Branch k is eigenpair k, in ascending (Re, Im) order, at the first sample, and keeps
+/// its identity through crossings. `t` is the grid; `values`, `slopes` (dλ/dt) and
+/// `curvatures` (d²λ/dt²) are complex numpy arrays of shape (samples, branches);
+/// `condition` the condition numbers; `right_vectors` / `left_vectors` (samples, n,
+/// branches) with `keep_vectors=True`; `events` typed objects in the order of t; `stats`
+/// the counts and timings. `plot(path)` draws the figure, `to_json()` gives the
+/// command-line tool's JSON, and a Tracking pickles.
 #[pyclass(module = "eigentrack._eigentrack", name = "Tracking", frozen)]
 struct PyTracking {
     inner: Tracking,
