@@ -238,6 +238,48 @@ pub struct Branch {
 }
 
 impl Branch {
+    /// A branch from its parts, e.g. to rebuild a [`Tracking`] that was serialised
+    /// (the Python package pickles results this way). `curvatures` may be empty (a track
+    /// without curvatures); the vectors, when given, have one entry per sample.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when the lengths differ.
+    pub fn from_parts(
+        values: Vec<Complex64>,
+        slopes: Vec<Complex64>,
+        curvatures: Vec<Complex64>,
+        condition: Vec<f64>,
+        right: Option<Vec<DVector<Complex64>>>,
+        left: Option<Vec<DVector<Complex64>>>,
+    ) -> crate::Result<Branch> {
+        let m = values.len();
+        let bad = slopes.len() != m
+            || (!curvatures.is_empty() && curvatures.len() != m)
+            || condition.len() != m
+            || right.as_ref().is_some_and(|r| r.len() != m)
+            || left.as_ref().is_some_and(|l| l.len() != m);
+        if bad {
+            return Err(crate::Error::InvalidArgument {
+                name: "branch",
+                reason: format!(
+                    "{m} values, {} slopes, {} curvatures, {} condition numbers, {:?} right and {:?} left vectors",
+                    slopes.len(),
+                    curvatures.len(),
+                    condition.len(),
+                    right.as_ref().map(Vec::len),
+                    left.as_ref().map(Vec::len)
+                ),
+            });
+        }
+        Ok(Branch {
+            values,
+            slopes,
+            curvatures,
+            condition,
+            right,
+            left,
+        })
+    }
     /// λ at each sample.
     pub fn values(&self) -> &[Complex64] {
         &self.values
@@ -326,6 +368,53 @@ pub struct Tracking {
 }
 
 impl Tracking {
+    /// A tracking from its parts, e.g. to rebuild one that was serialised (the Python
+    /// package pickles results this way): the sample grid, the branches (each with one
+    /// entry per sample), the events, the statistics and whether A(t) was real.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when a branch's length
+    /// is not the number of samples or an event names a branch that does not exist.
+    pub fn from_parts(
+        samples: Vec<f64>,
+        branches: Vec<Branch>,
+        events: Vec<Event>,
+        stats: Stats,
+        real: bool,
+    ) -> crate::Result<Tracking> {
+        let invalid = |reason: String| crate::Error::InvalidArgument {
+            name: "tracking",
+            reason,
+        };
+        if let Some(k) = branches
+            .iter()
+            .position(|b| b.values.len() != samples.len())
+        {
+            return Err(invalid(format!(
+                "branch {k} has {} values for {} samples",
+                branches[k].values.len(),
+                samples.len()
+            )));
+        }
+        if let Some(e) = events
+            .iter()
+            .find(|e| e.branches().iter().any(|&b| b >= branches.len()))
+        {
+            return Err(invalid(format!(
+                "event {} at t = {} names a branch beyond the {} branches",
+                e.kind(),
+                e.t(),
+                branches.len()
+            )));
+        }
+        Ok(Tracking {
+            samples,
+            branches,
+            events,
+            stats,
+            real,
+        })
+    }
     /// The sample grid.
     pub fn samples(&self) -> &[f64] {
         &self.samples
