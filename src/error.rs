@@ -269,3 +269,17 @@ impl Error {
 
 /// `Result` with the crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// [`Error::InvalidArgument`] for the option `name`.
+pub(crate) fn invalid(name: &'static str, reason: String) -> Error {
+    Error::InvalidArgument { name, reason }
+}
+
+/// `x` when it lies in the open interval (0, 1); otherwise the error naming `name`.
+pub(crate) fn in_open_unit(name: &'static str, x: f64) -> Result<f64> {
+    if x > 0.0 && x < 1.0 {
+        Ok(x)
+    } else {
+        Err(invalid(name, format!("must be in (0, 1), got {x}")))
+    }
+}

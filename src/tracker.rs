@@ -37,7 +37,7 @@
 //!    A(sample) to working precision, whatever the internal steps were.
 
 use crate::eigen::{canonical_order, eig_with, Element, HermitianMode};
-use crate::error::{Error, Result};
+use crate::error::{in_open_unit, invalid, Error, Result};
 use crate::events;
 use crate::events::EventScan;
 use crate::family::MatrixFamily;
@@ -218,10 +218,6 @@ impl Default for Tracker {
     }
 }
 
-fn invalid(name: &'static str, reason: String) -> Error {
-    Error::InvalidArgument { name, reason }
-}
-
 impl Tracker {
     /// A tracker with the defaults of the table above.
     pub fn new() -> Self {
@@ -349,26 +345,14 @@ impl Tracker {
     /// Smallest eigenvector overlap |xᵢ(t)ᴴ xᵢ(t+h)| of a certain pairing (default 0.5,
     /// valid (0, 1)).
     pub fn min_overlap(mut self, o: f64) -> Result<Self> {
-        if !(o > 0.0 && o < 1.0) {
-            return Err(invalid(
-                "min_overlap",
-                format!("must be in (0, 1), got {o}"),
-            ));
-        }
-        self.min_overlap = o;
+        self.min_overlap = in_open_unit("min_overlap", o)?;
         Ok(self)
     }
     /// A pairing is certain when the prediction error is at most this fraction of the
     /// distance from the prediction to the nearest competing eigenvalue (default 0.5,
     /// valid (0, 1)).
     pub fn prediction_ratio(mut self, r: f64) -> Result<Self> {
-        if !(r > 0.0 && r < 1.0) {
-            return Err(invalid(
-                "prediction_ratio",
-                format!("must be in (0, 1), got {r}"),
-            ));
-        }
-        self.prediction_ratio = r;
+        self.prediction_ratio = in_open_unit("prediction_ratio", r)?;
         Ok(self)
     }
     /// Crossing tolerance relative to ‖A(t)‖_F (default [`GAP_TOL`] = 256·ε, valid

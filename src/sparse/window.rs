@@ -4,7 +4,7 @@
 use super::family::{Assembler, SparseFamily};
 use super::point::{analyze, trim};
 use super::solver::{Solver, SolverStats};
-use crate::error::{Error, Result};
+use crate::error::{in_open_unit, invalid, Result};
 use crate::linalg::{cabs, col, dotc};
 use crate::matching::{self, MatchParams};
 use crate::perturb::Point;
@@ -84,10 +84,6 @@ pub struct Nearest {
     keep_vectors: bool,
 }
 
-fn invalid(name: &'static str, reason: String) -> Error {
-    Error::InvalidArgument { name, reason }
-}
-
 impl Nearest {
     /// Follow the `k` eigenvalues nearest `sigma` (a real or complex target). Errors: k = 0,
     /// σ not finite ([`Error::InvalidArgument`]); k ≥ n is reported by
@@ -161,25 +157,13 @@ impl Nearest {
     }
     /// Smallest eigenvector overlap of a certain pairing (default 0.5, valid (0, 1)).
     pub fn min_overlap(mut self, o: f64) -> Result<Self> {
-        if !(o > 0.0 && o < 1.0) {
-            return Err(invalid(
-                "min_overlap",
-                format!("must be in (0, 1), got {o}"),
-            ));
-        }
-        self.min_overlap = o;
+        self.min_overlap = in_open_unit("min_overlap", o)?;
         Ok(self)
     }
     /// A pairing is certain when the prediction error is at most this fraction of the
     /// distance to the nearest competitor (default 0.5, valid (0, 1)).
     pub fn prediction_ratio(mut self, r: f64) -> Result<Self> {
-        if !(r > 0.0 && r < 1.0) {
-            return Err(invalid(
-                "prediction_ratio",
-                format!("must be in (0, 1), got {r}"),
-            ));
-        }
-        self.prediction_ratio = r;
+        self.prediction_ratio = in_open_unit("prediction_ratio", r)?;
         Ok(self)
     }
     /// Eigenvalues closer than `tol·‖A‖_F` form one degenerate group (default 1e-10,
