@@ -83,21 +83,7 @@ pub trait ParametricFamily {
     /// ∂A/∂p_k at (t; p) for k = 0 … m − 1. Defaults to central differences with the
     /// step h_k = ε^{1/3}·max(1, |p_k|).
     fn param_derivatives(&self, t: f64, p: &[f64]) -> Vec<DMatrix<Self::Elem>> {
-        let mut q = p.to_vec();
-        (0..p.len())
-            .map(|k| {
-                let h = f64::EPSILON.cbrt() * p[k].abs().max(1.0);
-                q[k] = p[k] + h;
-                let up = self.value(t, &q);
-                q[k] = p[k] - h;
-                let down = self.value(t, &q);
-                q[k] = p[k];
-                let d = 1.0 / ((p[k] + h) - (p[k] - h));
-                DMatrix::from_fn(up.nrows(), up.ncols(), |i, j| {
-                    Self::Elem::from_c64((up[(i, j)].to_c64() - down[(i, j)].to_c64()) * d)
-                })
-            })
-            .collect()
+        finite_difference_params(|q| self.value(t, q), p)
     }
     /// Whether [`jet`](Self::jet) and [`param_derivatives`](Self::param_derivatives) are
     /// exact.
@@ -647,4 +633,41 @@ pub fn sweep_tracks<F: ParametricFamily + Sync>(
         },
         progress,
     )
+}
+
+/// ∂A/∂p_k for k = 0 … m − 1 by central differences of `value(p)` with the step
+/// h_k = ε^{1/3}·max(1, |p_k|) (the divisor is the representable (p_k + h) − (p_k − h)):
+/// the default of [`ParametricFamily::param_derivatives`], for implementations that
+/// override it only in some cases. The error is O(h²)·‖∂³A/∂p³‖ plus rounding
+/// O(ε/h)·‖A‖, about ε^{2/3} relative.
+///
+/// ```
+/// use eigentrack::sensitivity::finite_difference_params;
+/// use nalgebra::DMatrix;
+///
+/// // A(p) = [[p₀², p₁], [p₁, 0]]: ∂A/∂p₀ = [[2p₀, 0], [0, 0]], ∂A/∂p₁ = [[0, 1], [1, 0]]
+/// let a = |p: &[f64]| DMatrix::from_row_slice(2, 2, &[p[0] * p[0], p[1], p[1], 0.0]);
+/// let d = finite_difference_params(a, &[3.0, -1.0]);
+/// assert!((d[0][(0, 0)] - 6.0).abs() < 1e-8 && d[0][(0, 1)].abs() < 1e-8);
+/// assert!((d[1][(0, 1)] - 1.0).abs() < 1e-8);
+/// ```
+pub fn finite_difference_params<T: Element>(
+    value: impl Fn(&[f64]) -> DMatrix<T>,
+    p: &[f64],
+) -> Vec<DMatrix<T>> {
+    let mut q = p.to_vec();
+    (0..p.len())
+        .map(|k| {
+            let h = f64::EPSILON.cbrt() * p[k].abs().max(1.0);
+            q[k] = p[k] + h;
+            let up = value(&q);
+            q[k] = p[k] - h;
+            let down = value(&q);
+            q[k] = p[k];
+            let d = 1.0 / ((p[k] + h) - (p[k] - h));
+            DMatrix::from_fn(up.nrows(), up.ncols(), |i, j| {
+                T::from_c64((up[(i, j)].to_c64() - down[(i, j)].to_c64()) * d)
+            })
+        })
+        .collect()
 }

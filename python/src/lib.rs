@@ -349,23 +349,8 @@ impl<T: Scalar> ParametricFamily for PyParametric<T> {
     }
     fn param_derivatives(&self, t: f64, p: &[f64]) -> Vec<DMatrix<T>> {
         let Some(dp) = &self.dp else {
-            // central differences (the trait's default, spelled out: a default method
-            // cannot be called from an override)
-            let mut q = p.to_vec();
-            return (0..p.len())
-                .map(|k| {
-                    let h = f64::EPSILON.cbrt() * p[k].abs().max(1.0);
-                    q[k] = p[k] + h;
-                    let up = self.value(t, &q);
-                    q[k] = p[k] - h;
-                    let down = self.value(t, &q);
-                    q[k] = p[k];
-                    let d = 1.0 / ((p[k] + h) - (p[k] - h));
-                    DMatrix::from_fn(up.nrows(), up.ncols(), |i, j| {
-                        T::from_c64((up[(i, j)].to_c64() - down[(i, j)].to_c64()) * d)
-                    })
-                })
-                .collect();
+            // central differences, the trait's default
+            return sensitivity::finite_difference_params(|q| self.value(t, q), p);
         };
         let fam = &self.inner;
         if fam.failure.failed() {
