@@ -86,7 +86,7 @@ pub struct Nearest {
 
 impl Nearest {
     /// Follow the `k` eigenvalues nearest `sigma` (a real or complex target). Errors: k = 0,
-    /// σ not finite ([`Error::InvalidArgument`]); k ≥ n is reported by
+    /// σ not finite ([`Error::InvalidArgument`](crate::Error::InvalidArgument)); k ≥ n is reported by
     /// [`track`](Self::track), when n is known.
     pub fn new(k: usize, sigma: impl Into<Complex64>) -> Result<Self> {
         let sigma = sigma.into();
@@ -206,11 +206,11 @@ impl Nearest {
 
     /// Track `family` over `range` (a > b runs backwards; a = b gives one sample).
     ///
-    /// Errors: k ≥ n ([`Error::InvalidArgument`] naming `k`), a matrix that is not
-    /// square, changes size or has a non-finite entry ([`Error::NotSquare`],
-    /// [`Error::SizeChanged`], [`Error::NonFinite`] with the entry and t), an end of the
+    /// Errors: k ≥ n ([`Error::InvalidArgument`](crate::Error::InvalidArgument) naming `k`), a matrix that is not
+    /// square, changes size or has a non-finite entry ([`Error::NotSquare`](crate::Error::NotSquare),
+    /// [`Error::SizeChanged`](crate::Error::SizeChanged), [`Error::NonFinite`](crate::Error::NonFinite) with the entry and t), an end of the
     /// range that is not finite, or a solve that does not converge
-    /// ([`Error::NoConvergence`] with t).
+    /// ([`Error::NoConvergence`](crate::Error::NoConvergence) with t).
     pub fn track<F: SparseFamily + ?Sized>(
         &self,
         family: &F,
