@@ -6,6 +6,7 @@
 //! column form with sorted row indices. The diagonal is always present so that the shift
 //! A − σI keeps the pattern, and so the symbolic LU analysis is done once per pattern.
 
+use crate::eigen::Element;
 use nalgebra::DMatrix;
 use nalgebra_sparse::CscMatrix;
 use num_complex::Complex64;
@@ -133,14 +134,18 @@ impl Pattern {
     }
 
     /// Y = A X for the matrix with values `vals` on this pattern and a dense block X (n × b).
-    pub fn mul(&self, vals: &[Complex64], x: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+    pub fn mul<T: Element + nalgebra::ComplexField>(
+        &self,
+        vals: &[T],
+        x: &DMatrix<T>,
+    ) -> DMatrix<T> {
         let (n, b) = (self.n, x.ncols());
         let mut y = DMatrix::zeros(n, b);
         for c in 0..b {
             let xc = &x.as_slice()[c * n..(c + 1) * n];
             let yc = &mut y.as_mut_slice()[c * n..(c + 1) * n];
             for (j, &xj) in xc.iter().enumerate() {
-                if xj == Complex64::new(0.0, 0.0) {
+                if xj == <T as Element>::from_f64(0.0) {
                     continue;
                 }
                 for k in self.col_ptr[j]..self.col_ptr[j + 1] {
@@ -152,16 +157,20 @@ impl Pattern {
     }
 
     /// Y = Aᴴ X.
-    pub fn mul_adj(&self, vals: &[Complex64], x: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+    pub fn mul_adj<T: Element + nalgebra::ComplexField>(
+        &self,
+        vals: &[T],
+        x: &DMatrix<T>,
+    ) -> DMatrix<T> {
         let (n, b) = (self.n, x.ncols());
         let mut y = DMatrix::zeros(n, b);
         for c in 0..b {
             let xc = &x.as_slice()[c * n..(c + 1) * n];
             let yc = &mut y.as_mut_slice()[c * n..(c + 1) * n];
             for (j, yj) in yc.iter_mut().enumerate() {
-                let mut s = Complex64::new(0.0, 0.0);
+                let mut s = <T as Element>::from_f64(0.0);
                 for k in self.col_ptr[j]..self.col_ptr[j + 1] {
-                    s += vals[k].conj() * xc[self.row_idx[k]];
+                    s += Element::conjugate(vals[k]) * xc[self.row_idx[k]];
                 }
                 *yj = s;
             }

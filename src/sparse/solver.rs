@@ -2,7 +2,7 @@
 //! once per pattern, a numeric factorisation only when the warm-started Davidson run
 //! stalls), cold and warm starts, and left vectors for non-Hermitian A.
 
-use super::davidson::{davidson, extend_orthonormal, Problem, Ritz};
+use super::davidson::{davidson, extend_orthonormal, Field, Problem, Ritz};
 use super::family::Values;
 use super::shift_invert::{Factor, Symbolic};
 use crate::eigen::clusters::group_close;
@@ -44,6 +44,9 @@ pub(crate) struct Pairs {
 pub(crate) struct Solver {
     pub sigma: Complex64,
     pub m: usize,
+    /// The pairs of the window (the k nearest σ), converged to `tol`; the other m − k
+    /// to `GUARD_TOL · tol`.
+    pub strict: usize,
     /// Residual tolerance relative to ‖A‖₁.
     pub tol: f64,
     /// Rayleigh–Ritz iterations allowed on a stale factorisation before a new one.
@@ -54,31 +57,70 @@ pub(crate) struct Solver {
     group_tol: f64,
     sym: Option<Symbolic>,
     factor: Option<Factor>,
+    /// Samples still to be factorised up front because a warm run on a stale
+    /// factorisation failed lately (its iterations were wasted).
+    cold_streak: usize,
     pub stats: SolverStats,
 }
+
+/// After a warm run on a stale factorisation fails, this many samples are factorised up
+/// front before a warm run is tried again.
+const COLD_AFTER_FAILURE: usize = 2;
+
+/// The guard pairs' residual tolerance over the window's: 10⁴, so a guard residual of
+/// 10⁻⁸‖A‖₁ at the default tol (the eigenvalue then still to ≈ r²/gap on Hermitian A).
+const GUARD_TOL: f64 = 1e4;
 
 /// Iterations allowed with a fresh factorisation.
 const FRESH_ITERATIONS: usize = 300;
 
 /// A fixed pseudo-random n × b block with entries in [−1, 1).
-fn probe(n: usize, b: usize, salt: u64) -> DMatrix<Complex64> {
+fn probe<T: Field>(n: usize, b: usize, salt: u64) -> DMatrix<T> {
     DMatrix::from_fn(n, b, |i, k| {
         let h = ((i * b + k) as u64 + 1 + salt).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11;
-        Complex64::new(h as f64 / (1u64 << 52) as f64 - 1.0, 0.0)
+        T::of(h as f64 / (1u64 << 52) as f64 - 1.0)
     })
 }
 
+/// Complex start vectors in the arithmetic `T`: real runs take each column turned by
+/// the phase of its largest entry (the eigenvectors of a real symmetric A are real up to
+/// a phase) and keep its real part.
+fn start_in<T: Field>(s: &DMatrix<Complex64>) -> DMatrix<T> {
+    if !<T as crate::eigen::Element>::IS_REAL {
+        return s.map(T::from_c64);
+    }
+    let mut out = DMatrix::from_element(s.nrows(), s.ncols(), T::of(0.0));
+    for (c, col) in s.column_iter().enumerate() {
+        let big = col
+            .iter()
+            .copied()
+            .max_by(|a, b| a.norm_sqr().total_cmp(&b.norm_sqr()))
+            .unwrap_or(Complex64::new(1.0, 0.0));
+        let turn = if big.norm() > 0.0 {
+            big.conj() / big.norm()
+        } else {
+            Complex64::new(1.0, 0.0)
+        };
+        for (i, z) in col.iter().enumerate() {
+            out[(i, c)] = T::of_c(z * turn);
+        }
+    }
+    out
+}
+
 impl Solver {
-    pub fn new(sigma: Complex64, m: usize, tol: f64, warm_iterations: usize) -> Self {
+    pub fn new(sigma: Complex64, k: usize, m: usize, tol: f64, warm_iterations: usize) -> Self {
         Solver {
             sigma,
             m,
+            strict: k,
             tol,
             warm_iterations,
             group_tol: 0.0,
             band_radius: f64::INFINITY,
             sym: None,
             factor: None,
+            cold_streak: 0,
             stats: SolverStats::default(),
         }
     }
@@ -96,9 +138,11 @@ impl Solver {
 
     /// One side (right, or left with `adjoint`) from `start`, refactorising at t when the
     /// stale factorisation does not converge within `warm_iterations`.
-    fn side(
+    #[allow(clippy::too_many_arguments)]
+    fn side<T: Field>(
         &mut self,
         v: &Values,
+        a: &[T],
         t: f64,
         hermitian: bool,
         adjoint: bool,
@@ -114,19 +158,25 @@ impl Solver {
         let tol = self.tol * norm1;
         let problem = Problem {
             pattern: &v.pattern,
-            a: &v.a,
+            a,
             adjoint,
             hermitian,
             target,
             group_tol: self.group_tol,
+            strict: self.strict,
+            guard_tol: GUARD_TOL * tol,
         };
         let cold = |f: &Factor| {
             let b = (self.m + (self.m / 2).max(4)).min(n);
             // two steps of shift-invert subspace iteration on a random block
-            let mut q = DMatrix::zeros(n, 0);
-            extend_orthonormal(&mut q, &f.solve(&probe(n, b, adjoint as u64), adjoint), b);
+            let mut q = DMatrix::<T>::zeros(n, 0);
+            extend_orthonormal(
+                &mut q,
+                &T::solve(f, &probe(n, b, adjoint as u64), adjoint),
+                b,
+            );
             let mut out = DMatrix::zeros(n, 0);
-            extend_orthonormal(&mut out, &f.solve(&q, adjoint), b);
+            extend_orthonormal(&mut out, &T::solve(f, &q, adjoint), b);
             out
         };
         let fresh = self.factor.as_ref().is_some_and(|f| f.t == t);
@@ -138,10 +188,11 @@ impl Solver {
             Some(s) => {
                 let q = (self.m / 2).max(4).min(n.saturating_sub(s.ncols()));
                 let salt = t.to_bits() ^ (adjoint as u64);
-                let look = f.solve(&f.solve(&probe(n, q, salt), adjoint), adjoint);
+                let look = T::solve(f, &T::solve(f, &probe(n, q, salt), adjoint), adjoint);
                 self.stats.solves += 2 * q;
+                let s = start_in::<T>(s);
                 let mut b = s.clone();
-                b = b.insert_columns(s.ncols(), q, Complex64::new(0.0, 0.0));
+                b = b.insert_columns(s.ncols(), q, T::of(0.0));
                 b.columns_mut(s.ncols(), q).copy_from(&look);
                 b
             }
@@ -159,11 +210,12 @@ impl Solver {
         self.stats.solves += run.solves;
         if !run.converged && !fresh {
             self.stats.solve_seconds += t0.elapsed().as_secs_f64();
+            self.cold_streak = COLD_AFTER_FAILURE;
             self.refactor(v, norm1, t)?;
             let t1 = Instant::now();
             let f = self.factor.as_ref().expect("factorised");
             // continue from what the stale run found, with the old start as back-up
-            let mut s = run.x.clone();
+            let mut s = start_in::<T>(&run.x);
             extend_orthonormal(&mut s, &start_block, 2 * self.m);
             run = davidson(&problem, f, self.m, &s, tol, FRESH_ITERATIONS);
             self.stats.runs += 1;
@@ -207,12 +259,20 @@ impl Solver {
                 v.pattern.norms(&diff).0 > 0.25 * self.band_radius
             }
         });
-        if self.factor.is_none() || stale {
+        let up_front = self.cold_streak > 0 && self.factor.as_ref().is_some_and(|f| f.t != t);
+        self.cold_streak = self.cold_streak.saturating_sub(1);
+        if self.factor.is_none() || stale || up_front {
             self.refactor(v, norm1, t)?;
         }
         self.group_tol = cluster_tol * fro;
         let hermitian = v.pattern.is_hermitian(&v.a, crate::eigen::HERMITIAN_TOL);
-        let right = self.side(v, t, hermitian, false, prev.map(|p| p.0), norm1)?;
+        let real = hermitian && self.sigma.im == 0.0 && v.a.iter().all(|z| z.im == 0.0);
+        let right = if real {
+            let a: Vec<f64> = v.a.iter().map(|z| z.re).collect();
+            self.side(v, &a, t, hermitian, false, prev.map(|p| p.0), norm1)?
+        } else {
+            self.side(v, &v.a, t, hermitian, false, prev.map(|p| p.0), norm1)?
+        };
         self.band_radius = right
             .values
             .iter()
@@ -226,7 +286,7 @@ impl Solver {
             });
         }
         let start_left = prev.map(|p| p.1.unwrap_or(p.0));
-        let left = self.side(v, t, false, true, start_left, norm1)?;
+        let left = self.side(v, &v.a, t, false, true, start_left, norm1)?;
         let y = biorthonormal(&right, &left, cluster_tol * fro).ok_or(Error::NoConvergence {
             n: v.pattern.n(),
             residual: f64::INFINITY,

@@ -132,7 +132,10 @@ impl Nearest {
         self.guard = Some(p);
         self
     }
-    /// Residual tolerance relative to ‖A(t)‖₁ (default 1e-12, valid [1e-15, 1e-4]).
+    /// Residual tolerance relative to ‖A(t)‖₁ (default 1e-12, valid [1e-15, 1e-4]): the
+    /// k pairs of the window reach ‖Axᵢ − λᵢxᵢ‖ ≤ tol·‖A‖₁; the guard pairs of the band,
+    /// which are only followed until they enter, reach 10⁴·tol·‖A‖₁ (so their values and
+    /// slopes are less accurate while they are outside the window).
     pub fn tol(mut self, tol: f64) -> Result<Self> {
         if !(1e-15..=1e-4).contains(&tol) {
             return Err(invalid(
@@ -250,7 +253,7 @@ impl Nearest {
         let m = (self.k + p).min(n);
         let mut run = Run {
             cfg: self,
-            solver: Solver::new(self.sigma, m, self.tol, self.warm_iterations),
+            solver: Solver::new(self.sigma, self.k, m, self.tol, self.warm_iterations),
             span: (b - a).abs(),
             event_points: 0,
         };
@@ -799,7 +802,8 @@ pub struct WindowBranch {
 }
 
 impl WindowBranch {
-    /// λ at each sample (`None` where not computed).
+    /// λ at each sample (`None` where not computed). Inside the window to the residual
+    /// tolerance [`Nearest::tol`]; in the guard band to 10⁴ times it.
     pub fn values(&self) -> &[Option<Complex64>] {
         &self.values
     }
