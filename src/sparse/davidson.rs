@@ -25,6 +25,10 @@ use faer::{Accum, MatMut, MatRef, Par};
 use nalgebra::DMatrix;
 use num_complex::Complex64;
 
+/// Guard pairs closer than this many guard tolerances to another wanted pair are
+/// converged to the window's tolerance (they may be a degenerate group).
+const NEAR: f64 = 1e3;
+
 /// The arithmetic of a Davidson run: `f64` (real symmetric A, real target) or
 /// `Complex64`.
 pub(crate) trait Field:
@@ -87,14 +91,60 @@ pub(crate) struct Problem<'a, T> {
     pub strict: usize,
     /// Residual tolerance of the guard pairs.
     pub guard_tol: f64,
+    /// B of a pencil Ax = λBx (values on the pattern; None: B = I). With `hermitian`, A
+    /// and B are Hermitian and B is positive definite.
+    pub b: Option<&'a [T]>,
 }
 
 impl<T: Field> Problem<'_, T> {
     fn apply(&self, v: &DMatrix<T>) -> DMatrix<T> {
+        self.product(self.a, v)
+    }
+    /// B v (Bᴴ v for the adjoint problem); None without a pencil.
+    fn apply_b(&self, v: &DMatrix<T>) -> Option<DMatrix<T>> {
+        self.b.map(|b| self.product(b, v))
+    }
+    fn product(&self, vals: &[T], v: &DMatrix<T>) -> DMatrix<T> {
         if self.adjoint {
-            self.pattern.mul_adj(self.a, v)
+            self.pattern.mul_adj(vals, v)
         } else {
-            self.pattern.mul(self.a, v)
+            self.pattern.mul(vals, v)
+        }
+    }
+}
+
+/// The Ritz values and vectors (coefficients in the basis, columns) of the projected
+/// problem: H s = θ s, or the projected pencil H s = θ G s (G = Vᴴ B V; Hermitian-definite
+/// by a Cholesky factor of G, otherwise G⁻¹H). None when the small problem fails.
+fn projected<T: Field>(
+    h: &DMatrix<T>,
+    g: Option<&DMatrix<T>>,
+    hermitian: bool,
+) -> Option<(Vec<Complex64>, DMatrix<Complex64>)> {
+    let sym = |m: &DMatrix<T>| (m + m.adjoint()).scale(0.5);
+    match (g, hermitian) {
+        (None, true) => {
+            let e = eig_with(&sym(h), HermitianMode::Yes).ok()?;
+            Some((e.values().to_vec(), e.right().clone()))
+        }
+        (None, false) => {
+            let e = eig_with(h, HermitianMode::No).ok()?;
+            Some((e.values().to_vec(), e.right().clone()))
+        }
+        (Some(g), true) => {
+            let l = nalgebra::Cholesky::new(sym(g))?.l();
+            // L⁻¹ H L⁻ᴴ, Hermitian
+            let x = l.solve_lower_triangular(&sym(h))?;
+            let ht = l.solve_lower_triangular(&x.adjoint())?;
+            let e = eig_with(&sym(&ht), HermitianMode::Yes).ok()?;
+            let z = e.right().map(T::of_c);
+            let s = l.adjoint().solve_upper_triangular(&z)?;
+            Some((e.values().to_vec(), s.map(|v| v.to_c64())))
+        }
+        (Some(g), false) => {
+            let m = g.clone().lu().solve(h)?;
+            let e = eig_with(&m, HermitianMode::No).ok()?;
+            Some((e.values().to_vec(), e.right().clone()))
         }
     }
 }
@@ -233,49 +283,51 @@ pub(crate) fn davidson<T: Field>(
         fill(&mut v, m.min(n), 0);
     }
     let mut av = p.apply(&v);
+    let mut bv = p.apply_b(&v);
     let mut hfull = gemm(&v, &av, true);
     let mut solves = 0;
     let mut best: Option<Pending<T>> = None;
     for it in 1..=max_iter.max(1) {
         let d = v.ncols();
-        let mut h = hfull.clone();
-        let mode = if p.hermitian {
-            h = (&h + h.adjoint()).scale(0.5);
-            HermitianMode::Yes
-        } else {
-            HermitianMode::No
-        };
-        let Ok(e) = eig_with(&h, mode) else {
+        let g = bv.as_ref().map(|bv| gemm(&v, bv, true));
+        let Some((evals, evecs)) = projected(&hfull, g.as_ref(), p.hermitian) else {
             break;
         };
         let mut order: Vec<usize> = (0..d).collect();
         order.sort_by(|&i, &j| {
-            (e.values()[i] - p.target)
+            (evals[i] - p.target)
                 .norm()
-                .total_cmp(&(e.values()[j] - p.target).norm())
+                .total_cmp(&(evals[j] - p.target).norm())
         });
-        let extend = |mut w: usize| {
-            while w < d
-                && w > 0
-                && (e.values()[order[w]] - e.values()[order[w - 1]]).norm() <= p.group_tol
-            {
+        let extend = |mut w: usize, within: f64| {
+            while w < d && w > 0 && (evals[order[w]] - evals[order[w - 1]]).norm() <= within {
                 w += 1;
             }
             w
         };
-        let want = extend(m.min(d));
-        let strict = extend(p.strict.min(want));
+        // a guard pair as close to another as the guard tolerance lets its value wander
+        // may be half of a degenerate group: it, and its partner past the band, are
+        // converged to `tol` so that the group is seen whole
+        let near = p.group_tol.max(NEAR * p.guard_tol);
+        let want = extend(m.min(d), near);
+        let strict = extend(p.strict.min(want), p.group_tol);
+        let close: Vec<bool> = (0..want)
+            .map(|c| {
+                (0..want).any(|j| j != c && (evals[order[j]] - evals[order[c]]).norm() <= near)
+            })
+            .collect();
         let tol_of = |c: usize| {
-            if c < strict {
+            if c < strict || close[c] {
                 tol
             } else {
                 p.guard_tol.max(tol)
             }
         };
         // real arithmetic only runs Hermitian problems: real Ritz vectors
-        let s = DMatrix::from_fn(d, want, |r, c| T::of_c(e.right()[(r, order[c])]));
+        let s = DMatrix::from_fn(d, want, |r, c| T::of_c(evecs[(r, order[c])]));
         let mut x = gemm(&v, &s, false);
         let mut ax = gemm(&av, &s, false);
+        let mut bx = bv.as_ref().map(|bv| gemm(bv, &s, false));
         let mut values = Vec::with_capacity(want);
         let mut residuals = Vec::with_capacity(want);
         let mut r = ax.clone();
@@ -283,14 +335,31 @@ pub(crate) fn davidson<T: Field>(
             let nx = x.column(c).norm();
             x.column_mut(c).scale_mut(1.0 / nx);
             ax.column_mut(c).scale_mut(1.0 / nx);
-            // the Rayleigh quotient of the unit vector (Hermitian: real)
-            let mut theta = x.column(c).dotc(&ax.column(c)).to_c64();
+            let rx = &mut r.column_mut(c);
+            rx.scale_mut(1.0 / nx);
+            let mut theta = match bx.as_mut() {
+                // a pencil: the Ritz value of the projected pencil; r = A x − θ B x
+                Some(bx) => {
+                    bx.column_mut(c).scale_mut(1.0 / nx);
+                    let theta = evals[order[c]];
+                    rx.axpy(-T::of_c(theta), &bx.column(c), T::of(1.0));
+                    theta
+                }
+                // the Rayleigh quotient of the unit vector; r = A x − θ x
+                None => {
+                    let theta = x.column(c).dotc(&ax.column(c)).to_c64();
+                    let theta = if p.hermitian {
+                        Complex64::new(theta.re, 0.0)
+                    } else {
+                        theta
+                    };
+                    rx.axpy(-T::of_c(theta), &x.column(c), T::of(1.0));
+                    theta
+                }
+            };
             if p.hermitian {
                 theta.im = 0.0;
             }
-            let (rx, xc) = (&mut r.column_mut(c), x.column(c));
-            rx.scale_mut(1.0 / nx);
-            rx.axpy(-T::of_c(theta), &xc, T::of(1.0));
             residuals.push(rx.norm());
             values.push(theta);
         }
@@ -328,9 +397,9 @@ pub(crate) fn davidson<T: Field>(
         if d + open.len() > max_dim {
             // restart on the `keep` Ritz vectors nearest the target
             let k2 = keep.min(d);
-            let s2 = DMatrix::from_fn(d, k2, |r, c| T::of_c(e.right()[(r, order[c])]));
+            let s2 = DMatrix::from_fn(d, k2, |r, c| T::of_c(evecs[(r, order[c])]));
             let w = gemm(&v, &s2, false);
-            if p.hermitian {
+            if p.hermitian && p.b.is_none() {
                 // orthonormal Ritz vectors: V S₂ is the new basis, A V S₂ its image
                 v = w;
                 av = gemm(&av, &s2, false);
@@ -339,6 +408,7 @@ pub(crate) fn davidson<T: Field>(
                 v = DMatrix::zeros(n, 0);
                 extend_orthonormal(&mut v, &w, max_dim);
                 av = p.apply(&v);
+                bv = p.apply_b(&v);
                 hfull = gemm(&v, &av, true);
             }
         }
@@ -359,6 +429,15 @@ pub(crate) fn davidson<T: Field>(
         let anew = p.apply(&new_cols);
         av = av.insert_columns(before, added, T::of(0.0));
         av.columns_mut(before, added).copy_from(&anew);
+        if let Some(bv) = bv.as_mut() {
+            let bnew = p.apply_b(&new_cols).expect("a pencil");
+            *bv = std::mem::replace(bv, DMatrix::zeros(0, 0)).insert_columns(
+                before,
+                added,
+                T::of(0.0),
+            );
+            bv.columns_mut(before, added).copy_from(&bnew);
+        }
         // H grows by the new rows and columns only
         let d1 = before + added;
         let right = gemm(&v, &anew, true); // Vᴴ A V_new

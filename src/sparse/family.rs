@@ -285,19 +285,73 @@ pub(crate) fn check_finite<T: Element>(
     Ok(())
 }
 
-/// A(t), A′(t), A″(t) as values on one pattern (complex storage).
+/// A(t), A′(t), A″(t) as values on one pattern (complex storage), and B(t), B′(t),
+/// B″(t) of a pencil A(t)x = λB(t)x on the same pattern.
 #[derive(Debug, Clone)]
 pub(crate) struct Values {
     pub pattern: Arc<Pattern>,
     pub a: Vec<Complex64>,
     pub da: Vec<Complex64>,
     pub dda: Vec<Complex64>,
+    /// B(t), B′(t), B″(t) of a pencil (None: B = I).
+    pub b: Option<[Vec<Complex64>; 3]>,
 }
 
+/// What one family gives at t before it is placed on the pattern: the exact jet, or the
+/// values at t and at the four points of the difference stencil.
+enum Raw<T: nalgebra::Scalar> {
+    Exact([CscMatrix<T>; 3]),
+    Stencil([f64; 5], [CscMatrix<T>; 5]),
+}
+
+impl<T: Element> Raw<T> {
+    fn mats(&self) -> Vec<&CscMatrix<T>> {
+        match self {
+            Raw::Exact(m) => m.iter().collect(),
+            Raw::Stencil(_, m) => m.iter().collect(),
+        }
+    }
+
+    /// The placed values of [`mats`](Self::mats) turned into the jet (central
+    /// differences for a stencil).
+    fn finish(&self, mut v: Vec<Vec<Complex64>>) -> [Vec<Complex64>; 3] {
+        match self {
+            Raw::Exact(_) => {
+                let (dda, da, a) = (v.pop().unwrap(), v.pop().unwrap(), v.pop().unwrap());
+                [a, da, dda]
+            }
+            Raw::Stencil([t, tm2, tm1, tp1, tp2], _) => {
+                let (ap2, ap1, am1, am2, a) = (
+                    v.pop().unwrap(),
+                    v.pop().unwrap(),
+                    v.pop().unwrap(),
+                    v.pop().unwrap(),
+                    v.pop().unwrap(),
+                );
+                let d1 = 1.0 / (tp1 - tm1);
+                let d2 = 1.0 / ((tp2 - t) * (t - tm2));
+                let da = ap1.iter().zip(&am1).map(|(p, m)| (p - m) * d1).collect();
+                let dda = ap2
+                    .iter()
+                    .zip(&am2)
+                    .zip(&a)
+                    .map(|((p, m), c)| (p + m - c * 2.0) * d2)
+                    .collect();
+                [a, da, dda]
+            }
+        }
+    }
+}
+
+/// The mass family of a pencil, as a trait object.
+pub(crate) type Mass<'a, T> = &'a dyn SparseFamily<Elem = T>;
+
 /// Reads a [`SparseFamily`] at t into [`Values`] on a pattern kept across calls (rebuilt,
-/// and counted, when a matrix leaves it), checking sizes and finiteness.
+/// and counted, when a matrix leaves it), checking sizes and finiteness; with a mass
+/// family B, the pencil's matrices on one union pattern.
 pub(crate) struct Assembler<'a, F: SparseFamily + ?Sized> {
     family: &'a F,
+    mass: Option<Mass<'a, F::Elem>>,
     pattern: Option<Arc<Pattern>>,
     n: Option<usize>,
     /// Patterns built (1 for a family whose pattern does not change).
@@ -308,9 +362,18 @@ impl<'a, F: SparseFamily + ?Sized> Assembler<'a, F> {
     pub fn new(family: &'a F) -> Self {
         Assembler {
             family,
+            mass: None,
             pattern: None,
             n: None,
             patterns: 0,
+        }
+    }
+
+    /// The assembler of the pencil A(t)x = λB(t)x.
+    pub fn pencil(family: &'a F, mass: Mass<'a, F::Elem>) -> Self {
+        Assembler {
+            mass: Some(mass),
+            ..Self::new(family)
         }
     }
 
@@ -333,6 +396,15 @@ impl<'a, F: SparseFamily + ?Sized> Assembler<'a, F> {
         }
         if let Some(expected) = self.n {
             if rows != expected {
+                if what == "B" {
+                    return Err(Error::DimensionMismatch {
+                        what: "B(t) against A(t)",
+                        expected_rows: expected,
+                        expected_cols: expected,
+                        found_rows: rows,
+                        found_cols: cols,
+                    });
+                }
                 return Err(Error::SizeChanged {
                     expected,
                     found: rows,
@@ -382,62 +454,69 @@ impl<'a, F: SparseFamily + ?Sized> Assembler<'a, F> {
         out
     }
 
-    /// A(t), A′(t), A″(t): exact from [`SparseFamily::jet`], or central differences.
-    pub fn jet(&mut self, t: f64) -> Result<Values> {
-        if let Some(j) = self.family.jet(t) {
-            self.check(&j.a, "A", t)?;
+    /// One family's matrices at t, checked: the exact jet, or the values on the stencil.
+    fn raw<G: SparseFamily<Elem = F::Elem> + ?Sized>(
+        &mut self,
+        family: &G,
+        what: &'static str,
+        t: f64,
+    ) -> Result<Raw<F::Elem>> {
+        if let Some(j) = family.jet(t) {
+            self.check(&j.a, what, t)?;
             self.n = Some(j.a.nrows());
-            for (m, what) in [(&j.da, "A'"), (&j.dda, "A''")] {
+            let derivs = if what == "B" {
+                ["B'", "B''", "B'(t) or B''(t) against B(t)"]
+            } else {
+                ["A'", "A''", "A'(t) or A''(t) against A(t)"]
+            };
+            for (m, name) in [(&j.da, derivs[0]), (&j.dda, derivs[1])] {
                 if m.nrows() != j.a.nrows() || m.ncols() != j.a.ncols() {
                     return Err(Error::DimensionMismatch {
-                        what: "A'(t) or A''(t) against A(t)",
+                        what: derivs[2],
                         expected_rows: j.a.nrows(),
                         expected_cols: j.a.ncols(),
                         found_rows: m.nrows(),
                         found_cols: m.ncols(),
                     });
                 }
-                check_finite(m, what, Some(t))?;
+                check_finite(m, name, Some(t))?;
             }
-            let mut v = self.place(&[&j.a, &j.da, &j.dda]);
-            let (dda, da, a) = (v.pop().unwrap(), v.pop().unwrap(), v.pop().unwrap());
-            return Ok(Values {
-                pattern: self.pattern.clone().expect("placed"),
-                a,
-                da,
-                dda,
-            });
+            return Ok(Raw::Exact([j.a, j.da, j.dda]));
         }
         let [tm2, tm1, tp1, tp2] = crate::family::stencil(t);
-        let a = self.family.value(t);
-        self.check(&a, "A", t)?;
+        let a = family.value(t);
+        self.check(&a, what, t)?;
         self.n = Some(a.nrows());
-        let others = [tm2, tm1, tp1, tp2].map(|s| (s, self.family.value(s)));
+        let others = [tm2, tm1, tp1, tp2].map(|s| (s, family.value(s)));
         for (s, m) in &others {
-            self.check(m, "A", *s)?;
+            self.check(m, what, *s)?;
         }
-        let mut v = self.place(&[&a, &others[0].1, &others[1].1, &others[2].1, &others[3].1]);
-        let (ap2, ap1, am1, am2, a) = (
-            v.pop().unwrap(),
-            v.pop().unwrap(),
-            v.pop().unwrap(),
-            v.pop().unwrap(),
-            v.pop().unwrap(),
-        );
-        let d1 = 1.0 / (tp1 - tm1);
-        let d2 = 1.0 / ((tp2 - t) * (t - tm2));
-        let da = ap1.iter().zip(&am1).map(|(p, m)| (p - m) * d1).collect();
-        let dda = ap2
-            .iter()
-            .zip(&am2)
-            .zip(&a)
-            .map(|((p, m), c)| (p + m - c * 2.0) * d2)
-            .collect();
+        let [o0, o1, o2, o3] = others.map(|(_, m)| m);
+        Ok(Raw::Stencil([t, tm2, tm1, tp1, tp2], [a, o0, o1, o2, o3]))
+    }
+
+    /// A(t), A′(t), A″(t) (and B's with a pencil): exact from [`SparseFamily::jet`], or
+    /// central differences.
+    pub fn jet(&mut self, t: f64) -> Result<Values> {
+        let ra = self.raw(self.family, "A", t)?;
+        let rb = match self.mass {
+            Some(mass) => Some(self.raw(mass, "B", t)?),
+            None => None,
+        };
+        let mut mats = ra.mats();
+        let na = mats.len();
+        if let Some(rb) = &rb {
+            mats.extend(rb.mats());
+        }
+        let mut placed = self.place(&mats);
+        let vb = placed.split_off(na);
+        let [a, da, dda] = ra.finish(placed);
         Ok(Values {
             pattern: self.pattern.clone().expect("placed"),
             a,
             da,
             dda,
+            b: rb.map(|rb| rb.finish(vb)),
         })
     }
 }

@@ -14,6 +14,8 @@ impl Derivatives for Values {
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
+    /// A′ v or A″ v (for a pencil the A part alone: the sparse path reads its slopes from
+    /// [`slopes`](Derivatives::slopes) and its groups from `analyze`, which subtract λB′).
     fn mul(&self, order: u8, v: &DMatrix<Complex64>) -> DMatrix<Complex64> {
         self.pattern
             .mul(if order == 1 { &self.da } else { &self.dda }, v)
@@ -22,18 +24,37 @@ impl Derivatives for Values {
         self.pattern
             .mul_adj(if order == 1 { &self.da } else { &self.dda }, v)
     }
+    /// yᵢᴴ A′ xᵢ, or yᵢᴴ (A′ − λᵢ B′) xᵢ for a pencil (Yᴴ B X = I).
     fn slopes(
         &self,
         x: &DMatrix<Complex64>,
         y: &DMatrix<Complex64>,
-        _values: &[Complex64],
+        values: &[Complex64],
         _hermitian: bool,
         _xr: Option<&DMatrix<f64>>,
     ) -> Vec<Complex64> {
         let ax = self.pattern.mul(&self.da, x);
+        let bx = self.b.as_ref().map(|b| self.pattern.mul(&b[1], x));
         (0..x.ncols())
-            .map(|i| dotc(col(y, i), col(&ax, i)))
+            .map(|i| {
+                let s = dotc(col(y, i), col(&ax, i));
+                match &bx {
+                    Some(bx) => s - values[i] * dotc(col(y, i), col(bx, i)),
+                    None => s,
+                }
+            })
             .collect()
+    }
+}
+
+impl Values {
+    /// (A′ − μB′) V, or A′ V without a pencil.
+    fn mul_derivative(&self, mu: Complex64, v: &DMatrix<Complex64>) -> DMatrix<Complex64> {
+        let av = self.pattern.mul(&self.da, v);
+        match &self.b {
+            Some(b) => av - self.pattern.mul(&b[1], v) * mu,
+            None => av,
+        }
     }
 }
 
@@ -58,14 +79,16 @@ pub(crate) fn analyze(
         // A Hermitian, A′ not (complex input): Y = X, but the general formulas
         left = Some(x.clone());
     }
+    // κ = ‖x‖‖y‖/|yᴴx| = ‖y‖ (‖x‖ = 1, yᴴx = 1); for a pencil ‖y‖‖B‖_F (yᴴBx = 1)
+    let bnorm = jet.b.as_ref().map_or(1.0, |b| fro(&b[0]));
     let mut kappa: Vec<f64> = match &left {
-        Some(y) => (0..m).map(|i| y.column(i).norm()).collect(),
+        Some(y) => (0..m).map(|i| y.column(i).norm() * bnorm).collect(),
         None => vec![1.0; m],
     };
     let (cluster, groups) = multiple_groups(&values, cluster_tol * scale);
     let mut defective = vec![false; m];
     let mut tied = Vec::new();
-    let dnorm = fro(&jet.da).max(f64::MIN_POSITIVE);
+    let dnorm = (fro(&jet.da) + jet.b.as_ref().map_or(0.0, |b| fro(&b[1]))).max(f64::MIN_POSITIVE);
     for g in &groups {
         if g.iter()
             .any(|&i| kappa[i].is_nan() || kappa[i] >= DEFECTIVE_CONDITION)
@@ -73,10 +96,12 @@ pub(crate) fn analyze(
             g.iter().for_each(|&i| defective[i] = true);
             continue;
         }
-        // first order: M = Y_cᴴ A′ X_c; its eigenvectors give the analytic basis
+        // first order: M = Y_cᴴ (A′ − λB′) X_c (λ the group's mean; B′ = 0 without a
+        // pencil); its eigenvectors give the analytic basis
         let xc = columns(&x, g);
         let yc = columns(left.as_ref().unwrap_or(&x), g);
-        let mm = mul_adj(&yc, &jet.pattern.mul(&jet.da, &xc));
+        let mean = g.iter().map(|&i| values[i]).sum::<Complex64>() / g.len() as f64;
+        let mm = mul_adj(&yc, &jet.mul_derivative(mean, &xc));
         match rotate(&mut x, &mut left, g, &mm) {
             Some(mu) => {
                 for sub in group_close(&mu, cluster_tol * dnorm) {
@@ -93,7 +118,7 @@ pub(crate) fn analyze(
         for (k, &j) in g.iter().enumerate() {
             let y = left.as_ref().unwrap_or(&x);
             values[j] = dotc(col(y, j), col(&axs, k));
-            kappa[j] = left.as_ref().map_or(1.0, |y| y.column(j).norm());
+            kappa[j] = left.as_ref().map_or(1.0, |y| y.column(j).norm() * bnorm);
         }
     }
     let unbounded = Complex64::new(f64::INFINITY, f64::INFINITY);

@@ -10,9 +10,9 @@
 use super::pattern::Pattern;
 use crate::error::{Error, Result};
 use faer::linalg::solvers::SolveCore;
-use faer::sparse::linalg::solvers::{Lu, SymbolicLu};
+use faer::sparse::linalg::solvers::{Llt, Lu, SymbolicLlt, SymbolicLu};
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMat, SymbolicSparseColMatRef};
-use faer::{Conj, MatMut};
+use faer::{Conj, MatMut, Side};
 use nalgebra::DMatrix;
 use num_complex::Complex64;
 use std::sync::Arc;
@@ -82,6 +82,8 @@ pub(crate) struct Factor {
     pub nudges: usize,
     /// The values of A(t) factorised (to measure how far a later A has moved).
     pub a: Vec<Complex64>,
+    /// The values of B(t) of a pencil (A − sB factorised).
+    pub b: Option<Vec<Complex64>>,
 }
 
 impl std::fmt::Debug for Factor {
@@ -97,63 +99,113 @@ impl std::fmt::Debug for Factor {
 const NUDGE: f64 = 1e-8;
 
 impl Factor {
-    /// Factorise A − sI for the values `a` on the analysed pattern, nudging s off an
-    /// eigenvalue (at most 12 times, by 1e-8·‖A‖₁ growing ×8 each time).
+    /// Factorise A − sI (A − sB for a pencil, `b` the values of B) for the values `a` on
+    /// the analysed pattern (`norm1` = ‖A‖₁), nudging s off an eigenvalue (at most 12
+    /// times, by 1e-8·‖A‖₁ (1e-8·‖A‖₁/‖B‖₁ for a pencil) growing ×8 each time).
     pub fn new(
         sym: &Symbolic,
         a: &[Complex64],
+        b: Option<&[Complex64]>,
         shift: Complex64,
         norm1: f64,
         t: f64,
     ) -> Result<Factor> {
         let mut s = shift;
         let scale = norm1.max(f64::MIN_POSITIVE);
+        let unit = match b {
+            Some(b) => scale / sym.pattern.norms(b).0.max(f64::MIN_POSITIVE),
+            None => scale,
+        };
         for nudges in 0..12 {
-            if let Some(lu) = Self::try_factor(sym, a, s) {
+            if let Some(lu) = Self::try_factor(sym, a, b, s) {
                 let f = Factor {
                     lu,
                     shift: s,
                     t,
                     nudges,
                     a: a.to_vec(),
+                    b: b.map(<[Complex64]>::to_vec),
                 };
                 if f.sound(sym.pattern.n(), scale) {
                     return Ok(f);
                 }
             }
-            let step = NUDGE * scale * 8f64.powi(nudges as i32);
+            let step = NUDGE * unit * 8f64.powi(nudges as i32);
             // a real shift stays real (real problems keep their conjugate symmetry)
             s = shift + Complex64::new(step, 0.0);
         }
         Err(Error::InvalidArgument {
             name: "sigma",
             reason: format!(
-                "A(t) − σI stays singular at t = {t} for σ = {shift} and 12 nudges up to {:e}",
-                NUDGE * scale * 8f64.powi(11)
+                "A(t) − σ{} stays singular at t = {t} for σ = {shift} and 12 nudges up to {:e}",
+                if b.is_some() { "B(t)" } else { "I" },
+                NUDGE * unit * 8f64.powi(11)
             ),
         })
     }
 
-    fn try_factor(sym: &Symbolic, a: &[Complex64], s: Complex64) -> Option<Factors> {
+    fn try_factor(
+        sym: &Symbolic,
+        a: &[Complex64],
+        b: Option<&[Complex64]>,
+        s: Complex64,
+    ) -> Option<Factors> {
         let structure: SymbolicSparseColMatRef<'_, usize> = sym.structure.as_ref();
-        if s.im == 0.0 && a.iter().all(|z| z.im == 0.0) {
-            let mut vals: Vec<f64> = a.iter().map(|z| z.re).collect();
-            for &d in sym.pattern.diag() {
-                vals[d] -= s.re;
-            }
+        let mut vals = a.to_vec();
+        match b {
+            Some(b) => vals.iter_mut().zip(b).for_each(|(v, bv)| *v -= s * bv),
+            None => sym.pattern.diag().iter().for_each(|&d| vals[d] -= s),
+        }
+        if vals.iter().all(|z| z.im == 0.0) {
+            let vals: Vec<f64> = vals.iter().map(|z| z.re).collect();
             let mat = SparseColMatRef::new(structure, &vals);
             return Lu::try_new_with_symbolic(sym.lu.clone(), mat)
                 .ok()
                 .map(Factors::Real);
         }
-        let mut vals = a.to_vec();
-        for &d in sym.pattern.diag() {
-            vals[d] -= s;
-        }
         let mat = SparseColMatRef::new(structure, &vals);
         Lu::try_new_with_symbolic(sym.lu.clone(), mat)
             .ok()
             .map(Factors::Complex)
+    }
+
+    /// Whether the matrix with values `b` on the analysed pattern is nonsingular: its LU
+    /// factorisation exists and a probe solve stays finite and below
+    /// [`SINGULAR_GROWTH`]/‖B‖₁.
+    pub fn nonsingular(sym: &Symbolic, b: &[Complex64]) -> bool {
+        let (norm1, _) = sym.pattern.norms(b);
+        if norm1 == 0.0 {
+            return false;
+        }
+        let zero = vec![Complex64::new(0.0, 0.0); b.len()];
+        Self::try_factor(sym, b, Some(&zero), Complex64::new(0.0, 0.0)).is_some_and(|lu| {
+            Factor {
+                lu,
+                shift: Complex64::new(0.0, 0.0),
+                t: 0.0,
+                nudges: 0,
+                a: Vec::new(),
+                b: None,
+            }
+            .sound(sym.pattern.n(), norm1)
+        })
+    }
+
+    /// Whether the Hermitian matrix with values `b` on the analysed pattern is positive
+    /// definite: its sparse Cholesky factorisation (faer's LLᴴ, lower triangle) exists.
+    pub fn positive_definite(sym: &Symbolic, b: &[Complex64]) -> bool {
+        let structure: SymbolicSparseColMatRef<'_, usize> = sym.structure.as_ref();
+        let Ok(llt) = SymbolicLlt::try_new(structure, Side::Lower) else {
+            return false;
+        };
+        if b.iter().all(|z| z.im == 0.0) {
+            let vals: Vec<f64> = b.iter().map(|z| z.re).collect();
+            let mat = SparseColMatRef::new(structure, &vals);
+            Llt::try_new_with_symbolic(llt, mat, Side::Lower).is_ok()
+        } else {
+            let mat = SparseColMatRef::new(structure, b);
+            Llt::try_new_with_symbolic(llt, mat, Side::Lower).is_ok()
+        }
     }
 
     /// A probe solve stays finite and bounded.

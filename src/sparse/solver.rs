@@ -57,6 +57,10 @@ pub(crate) struct Solver {
     group_tol: f64,
     sym: Option<Symbolic>,
     factor: Option<Factor>,
+    /// For a pencil: whether B was checked (nonsingular) on the current pattern, and
+    /// whether it is Hermitian positive definite there.
+    mass_checked: bool,
+    definite: bool,
     /// Samples still to be factorised up front because a warm run on a stale
     /// factorisation failed lately (its iterations were wasted).
     cold_streak: usize,
@@ -120,6 +124,8 @@ impl Solver {
             band_radius: f64::INFINITY,
             sym: None,
             factor: None,
+            mass_checked: false,
+            definite: false,
             cold_streak: 0,
             stats: SolverStats::default(),
         }
@@ -128,7 +134,8 @@ impl Solver {
     fn refactor(&mut self, v: &Values, norm1: f64, t: f64) -> Result<()> {
         let sym = self.sym.as_ref().expect("analysed");
         let t0 = Instant::now();
-        let f = Factor::new(sym, &v.a, self.sigma, norm1, t)?;
+        let b = v.b.as_ref().map(|b| &b[0][..]);
+        let f = Factor::new(sym, &v.a, b, self.sigma, norm1, t)?;
         self.stats.factor_seconds += t0.elapsed().as_secs_f64();
         self.stats.factorizations += 1;
         self.stats.nudges += f.nudges;
@@ -142,12 +149,13 @@ impl Solver {
     fn side<T: Field>(
         &mut self,
         v: &Values,
-        a: &[T],
+        (a, b): (&[T], Option<&[T]>),
         t: f64,
         hermitian: bool,
         adjoint: bool,
         start: Option<&DMatrix<Complex64>>,
         norm1: f64,
+        m: usize,
     ) -> Result<Ritz> {
         let n = v.pattern.n();
         let target = if adjoint {
@@ -165,9 +173,10 @@ impl Solver {
             group_tol: self.group_tol,
             strict: self.strict,
             guard_tol: GUARD_TOL * tol,
+            b,
         };
         let cold = |f: &Factor| {
-            let b = (self.m + (self.m / 2).max(4)).min(n);
+            let b = (m + (m / 2).max(4)).min(n);
             // two steps of shift-invert subspace iteration on a random block
             let mut q = DMatrix::<T>::zeros(n, 0);
             extend_orthonormal(
@@ -186,7 +195,7 @@ impl Solver {
         // eigenvectors nearest σ dominate: a pair that comes into the band is found
         let start_block = match start {
             Some(s) => {
-                let q = (self.m / 2).max(4).min(n.saturating_sub(s.ncols()));
+                let q = (m / 2).max(4).min(n.saturating_sub(s.ncols()));
                 let salt = t.to_bits() ^ (adjoint as u64);
                 let look = T::solve(f, &T::solve(f, &probe(n, q, salt), adjoint), adjoint);
                 self.stats.solves += 2 * q;
@@ -204,7 +213,7 @@ impl Solver {
         } else {
             self.warm_iterations
         };
-        let mut run = davidson(&problem, f, self.m, &start_block, tol, iters);
+        let mut run = davidson(&problem, f, m, &start_block, tol, iters);
         self.stats.runs += 1;
         self.stats.iterations += run.iterations;
         self.stats.solves += run.solves;
@@ -216,8 +225,8 @@ impl Solver {
             let f = self.factor.as_ref().expect("factorised");
             // continue from what the stale run found, with the old start as back-up
             let mut s = start_in::<T>(&run.x);
-            extend_orthonormal(&mut s, &start_block, 2 * self.m);
-            run = davidson(&problem, f, self.m, &s, tol, FRESH_ITERATIONS);
+            extend_orthonormal(&mut s, &start_block, 2 * m);
+            run = davidson(&problem, f, m, &s, tol, FRESH_ITERATIONS);
             self.stats.runs += 1;
             self.stats.iterations += run.iterations;
             self.stats.solves += run.solves;
@@ -249,14 +258,38 @@ impl Solver {
             self.sym = Some(Symbolic::new(v.pattern.clone())?);
             self.stats.symbolic_analyses += 1;
             self.factor = None;
+            self.mass_checked = false;
         }
         let (norm1, fro) = v.pattern.norms(&v.a);
-        // a factorisation whose A has moved by more than a quarter of the band's radius
-        // no longer brings in the pairs that come into the band: factorise anew
+        let mass = v.b.as_ref().map(|b| &b[0][..]);
+        if let (Some(b), false) = (mass, self.mass_checked) {
+            let sym = self.sym.as_ref().expect("analysed");
+            if !Factor::nonsingular(sym, b) {
+                return Err(Error::InvalidArgument {
+                    name: "B",
+                    reason: format!(
+                        "B(t) of the pencil A(t)x = λB(t)x is singular at t = {t} (its LU \
+                         factorisation fails or a solve grows beyond 1e11/‖B‖₁)"
+                    ),
+                });
+            }
+            self.definite = v.pattern.is_hermitian(b, crate::eigen::HERMITIAN_TOL)
+                && Factor::positive_definite(sym, b);
+            self.mass_checked = true;
+        }
+        // a factorisation whose A − σB has moved by more than a quarter of the band's
+        // radius no longer brings in the pairs that come into the band: factorise anew
         let stale = self.factor.as_ref().is_some_and(|f| {
             f.t != t && {
-                let diff: Vec<Complex64> = v.a.iter().zip(&f.a).map(|(x, y)| x - y).collect();
-                v.pattern.norms(&diff).0 > 0.25 * self.band_radius
+                let moved = |new: &[Complex64], old: &[Complex64]| {
+                    let diff: Vec<Complex64> = new.iter().zip(old).map(|(x, y)| x - y).collect();
+                    v.pattern.norms(&diff).0
+                };
+                let db = match (mass, &f.b) {
+                    (Some(b), Some(fb)) => self.sigma.norm() * moved(b, fb),
+                    _ => 0.0,
+                };
+                moved(&v.a, &f.a) + db > 0.25 * self.band_radius
             }
         });
         let up_front = self.cold_streak > 0 && self.factor.as_ref().is_some_and(|f| f.t != t);
@@ -265,33 +298,57 @@ impl Solver {
             self.refactor(v, norm1, t)?;
         }
         self.group_tol = cluster_tol * fro;
-        let hermitian = v.pattern.is_hermitian(&v.a, crate::eigen::HERMITIAN_TOL);
-        let real = hermitian && self.sigma.im == 0.0 && v.a.iter().all(|z| z.im == 0.0);
+        let hermitian = v.pattern.is_hermitian(&v.a, crate::eigen::HERMITIAN_TOL)
+            && (mass.is_none() || self.definite);
+        let real = hermitian
+            && self.sigma.im == 0.0
+            && v.a.iter().chain(mass.unwrap_or(&[])).all(|z| z.im == 0.0);
         let right = if real {
             let a: Vec<f64> = v.a.iter().map(|z| z.re).collect();
-            self.side(v, &a, t, hermitian, false, prev.map(|p| p.0), norm1)?
+            let b: Option<Vec<f64>> = mass.map(|b| b.iter().map(|z| z.re).collect());
+            let ab = (&a[..], b.as_deref());
+            self.side(v, ab, t, hermitian, false, prev.map(|p| p.0), norm1, self.m)?
         } else {
-            self.side(v, &v.a, t, hermitian, false, prev.map(|p| p.0), norm1)?
+            let start = prev.map(|p| p.0);
+            self.side(v, (&v.a, mass), t, hermitian, false, start, norm1, self.m)?
         };
         self.band_radius = right
             .values
             .iter()
             .map(|l| (l - self.sigma).norm())
             .fold(0.0, f64::max);
+        // B X of a pencil: the left vectors are scaled so that Yᴴ B X = I
+        let bx = mass.map(|b| v.pattern.mul(b, &right.x));
         if hermitian {
+            let left = match &bx {
+                // a Hermitian-definite pencil: Y = X (Xᴴ B X)⁻¹ within each group
+                Some(bx) => Some(biorthonormal(&right, &right, bx, cluster_tol * fro).ok_or(
+                    Error::NoConvergence {
+                        n: v.pattern.n(),
+                        residual: f64::INFINITY,
+                        at: At(Some(t)),
+                    },
+                )?),
+                None => None,
+            };
             return Ok(Pairs {
                 values: right.values,
                 x: right.x,
-                left: None,
+                left,
             });
         }
         let start_left = prev.map(|p| p.1.unwrap_or(p.0));
-        let left = self.side(v, &v.a, t, false, true, start_left, norm1)?;
-        let y = biorthonormal(&right, &left, cluster_tol * fro).ok_or(Error::NoConvergence {
-            n: v.pattern.n(),
-            residual: f64::INFINITY,
-            at: At(Some(t)),
-        })?;
+        // as many left pairs as the right side found (it may have taken in a group's
+        // partners past the band)
+        let m = right.values.len();
+        let left = self.side(v, (&v.a, mass), t, false, true, start_left, norm1, m)?;
+        let bx = bx.unwrap_or_else(|| right.x.clone());
+        let y =
+            biorthonormal(&right, &left, &bx, cluster_tol * fro).ok_or(Error::NoConvergence {
+                n: v.pattern.n(),
+                residual: f64::INFINITY,
+                at: At(Some(t)),
+            })?;
         Ok(Pairs {
             values: right.values,
             x: right.x,
@@ -301,9 +358,14 @@ impl Solver {
 }
 
 /// Left vectors matched to the right Ritz pairs (λ of A ↔ conj of the Aᴴ value) and
-/// scaled so that Yᴴ X = I, blockwise inside groups of equal values. None when the two
-/// sides do not match one to one.
-fn biorthonormal(right: &Ritz, left: &Ritz, tol: f64) -> Option<DMatrix<Complex64>> {
+/// scaled so that Yᴴ B X = I (`bx` = B X; X itself without a pencil), blockwise inside
+/// groups of equal values. None when the two sides do not match one to one.
+fn biorthonormal(
+    right: &Ritz,
+    left: &Ritz,
+    bx: &DMatrix<Complex64>,
+    tol: f64,
+) -> Option<DMatrix<Complex64>> {
     let m = right.values.len();
     let mut used = vec![false; left.values.len()];
     let mut pick = Vec::with_capacity(m);
@@ -321,9 +383,9 @@ fn biorthonormal(right: &Ritz, left: &Ritz, tol: f64) -> Option<DMatrix<Complex6
     let n = right.x.nrows();
     let mut y = DMatrix::from_fn(n, m, |i, k| left.x[(i, pick[k])]);
     for g in group_close(&right.values, tol.max(0.0)) {
-        let xc = crate::eigen::clusters::columns(&right.x, &g);
+        let xc = crate::eigen::clusters::columns(bx, &g);
         let yc = crate::eigen::clusters::columns(&y, &g);
-        let mc = xc.adjoint() * &yc; // X_cᴴ Y_c
+        let mc = xc.adjoint() * &yc; // (B X_c)ᴴ Y_c
         let inv = mc.try_inverse()?;
         let yn = yc * inv;
         for (k, &j) in g.iter().enumerate() {
