@@ -94,7 +94,7 @@ fn lower() -> CscMatrix<f64> {
 /// Every branch follows one exact eigenvalue through the crossings, values and slopes to
 /// `tol` relative (identity kept: the slope never jumps).
 fn check(tr: &WindowTracking, tol: f64) {
-    let mut seen = vec![false; N];
+    let mut seen = [false; N];
     for b in tr.branches() {
         let s0 = b.values().iter().position(|v| v.is_some()).unwrap();
         let (t0, l0) = (tr.samples()[s0], b.values()[s0].unwrap().re);
