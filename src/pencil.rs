@@ -152,11 +152,14 @@ impl<FA, FB> Pencil<FA, FB> {
     /// The same pencil in `mode`.
     ///
     /// ```
-    /// use eigentrack::{Pencil, PencilMode, nalgebra::DMatrix};
+    /// use eigentrack::{MatrixFamily, Pencil, PencilMode, nalgebra::DMatrix};
     ///
-    /// let pencil = Pencil::new(|t: f64| DMatrix::from_element(1, 1, t), |_t: f64| DMatrix::identity(1, 1))
-    ///     .mode(PencilMode::General);
+    /// let a = |t: f64| DMatrix::from_element(1, 1, t);
+    /// let b = |_t: f64| DMatrix::from_element(1, 1, 2.0);
+    /// let pencil = Pencil::new(a, b).mode(PencilMode::General);
     /// assert_eq!(pencil.resolved_mode(), Some(PencilMode::General));
+    /// assert_eq!(pencil.try_value(3.0)?[(0, 0)], 1.5); // B⁻¹A
+    /// # Ok::<(), eigentrack::Error>(())
     /// ```
     pub fn mode(self, mode: PencilMode) -> Self {
         let resolved = OnceLock::new();
