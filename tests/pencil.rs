@@ -615,6 +615,61 @@ fn jeffcott_rotor_whirl_branches() {
     }
 }
 
+/// Damped Jeffcott rotor: C = Ω[[0, 1], [−1, 0]] + d·I. Each eigenvalue is a root of
+/// λ² + (d − iσΩ)λ + k = 0 for one whirl direction σ = ±1, with λ′ = iσλ/(2λ + d − iσΩ).
+/// Both polynomials coincide at Ω = 0, where the branches of the two directions cross: each
+/// branch must keep its σ through it.
+#[test]
+fn damped_rotor_keeps_whirl_direction() {
+    let (k, d) = (1.0, 0.2);
+    let g = DMatrix::from_row_slice(2, 2, &[0.0, 1.0, -1.0, 0.0]);
+    let q = Quadratic::new(
+        Polynomial::new(vec![DMatrix::<f64>::identity(2, 2)]).unwrap(),
+        Polynomial::new(vec![DMatrix::<f64>::identity(2, 2) * d, g]).unwrap(),
+        Polynomial::new(vec![DMatrix::<f64>::identity(2, 2) * k]).unwrap(),
+    );
+    let i = Complex64::i();
+    let residual = |l: Complex64, om: f64, sigma: f64| {
+        (l * l + (Complex64::from(d) - i * sigma * om) * l + k).norm()
+    };
+    let tr = Tracker::new()
+        .samples(101)
+        .unwrap()
+        .track_family(&q, -2.0..=3.0)
+        .unwrap();
+    let ts = tr.samples().to_vec();
+    let mut sigmas = Vec::new();
+    for (kb, b) in tr.branches().iter().enumerate() {
+        let l0 = b.values()[0];
+        let sigma = if residual(l0, ts[0], 1.0) < residual(l0, ts[0], -1.0) {
+            1.0
+        } else {
+            -1.0
+        };
+        sigmas.push(sigma);
+        for (j, &om) in ts.iter().enumerate() {
+            let l = b.values()[j];
+            assert!(
+                residual(l, om, sigma) < 1e-12 * (1.0 + l.norm_sqr()),
+                "branch {kb} (σ = {sigma}) at Ω = {om}: λ = {l} left its polynomial"
+            );
+            let dl = i * sigma * l / (l * 2.0 + d - i * sigma * om);
+            assert!(
+                close(b.slopes()[j], dl, 1e-9),
+                "branch {kb} at Ω = {om}: λ′ = {} against {dl}",
+                b.slopes()[j]
+            );
+        }
+    }
+    sigmas.sort_by(f64::total_cmp);
+    assert_eq!(sigmas, [-1.0, -1.0, 1.0, 1.0]);
+    // decay rates −Re λ stay positive: a stable rotor
+    assert!(tr
+        .branches()
+        .iter()
+        .all(|b| b.values().iter().all(|l| l.re < 0.0)));
+}
+
 // ---------------------------------------------------------------------------------------
 // 5. Bad input: errors naming the matrix and t, never a panic or NaN.
 // ---------------------------------------------------------------------------------------
