@@ -91,9 +91,9 @@ pub enum PencilMode {
 /// methods the tracker calls) return, naming the matrix and t:
 /// [`Error::Singular`] when B(t) is singular or its reciprocal condition number
 /// 1/(‖B‖₁‖B⁻¹‖₁) is below n·ε; [`Error::NonFinite`] for a NaN or ±∞ entry of A, A′, A″,
-/// B, B′ or B″ (named "A", "A'", "A''", "B", "B'", "B''"); [`Error::NotSquare`] for a
-/// non-square A; [`Error::ShapeMismatch`] when B or a derivative does not have the size of
-/// A; [`Error::NotDefinite`] when the Hermitian-definite mode meets a B(t) that is not
+/// B, B′ or B″ (named "A", "A'", "A''", "B", "B'", "B''"); [`Error::Empty`] or
+/// [`Error::NotSquare`] for an empty or non-square A; [`Error::ShapeMismatch`] when B or a
+/// derivative does not have the size of A; [`Error::NotDefinite`] when the Hermitian-definite mode meets a B(t) that is not
 /// Hermitian positive definite. [`value`](MatrixFamily::value) and
 /// [`jet`](MatrixFamily::jet) return matrices of NaN in those cases.
 ///
@@ -359,9 +359,15 @@ fn finite<T: Element>(m: &DMatrix<T>, what: &'static str, t: f64) -> Result<()> 
     check_finite(m, what).map_err(|e| e.at(t))
 }
 
-/// A square (NotSquare otherwise).
+/// A non-empty and square (Empty, NotSquare otherwise).
 fn check_square<T: Element>(a: &DMatrix<T>, t: f64) -> Result<()> {
-    if a.nrows() == a.ncols() {
+    if a.is_empty() {
+        Err(Error::Empty {
+            rows: a.nrows(),
+            cols: a.ncols(),
+            at: At(Some(t)),
+        })
+    } else if a.nrows() == a.ncols() {
         Ok(())
     } else {
         Err(Error::NotSquare {
@@ -589,8 +595,8 @@ where
 ///
 /// As for [`Pencil`]: [`Error::Singular`] naming "M" when M(t) is singular (reciprocal
 /// condition number below n·ε), [`Error::NonFinite`] naming "M", "M'", "M''", "C", …,
-/// "K''", [`Error::NotSquare`] for a non-square M and [`Error::ShapeMismatch`] for a C, K
-/// or derivative of another size, all with t.
+/// "K''", [`Error::Empty`] or [`Error::NotSquare`] for an empty or non-square M and
+/// [`Error::ShapeMismatch`] for a C, K or derivative of another size, all with t.
 ///
 /// # Example
 ///

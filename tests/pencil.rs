@@ -860,6 +860,24 @@ fn size_mismatch_is_an_error() {
     let a23 = |_t: f64| DMatrix::<f64>::zeros(2, 3);
     let text = err_text(&Pencil::new(a23, |_t: f64| DMatrix::<f64>::identity(2, 2)));
     assert!(text.contains("not square"), "{text}");
+    // empty
+    let a00 = |_t: f64| DMatrix::<f64>::zeros(0, 0);
+    let err = Tracker::new()
+        .samples(3)
+        .unwrap()
+        .track_family(&Pencil::new(a00, a00), 0.0..=1.0)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Empty {
+                rows: 0,
+                cols: 0,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     // quadratic: K of another size than M
     let one = |_t: f64| DMatrix::<f64>::identity(2, 2);
     let err = Tracker::new()
