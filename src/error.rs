@@ -109,6 +109,43 @@ pub enum Error {
         /// Found columns.
         found_cols: usize,
     },
+    /// A matrix that a family inverts is singular or numerically singular at a parameter
+    /// value: B(t) of a [`Pencil`](crate::Pencil), M(t) of a
+    /// [`Quadratic`](crate::Quadratic). `rcond` = 1/(‖X‖₁‖X⁻¹‖₁) is 0 for an exactly
+    /// singular matrix; anything below n·ε counts as singular.
+    #[error("{what} is singular (reciprocal condition number {rcond:e}){at}")]
+    Singular {
+        /// Which matrix: "B", "M".
+        what: &'static str,
+        /// Its reciprocal 1-norm condition number.
+        rcond: f64,
+        /// The parameter value.
+        at: At,
+    },
+    /// A matrix that must be Hermitian positive definite is not: B(t) of a
+    /// [`Pencil`](crate::Pencil) in the Hermitian-definite mode.
+    #[error("{what} is not Hermitian positive definite{at}{}", if hint.is_empty() { String::new() } else { format!(" ({hint})") })]
+    NotDefinite {
+        /// Which matrix: "B".
+        what: &'static str,
+        /// What to do about it (may be empty).
+        hint: &'static str,
+        /// The parameter value.
+        at: At,
+    },
+    /// A member of a pencil or quadratic family (B(t), M(t), …) or one of its derivatives
+    /// does not have the size it must have at a parameter value.
+    #[error("{what}: expected {}×{}, found {}×{}{at}", expected.0, expected.1, found.0, found.1)]
+    ShapeMismatch {
+        /// What was compared, e.g. "B(t) against A(t)".
+        what: &'static str,
+        /// The size it must have (rows, columns).
+        expected: (usize, usize),
+        /// The size found (rows, columns).
+        found: (usize, usize),
+        /// The parameter value.
+        at: At,
+    },
     /// An option or argument is out of its valid range.
     #[error("invalid {name}: {reason}")]
     InvalidArgument {

@@ -64,6 +64,21 @@ pub trait MatrixFamily {
     fn exact_derivatives(&self) -> bool {
         false
     }
+    /// A(t), or the error that leaves A(t) undefined at t. The tracker reads the family
+    /// through this and [`try_jet`](Self::try_jet) only, so an error here ends a track
+    /// with that error.
+    ///
+    /// The default is `Ok(self.value(t))`. Override it (and `try_jet`) in families whose
+    /// A(t) is derived from something that can fail, such as the solve with B(t) of a
+    /// [`Pencil`](crate::Pencil): [`value`](Self::value) cannot report that, this can.
+    fn try_value(&self, t: f64) -> crate::Result<DMatrix<Self::Elem>> {
+        Ok(self.value(t))
+    }
+    /// A(t), A′(t), A″(t), or the error that leaves them undefined at t; see
+    /// [`try_value`](Self::try_value). The default is `Ok(self.jet(t))`.
+    fn try_jet(&self, t: f64) -> crate::Result<Jet<Self::Elem>> {
+        Ok(self.jet(t))
+    }
 }
 
 impl<T: Element, F: Fn(f64) -> DMatrix<T>> MatrixFamily for F {

@@ -78,6 +78,7 @@ mod linalg;
 mod local;
 mod matching;
 pub mod mtx;
+pub mod pencil;
 mod perturb;
 #[cfg(feature = "plot")]
 pub mod plot;
@@ -98,6 +99,7 @@ pub use gradient::{
 pub use nalgebra;
 pub use nalgebra_sparse;
 pub use num_complex::{self, Complex64};
+pub use pencil::{Pencil, PencilMode, Quadratic};
 #[cfg(feature = "plot")]
 pub use plot::{plot_sweep, Panels, PlotOptions};
 pub use tracker::{track, CrossingPolicy, Progress, Resolution, Tracker, GAP_TOL};

@@ -950,14 +950,14 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
     /// A(t) alone (for the local models' certificates), checked for size and finiteness.
     pub fn value(&mut self, t: f64) -> Result<DMatrix<F::Elem>> {
         self.charge(1)?;
-        self.checked(self.family.value(t), t, "A")
+        self.checked(self.family.try_value(t)?, t, "A")
     }
 
     /// A′(t) alone (for the slopes of branches that meet at a crossing a local model
     /// located): exact for families with exact derivatives, finite differences otherwise.
     pub fn derivative(&mut self, t: f64) -> Result<DMatrix<F::Elem>> {
         self.charge(1)?;
-        self.checked(self.family.jet(t).da, t, "A′")
+        self.checked(self.family.try_jet(t)?.da, t, "A′")
     }
 
     /// Decompose A(t) and analyse it: cluster bases, and the derivatives `derivs` asks for.
@@ -966,7 +966,7 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
         if self.used() >= self.stats.budget {
             return Err(self.spent());
         }
-        let jet = self.family.jet(t);
+        let jet = self.family.try_jet(t)?;
         let a = &jet.a;
         let found = a.nrows();
         match self.n {
@@ -980,7 +980,7 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
             if !self.family.exact_derivatives() && a.nrows() == a.ncols() {
                 // the finite-difference stencil reached a different size: say where
                 for s in crate::family::stencil(t) {
-                    let other = self.family.value(s);
+                    let other = self.family.try_value(s)?;
                     if other.shape() != a.shape() {
                         return Err(Error::SizeChanged {
                             expected: self.n.unwrap_or(found),
