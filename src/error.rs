@@ -111,8 +111,11 @@ pub enum Error {
     },
     /// A matrix that a family inverts is singular or numerically singular at a parameter
     /// value: B(t) of a [`Pencil`](crate::Pencil), M(t) of a
-    /// [`Quadratic`](crate::Quadratic). `rcond` = 1/(‖X‖₁‖X⁻¹‖₁) is 0 for an exactly
-    /// singular matrix; anything below n·ε counts as singular.
+    /// [`Quadratic`](crate::Quadratic), the mass B(t) of a sparse pencil
+    /// ([`Nearest::track_pencil`](crate::sparse::Nearest::track_pencil)). `rcond` =
+    /// 1/(‖X‖₁‖X⁻¹‖₁) is 0 for an exactly singular matrix; anything below n·ε counts as
+    /// singular (on the sparse path `rcond` is estimated by one probe solve and anything
+    /// below 1e-11 counts).
     #[error("{what} is singular (reciprocal condition number {rcond:e}){at}")]
     Singular {
         /// Which matrix: "B", "M".

@@ -397,12 +397,11 @@ impl<'a, F: SparseFamily + ?Sized> Assembler<'a, F> {
         if let Some(expected) = self.n {
             if rows != expected {
                 if what == "B" {
-                    return Err(Error::DimensionMismatch {
+                    return Err(Error::ShapeMismatch {
                         what: "B(t) against A(t)",
-                        expected_rows: expected,
-                        expected_cols: expected,
-                        found_rows: rows,
-                        found_cols: cols,
+                        expected: (expected, expected),
+                        found: (rows, cols),
+                        at: At(Some(t)),
                     });
                 }
                 return Err(Error::SizeChanged {

@@ -21,6 +21,14 @@ use std::sync::Arc;
 /// an eigenvalue: a relative distance of 1e-11 at most.
 pub(crate) const SINGULAR_GROWTH: f64 = 1e11;
 
+/// A fixed pseudo-random probe vector with entries in [−1, 1).
+fn probe(n: usize) -> DMatrix<Complex64> {
+    DMatrix::from_fn(n, 1, |i, _| {
+        let h = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11;
+        Complex64::new(h as f64 / (1u64 << 52) as f64 - 1.0, 0.0)
+    })
+}
+
 /// The symbolic LU analysis of one pattern.
 pub(crate) struct Symbolic {
     pattern: Arc<Pattern>,
@@ -169,26 +177,34 @@ impl Factor {
             .map(Factors::Complex)
     }
 
-    /// Whether the matrix with values `b` on the analysed pattern is nonsingular: its LU
-    /// factorisation exists and a probe solve stays finite and below
-    /// [`SINGULAR_GROWTH`]/‖B‖₁.
-    pub fn nonsingular(sym: &Symbolic, b: &[Complex64]) -> bool {
+    /// An estimate of the reciprocal condition number of the matrix with values `b` on the
+    /// analysed pattern: ‖p‖/(‖B‖₁‖B⁻¹p‖) for a fixed probe p, 0 when the LU factorisation
+    /// fails or the solve is not finite. Below 1/[`SINGULAR_GROWTH`] the matrix counts as
+    /// singular.
+    pub fn rcond_estimate(sym: &Symbolic, b: &[Complex64]) -> f64 {
         let (norm1, _) = sym.pattern.norms(b);
         if norm1 == 0.0 {
-            return false;
+            return 0.0;
         }
         let zero = vec![Complex64::new(0.0, 0.0); b.len()];
-        Self::try_factor(sym, b, Some(&zero), Complex64::new(0.0, 0.0)).is_some_and(|lu| {
-            Factor {
-                lu,
-                shift: Complex64::new(0.0, 0.0),
-                t: 0.0,
-                nudges: 0,
-                a: Vec::new(),
-                b: None,
-            }
-            .sound(sym.pattern.n(), norm1)
-        })
+        let Some(lu) = Self::try_factor(sym, b, Some(&zero), Complex64::new(0.0, 0.0)) else {
+            return 0.0;
+        };
+        let f = Factor {
+            lu,
+            shift: Complex64::new(0.0, 0.0),
+            t: 0.0,
+            nudges: 0,
+            a: Vec::new(),
+            b: None,
+        };
+        let p = probe(sym.pattern.n());
+        let x = f.solve(&p, false).norm();
+        if x.is_finite() && x > 0.0 {
+            p.norm() / (norm1 * x)
+        } else {
+            0.0
+        }
     }
 
     /// Whether the Hermitian matrix with values `b` on the analysed pattern is positive
@@ -210,11 +226,7 @@ impl Factor {
 
     /// A probe solve stays finite and bounded.
     fn sound(&self, n: usize, scale: f64) -> bool {
-        // a fixed pseudo-random probe with entries in [−1, 1)
-        let b = DMatrix::from_fn(n, 1, |i, _| {
-            let h = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11;
-            Complex64::new(h as f64 / (1u64 << 52) as f64 - 1.0, 0.0)
-        });
+        let b = probe(n);
         let nb = b.norm();
         let x = self.solve(&b, false);
         let nx = x.norm();

@@ -4,7 +4,7 @@
 
 use super::davidson::{davidson, extend_orthonormal, Field, Problem, Ritz};
 use super::family::Values;
-use super::shift_invert::{Factor, Symbolic};
+use super::shift_invert::{Factor, Symbolic, SINGULAR_GROWTH};
 use crate::eigen::clusters::group_close;
 use crate::error::{At, Error, Result};
 use nalgebra::DMatrix;
@@ -264,13 +264,12 @@ impl Solver {
         let mass = v.b.as_ref().map(|b| &b[0][..]);
         if let (Some(b), false) = (mass, self.mass_checked) {
             let sym = self.sym.as_ref().expect("analysed");
-            if !Factor::nonsingular(sym, b) {
-                return Err(Error::InvalidArgument {
-                    name: "B",
-                    reason: format!(
-                        "B(t) of the pencil A(t)x = λB(t)x is singular at t = {t} (its LU \
-                         factorisation fails or a solve grows beyond 1e11/‖B‖₁)"
-                    ),
+            let rcond = Factor::rcond_estimate(sym, b);
+            if rcond < 1.0 / SINGULAR_GROWTH {
+                return Err(Error::Singular {
+                    what: "B",
+                    rcond,
+                    at: At(Some(t)),
                 });
             }
             self.definite = v.pattern.is_hermitian(b, crate::eigen::HERMITIAN_TOL)

@@ -233,9 +233,9 @@ impl Nearest {
     /// vectors, as for A(t) alone.
     ///
     /// Errors: those of [`track`](Self::track); a B whose size differs from A's
-    /// ([`Error::DimensionMismatch`](crate::Error::DimensionMismatch)); a B that is
-    /// singular at the first sample ([`Error::InvalidArgument`](crate::Error::InvalidArgument)
-    /// naming `B` and t); a non-finite entry of B ([`Error::NonFinite`](crate::Error::NonFinite)
+    /// ([`Error::ShapeMismatch`](crate::Error::ShapeMismatch) with t); a B that is
+    /// singular at the first sample ([`Error::Singular`](crate::Error::Singular) naming
+    /// "B", with t); a non-finite entry of B ([`Error::NonFinite`](crate::Error::NonFinite)
     /// naming "B").
     ///
     /// ```
