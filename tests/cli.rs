@@ -1184,3 +1184,46 @@ fn nearest_bad_input_exits_2_with_a_clear_message() {
         "{msg}"
     );
 }
+
+/// Ctrl-C (SIGINT) during a long sparse track: one line naming the t reached, exit code
+/// 130, nothing written.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_nearest_track_with_exit_130() {
+    let dir = temp_dir("nearest-ctrl-c");
+    // n = 10⁴ and 5000 samples: minutes of work, stopped after a second
+    let fam = write_grid_family(&dir, 100, 100);
+    let out_file = dir.join("never.json");
+    let child = Command::new(BIN)
+        .args([
+            "track",
+            fam.to_str().unwrap(),
+            "--nearest",
+            "4",
+            "--sigma",
+            "0.01",
+            "--samples",
+            "5000",
+            "--out",
+            out_file.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: interrupted (Ctrl-C) at t = "),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty() && !out_file.exists());
+}

@@ -259,7 +259,6 @@ pub(crate) fn run_nearest(
             }
             ControlFlow::Continue(())
         });
-    interrupt::install();
     let tracking = match file.family() {
         SparseFileFamily::Real(f) => run_family(f, &nearest, range),
         SparseFileFamily::Complex(f) => run_family(f, &nearest, range),

@@ -50,6 +50,8 @@ pub(crate) fn track_one<T: Scalar>(
 }
 
 pub(crate) fn run_track(args: &TrackArgs) -> Result<(), Failure> {
+    // Ctrl-C from here on stops the track at its next step
+    interrupt::install();
     match (args.nearest, args.sigma) {
         (Some(k), Some(sigma)) => {
             return run_nearest(&args.common, args.csv.as_deref(), k, sigma);
@@ -89,7 +91,6 @@ pub(crate) fn run_track(args: &TrackArgs) -> Result<(), Failure> {
         }
         std::ops::ControlFlow::Continue(())
     });
-    interrupt::install();
     let tracking = match s.file.family() {
         FileFamily::Real(f) => track_one(f, &s, &tracker),
         FileFamily::Complex(f) => track_one(f, &s, &tracker),
