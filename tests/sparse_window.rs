@@ -308,7 +308,9 @@ fn progress_is_called_after_every_step_and_can_interrupt() {
     use std::sync::{Arc, Mutex};
 
     let fam = aniso(12, 9);
-    let seen: Arc<Mutex<Vec<(f64, f64, usize, usize)>>> = Arc::new(Mutex::new(Vec::new()));
+    // (fraction, t, accepted steps, factorisations) at each call
+    type Calls = Arc<Mutex<Vec<(f64, f64, usize, usize)>>>;
+    let seen: Calls = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let base = Nearest::new(4, 1.0).unwrap().samples(11).unwrap();
     let watched = base.clone().progress(move |p| {
