@@ -1000,7 +1000,7 @@ impl SparseFileFamily {
 /// A family file read as a sparse family, for
 /// [`Tracker::nearest`](crate::Tracker::nearest): the same format as [`FamilyFile`]
 /// (see the [module documentation](self)), with `mtx` terms read straight into
-/// compressed sparse columns ([`read_mtx_sparse`](crate::mtx::read_mtx_sparse), no size
+/// compressed sparse columns ([`read_mtx_sparse`], no size
 /// limit) and inline `matrix` rows converted to CSC; nothing of size n × n is stored.
 ///
 /// The family ([`family`](Self::family)) is a [`SparseTerms`] whose coefficients are the
