@@ -978,6 +978,19 @@ impl FamilyFile {
 
 /// The family of a [`SparseFamilyFile`]: [`SparseTerms`] in real or complex arithmetic
 /// (the same choice as [`FileFamily`]).
+///
+/// ```
+/// use eigentrack::family_file::{SparseFamilyFile, SparseFileFamily};
+/// use eigentrack::sparse::SparseFamily;
+///
+/// let text = r#"{"range": [0, 1], "terms": [{"coef": "i*t", "matrix": [[1, 0], [0, 2]]}]}"#;
+/// let fam = SparseFamilyFile::parse(text, "c.json".as_ref())?.into_family();
+/// assert_eq!(fam.dim(), 2);
+/// let SparseFileFamily::Complex(f) = fam else { unreachable!() };
+/// let a = f.value(0.5); // i·t·diag(1, 2), stored as Re c·M + Im c·(iM)
+/// assert_eq!(a.get_entry(1, 1).unwrap().into_value(), eigentrack::Complex64::new(0.0, 1.0));
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub enum SparseFileFamily {
     /// Every coefficient real (no `i`), every matrix real.

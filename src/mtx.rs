@@ -90,6 +90,17 @@ enum Symmetry {
 /// ([`read_mtx_sparse`]): real for the `real`, `integer` and `pattern` fields, complex for
 /// `complex`. Repeated entries are summed; the mirrored triangle of a symmetric,
 /// skew-symmetric or Hermitian file is stored explicitly.
+///
+/// ```
+/// use eigentrack::mtx::{parse_mtx_sparse, SparseMtx};
+///
+/// let text = "%%MatrixMarket matrix coordinate complex general\n2 2 1\n2 1 0.5 -1\n";
+/// let a = parse_mtx_sparse(text, "c.mtx")?;
+/// assert!(matches!(a, SparseMtx::Complex(_)));
+/// assert_eq!((a.shape(), a.nnz()), ((2, 2), 1));
+/// assert_eq!(a.to_complex().get_entry(1, 0).unwrap().into_value(), eigentrack::Complex64::new(0.5, -1.0));
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum SparseMtx {
     /// A real matrix.

@@ -15,6 +15,29 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// What a [`Nearest::progress`] callback sees after every accepted step.
+///
+/// ```
+/// use eigentrack::sparse::{Nearest, SparseTerms, WindowProgress};
+/// use nalgebra_sparse::{CooMatrix, CscMatrix};
+/// use std::sync::{Arc, Mutex};
+///
+/// let mut d = CooMatrix::new(10, 10);
+/// for i in 0..10 { d.push(i, i, i as f64); }
+/// let fam = SparseTerms::new(10).term(CscMatrix::from(&d), |t| t + 1.0)?;
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// let seen = log.clone();
+/// let tr = Nearest::new(2, 0.5)?
+///     .samples(5)?
+///     .progress(move |p: &WindowProgress| {
+///         seen.lock().unwrap().push((p.fraction, p.stats.accepted_steps));
+///         std::ops::ControlFlow::Continue(())
+///     })
+///     .track(&fam, 0.0..=1.0)?;
+/// let log = log.lock().unwrap();
+/// assert_eq!(log.len(), tr.stats().accepted_steps);
+/// assert_eq!(log.last().unwrap().0, 1.0);
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct WindowProgress<'a> {
     /// Fraction of the range done, in [0, 1] (the distance from the first sample to `t`
