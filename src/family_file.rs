@@ -64,9 +64,12 @@ use crate::eigen::HermitianMode;
 use crate::error::{Error, Result};
 use crate::expr::{is_valid_name, Expr, Scalar, ScalarJet};
 use crate::family::{Jet, MatrixFamily};
-use crate::mtx::{read_mtx, MtxMatrix};
+use crate::mtx::{map_csc, read_mtx, read_mtx_sparse, MtxMatrix, SparseMtx};
+use crate::sparse::SparseTerms;
 use nalgebra::DMatrix;
+use nalgebra_sparse::{CooMatrix, CscMatrix};
 use num_complex::Complex64;
+use num_dual::Dual2_64;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -252,38 +255,7 @@ impl<T: Scalar> ExprFamily<T> {
     /// # Ok::<(), eigentrack::Error>(())
     /// ```
     pub fn check_on(&self, ts: &[f64]) -> Result<()> {
-        for &t in ts {
-            let vars = self.vars(t);
-            for (k, (expr, _)) in self.terms.iter().enumerate() {
-                let j = expr.jet_unchecked(&vars, 0);
-                let bad = [
-                    (j.value, "value"),
-                    (j.d1, "first derivative"),
-                    (j.d2, "second derivative"),
-                ]
-                .into_iter()
-                .find(|(v, _)| v.non_finite().is_some());
-                let Some((v, what)) = bad else { continue };
-                let mut reason = format!("the {what} is not finite ({})", fmt_scalar(v.to_c64()));
-                if T::IS_REAL {
-                    let cvars: Vec<Complex64> = vars.iter().map(|v| v.to_c64()).collect();
-                    let z = expr.eval_unchecked(&cvars);
-                    if z.re.is_finite() && z.im.is_finite() && z.im != 0.0 {
-                        reason = format!(
-                            "the value is complex ({}) but the family is real (no coefficient contains i, no matrix is complex); add 0*i to the coefficient for complex arithmetic",
-                            fmt_scalar(z)
-                        );
-                    }
-                }
-                return Err(Error::Coefficient {
-                    term: k,
-                    expr: expr.source().to_string(),
-                    t,
-                    reason,
-                });
-            }
-        }
-        Ok(())
+        check_exprs::<T>(self.terms.iter().map(|(e, _)| e), &self.values, ts)
     }
 
     fn coefficient_jets(&self, t: f64) -> Vec<ScalarJet<T>> {
@@ -293,6 +265,50 @@ impl<T: Scalar> ExprFamily<T> {
             .map(|(e, _)| e.jet_unchecked(&vars, 0))
             .collect()
     }
+}
+
+/// The check of [`ExprFamily::check_on`] on coefficients `exprs` with parameter values
+/// `values`, in the arithmetic T.
+fn check_exprs<'a, T: Scalar>(
+    exprs: impl Iterator<Item = &'a Expr> + Clone,
+    values: &[f64],
+    ts: &[f64],
+) -> Result<()> {
+    for &t in ts {
+        let vars: Vec<T> = std::iter::once(t)
+            .chain(values.iter().copied())
+            .map(T::from_f64)
+            .collect();
+        for (k, expr) in exprs.clone().enumerate() {
+            let j = expr.jet_unchecked(&vars, 0);
+            let bad = [
+                (j.value, "value"),
+                (j.d1, "first derivative"),
+                (j.d2, "second derivative"),
+            ]
+            .into_iter()
+            .find(|(v, _)| v.non_finite().is_some());
+            let Some((v, what)) = bad else { continue };
+            let mut reason = format!("the {what} is not finite ({})", fmt_scalar(v.to_c64()));
+            if T::IS_REAL {
+                let cvars: Vec<Complex64> = vars.iter().map(|v| v.to_c64()).collect();
+                let z = expr.eval_unchecked(&cvars);
+                if z.re.is_finite() && z.im.is_finite() && z.im != 0.0 {
+                    reason = format!(
+                        "the value is complex ({}) but the family is real (no coefficient contains i, no matrix is complex); add 0*i to the coefficient for complex arithmetic",
+                        fmt_scalar(z)
+                    );
+                }
+            }
+            return Err(Error::Coefficient {
+                term: k,
+                expr: expr.source().to_string(),
+                t,
+                reason,
+            });
+        }
+    }
+    Ok(())
 }
 
 fn fmt_scalar(z: Complex64) -> String {
@@ -435,6 +451,23 @@ impl RawMatrix {
         match self {
             RawMatrix::Real(a) => a.map(|x| Complex64::new(x, 0.0)),
             RawMatrix::Complex(a) => a.clone(),
+        }
+    }
+    /// The nonzero entries in CSC (inline matrices are small: through a complex copy).
+    fn to_sparse(&self) -> SparseMtx {
+        let a = self.to_complex();
+        let mut coo = CooMatrix::new(a.nrows(), a.ncols());
+        for j in 0..a.ncols() {
+            for i in 0..a.nrows() {
+                if a[(i, j)] != Complex64::new(0.0, 0.0) {
+                    coo.push(i, j, a[(i, j)]);
+                }
+            }
+        }
+        let c = CscMatrix::from(&coo);
+        match self {
+            RawMatrix::Real(_) => SparseMtx::Real(map_csc(&c, |z| z.re)),
+            RawMatrix::Complex(_) => SparseMtx::Complex(c),
         }
     }
 }
@@ -594,6 +627,252 @@ fn parse_matrix(v: &Value) -> std::result::Result<RawMatrix, String> {
     }
 }
 
+/// The parts of a family file before the arithmetic is chosen.
+struct Parts {
+    range: (f64, f64),
+    hermitian: HermitianMode,
+    params: Vec<(String, f64)>,
+    terms: Vec<(Expr, TermMatrix)>,
+}
+
+/// A term's matrix: dense (the dense loader) or sparse (the sparse loader).
+enum TermMatrix {
+    Dense(RawMatrix),
+    Sparse(SparseMtx),
+}
+
+impl TermMatrix {
+    fn shape(&self) -> (usize, usize) {
+        match self {
+            TermMatrix::Dense(m) => m.shape(),
+            TermMatrix::Sparse(m) => m.shape(),
+        }
+    }
+}
+
+/// Real when every imaginary part is zero.
+fn simplify_sparse(m: SparseMtx) -> SparseMtx {
+    match m {
+        SparseMtx::Complex(a) if a.values().iter().all(|z| z.im == 0.0) => {
+            SparseMtx::Real(map_csc(&a, |z| z.re))
+        }
+        other => other,
+    }
+}
+
+/// Parse a family file's text; `sparse` reads `.mtx` files into CSC and converts the
+/// inline matrices (nothing of size n × n is stored).
+fn parse_parts(text: &str, path: &Path, sparse: bool) -> Result<Parts> {
+    let shown = path.display().to_string();
+    let input = |term: Option<usize>, reason: String| Error::Input {
+        path: shown.clone(),
+        line: None,
+        column: None,
+        term,
+        reason,
+    };
+    let root: Value = serde_json::from_str(text).map_err(|e| Error::Input {
+        path: shown.clone(),
+        line: Some(e.line()),
+        column: Some(e.column()),
+        term: None,
+        reason: format!("malformed JSON: {}", json_message(&e)),
+    })?;
+    let Value::Object(root) = root else {
+        return Err(input(
+            None,
+            format!(
+                "the family must be a JSON object, found {}",
+                type_name(&root)
+            ),
+        ));
+    };
+    check_keys(
+        &root,
+        &["range", "params", "hermitian", "terms"],
+        "the family",
+    )
+    .map_err(|r| input(None, r))?;
+
+    let range = match root.get("range") {
+        None => return Err(input(None, "missing \"range\": [t0, t1]".into())),
+        Some(Value::Array(r)) if r.len() == 2 => match (r[0].as_f64(), r[1].as_f64()) {
+            (Some(a), Some(b)) if a != b => (a, b),
+            (Some(a), Some(b)) => {
+                return Err(input(
+                    None,
+                    format!("\"range\": [{a}, {b}] is empty (t0 = t1)"),
+                ))
+            }
+            _ => return Err(input(None, "\"range\" must hold two numbers".into())),
+        },
+        Some(other) => {
+            return Err(input(
+                None,
+                format!("\"range\" must be [t0, t1], found {other}"),
+            ))
+        }
+    };
+
+    let mut params: Vec<(String, f64)> = Vec::new();
+    match root.get("params") {
+        None => {}
+        Some(Value::Object(p)) => {
+            for (name, v) in p {
+                if name == "t" || !is_valid_name(name) {
+                    return Err(input(
+                            None,
+                            format!(
+                                "\"params\": \"{name}\" cannot name a parameter (a letter or _, then letters, digits or _; not t, pi, e, i or a function name)"
+                            ),
+                        ));
+                }
+                let value = v.as_f64().ok_or_else(|| {
+                    input(
+                        None,
+                        format!(
+                            "\"params\": {name} must be a number, found {}",
+                            type_name(v)
+                        ),
+                    )
+                })?;
+                params.push((name.clone(), value));
+            }
+        }
+        Some(other) => {
+            return Err(input(
+                None,
+                format!(
+                    "\"params\" must be an object of names and numbers, found {}",
+                    type_name(other)
+                ),
+            ))
+        }
+    }
+
+    let hermitian = match root.get("hermitian") {
+        None => HermitianMode::Auto,
+        Some(Value::String(s)) if s == "auto" => HermitianMode::Auto,
+        Some(Value::String(s)) if s == "yes" => HermitianMode::Yes,
+        Some(Value::Bool(true)) => HermitianMode::Yes,
+        Some(Value::String(s)) if s == "no" => HermitianMode::No,
+        Some(Value::Bool(false)) => HermitianMode::No,
+        Some(other) => {
+            return Err(input(
+                None,
+                format!("\"hermitian\" must be \"auto\", \"yes\" or \"no\", found {other}"),
+            ))
+        }
+    };
+
+    let terms = match root.get("terms") {
+        Some(Value::Array(t)) if !t.is_empty() => t,
+        Some(Value::Array(_)) => return Err(input(None, "\"terms\" is empty".into())),
+        Some(other) => {
+            return Err(input(
+                None,
+                format!("\"terms\" must be an array, found {}", type_name(other)),
+            ))
+        }
+        None => return Err(input(None, "missing \"terms\"".into())),
+    };
+
+    let names: Vec<&str> = std::iter::once("t")
+        .chain(params.iter().map(|(n, _)| n.as_str()))
+        .collect();
+    let base = path.parent().unwrap_or(Path::new(""));
+    let mut parsed: Vec<(Expr, TermMatrix)> = Vec::with_capacity(terms.len());
+    for (k, term) in terms.iter().enumerate() {
+        let Value::Object(term) = term else {
+            return Err(input(
+                Some(k),
+                format!("a term must be an object, found {}", type_name(term)),
+            ));
+        };
+        check_keys(term, &["coef", "matrix", "mtx"], "a term").map_err(|r| input(Some(k), r))?;
+        let coef = match term.get("coef") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(x)) => x.to_string(),
+            Some(other) => {
+                return Err(input(
+                    Some(k),
+                    format!(
+                        "\"coef\" must be a string or a number, found {}",
+                        type_name(other)
+                    ),
+                ))
+            }
+            None => return Err(input(Some(k), "missing \"coef\"".into())),
+        };
+        let expr = Expr::parse(&coef, &names).map_err(|e| with_term(e, k))?;
+        let matrix = match (term.get("matrix"), term.get("mtx")) {
+            (Some(m), None) => {
+                let m = parse_matrix(m).map_err(|r| input(Some(k), r))?;
+                if sparse {
+                    TermMatrix::Sparse(m.to_sparse())
+                } else {
+                    TermMatrix::Dense(m)
+                }
+            }
+            (None, Some(Value::String(file))) => {
+                let file_path = base.join(file);
+                if sparse {
+                    TermMatrix::Sparse(simplify_sparse(
+                        read_mtx_sparse(&file_path).map_err(|e| with_term(e, k))?,
+                    ))
+                } else {
+                    TermMatrix::Dense(match read_mtx(&file_path).map_err(|e| with_term(e, k))? {
+                        MtxMatrix::Real(a) => RawMatrix::Real(a),
+                        MtxMatrix::Complex(a) => RawMatrix::Complex(a).simplify(),
+                    })
+                }
+            }
+            (None, Some(other)) => {
+                return Err(input(
+                    Some(k),
+                    format!("\"mtx\" must be a file name, found {}", type_name(other)),
+                ))
+            }
+            (Some(_), Some(_)) => {
+                return Err(input(
+                    Some(k),
+                    "a term has either \"matrix\" or \"mtx\", not both".into(),
+                ))
+            }
+            (None, None) => {
+                return Err(input(
+                    Some(k),
+                    "missing the matrix: give \"matrix\" (rows) or \"mtx\" (a Matrix Market file)"
+                        .into(),
+                ))
+            }
+        };
+        let (r, c) = matrix.shape();
+        if r != c {
+            return Err(input(Some(k), format!("the matrix is {r}×{c}, not square")));
+        }
+        if let Some((_, first)) = parsed.first() {
+            let n = first.shape().0;
+            if r != n {
+                return Err(input(
+                    Some(k),
+                    format!(
+                        "the matrix is {r}×{r}, terms[0] is {n}×{n}: all terms must have one size"
+                    ),
+                ));
+            }
+        }
+        parsed.push((expr, matrix));
+    }
+
+    Ok(Parts {
+        range,
+        hermitian,
+        params,
+        terms: parsed,
+    })
+}
+
 impl FamilyFile {
     /// Read and parse a family file.
     ///
@@ -619,192 +898,16 @@ impl FamilyFile {
     /// a matrix of the wrong size with the term index, a missing or malformed `.mtx`
     /// file with its path and line) and [`Error::Expression`] (with the term index).
     pub fn parse(text: &str, path: &Path) -> Result<FamilyFile> {
-        let shown = path.display().to_string();
-        let input = |term: Option<usize>, reason: String| Error::Input {
-            path: shown.clone(),
-            line: None,
-            column: None,
-            term,
-            reason,
-        };
-        let root: Value = serde_json::from_str(text).map_err(|e| Error::Input {
-            path: shown.clone(),
-            line: Some(e.line()),
-            column: Some(e.column()),
-            term: None,
-            reason: format!("malformed JSON: {}", json_message(&e)),
-        })?;
-        let Value::Object(root) = root else {
-            return Err(input(
-                None,
-                format!(
-                    "the family must be a JSON object, found {}",
-                    type_name(&root)
-                ),
-            ));
-        };
-        check_keys(
-            &root,
-            &["range", "params", "hermitian", "terms"],
-            "the family",
-        )
-        .map_err(|r| input(None, r))?;
-
-        let range = match root.get("range") {
-            None => return Err(input(None, "missing \"range\": [t0, t1]".into())),
-            Some(Value::Array(r)) if r.len() == 2 => match (r[0].as_f64(), r[1].as_f64()) {
-                (Some(a), Some(b)) if a != b => (a, b),
-                (Some(a), Some(b)) => {
-                    return Err(input(
-                        None,
-                        format!("\"range\": [{a}, {b}] is empty (t0 = t1)"),
-                    ))
-                }
-                _ => return Err(input(None, "\"range\" must hold two numbers".into())),
-            },
-            Some(other) => {
-                return Err(input(
-                    None,
-                    format!("\"range\" must be [t0, t1], found {other}"),
-                ))
-            }
-        };
-
-        let mut params: Vec<(String, f64)> = Vec::new();
-        match root.get("params") {
-            None => {}
-            Some(Value::Object(p)) => {
-                for (name, v) in p {
-                    if name == "t" || !is_valid_name(name) {
-                        return Err(input(
-                            None,
-                            format!(
-                                "\"params\": \"{name}\" cannot name a parameter (a letter or _, then letters, digits or _; not t, pi, e, i or a function name)"
-                            ),
-                        ));
-                    }
-                    let value = v.as_f64().ok_or_else(|| {
-                        input(
-                            None,
-                            format!(
-                                "\"params\": {name} must be a number, found {}",
-                                type_name(v)
-                            ),
-                        )
-                    })?;
-                    params.push((name.clone(), value));
-                }
-            }
-            Some(other) => {
-                return Err(input(
-                    None,
-                    format!(
-                        "\"params\" must be an object of names and numbers, found {}",
-                        type_name(other)
-                    ),
-                ))
-            }
-        }
-
-        let hermitian = match root.get("hermitian") {
-            None => HermitianMode::Auto,
-            Some(Value::String(s)) if s == "auto" => HermitianMode::Auto,
-            Some(Value::String(s)) if s == "yes" => HermitianMode::Yes,
-            Some(Value::Bool(true)) => HermitianMode::Yes,
-            Some(Value::String(s)) if s == "no" => HermitianMode::No,
-            Some(Value::Bool(false)) => HermitianMode::No,
-            Some(other) => {
-                return Err(input(
-                    None,
-                    format!("\"hermitian\" must be \"auto\", \"yes\" or \"no\", found {other}"),
-                ))
-            }
-        };
-
-        let terms = match root.get("terms") {
-            Some(Value::Array(t)) if !t.is_empty() => t,
-            Some(Value::Array(_)) => return Err(input(None, "\"terms\" is empty".into())),
-            Some(other) => {
-                return Err(input(
-                    None,
-                    format!("\"terms\" must be an array, found {}", type_name(other)),
-                ))
-            }
-            None => return Err(input(None, "missing \"terms\"".into())),
-        };
-
-        let names: Vec<&str> = std::iter::once("t")
-            .chain(params.iter().map(|(n, _)| n.as_str()))
+        let parts = parse_parts(text, path, false)?;
+        let parsed: Vec<(Expr, RawMatrix)> = parts
+            .terms
+            .into_iter()
+            .map(|(e, m)| match m {
+                TermMatrix::Dense(m) => (e, m),
+                TermMatrix::Sparse(_) => unreachable!("a dense parse reads dense matrices"),
+            })
             .collect();
-        let base = path.parent().unwrap_or(Path::new(""));
-        let mut parsed: Vec<(Expr, RawMatrix)> = Vec::with_capacity(terms.len());
-        for (k, term) in terms.iter().enumerate() {
-            let Value::Object(term) = term else {
-                return Err(input(
-                    Some(k),
-                    format!("a term must be an object, found {}", type_name(term)),
-                ));
-            };
-            check_keys(term, &["coef", "matrix", "mtx"], "a term")
-                .map_err(|r| input(Some(k), r))?;
-            let coef = match term.get("coef") {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(x)) => x.to_string(),
-                Some(other) => {
-                    return Err(input(
-                        Some(k),
-                        format!(
-                            "\"coef\" must be a string or a number, found {}",
-                            type_name(other)
-                        ),
-                    ))
-                }
-                None => return Err(input(Some(k), "missing \"coef\"".into())),
-            };
-            let expr = Expr::parse(&coef, &names).map_err(|e| with_term(e, k))?;
-            let matrix = match (term.get("matrix"), term.get("mtx")) {
-                (Some(m), None) => parse_matrix(m).map_err(|r| input(Some(k), r))?,
-                (None, Some(Value::String(file))) => {
-                    let file_path = base.join(file);
-                    match read_mtx(&file_path).map_err(|e| with_term(e, k))? {
-                        MtxMatrix::Real(a) => RawMatrix::Real(a),
-                        MtxMatrix::Complex(a) => RawMatrix::Complex(a).simplify(),
-                    }
-                }
-                (None, Some(other)) => {
-                    return Err(input(
-                        Some(k),
-                        format!("\"mtx\" must be a file name, found {}", type_name(other)),
-                    ))
-                }
-                (Some(_), Some(_)) => {
-                    return Err(input(
-                        Some(k),
-                        "a term has either \"matrix\" or \"mtx\", not both".into(),
-                    ))
-                }
-                (None, None) => return Err(input(
-                    Some(k),
-                    "missing the matrix: give \"matrix\" (rows) or \"mtx\" (a Matrix Market file)"
-                        .into(),
-                )),
-            };
-            let (r, c) = matrix.shape();
-            if r != c {
-                return Err(input(Some(k), format!("the matrix is {r}×{c}, not square")));
-            }
-            if let Some((_, first)) = parsed.first() {
-                let n = first.shape().0;
-                if r != n {
-                    return Err(input(
-                        Some(k),
-                        format!("the matrix is {r}×{r}, terms[0] is {n}×{n}: all terms must have one size"),
-                    ));
-                }
-            }
-            parsed.push((expr, matrix));
-        }
-
+        let params = parts.params;
         let real = parsed
             .iter()
             .all(|(e, m)| e.is_real() && matches!(m, RawMatrix::Real(_)));
@@ -841,8 +944,8 @@ impl FamilyFile {
         };
         Ok(FamilyFile {
             path: path.to_path_buf(),
-            range,
-            hermitian,
+            range: parts.range,
+            hermitian: parts.hermitian,
             family,
         })
     }
@@ -870,5 +973,220 @@ impl FamilyFile {
     /// The family, by value.
     pub fn into_family(self) -> FileFamily {
         self.family
+    }
+}
+
+/// The family of a [`SparseFamilyFile`]: [`SparseTerms`] in real or complex arithmetic
+/// (the same choice as [`FileFamily`]).
+///
+/// ```
+/// use eigentrack::family_file::{SparseFamilyFile, SparseFileFamily};
+/// use eigentrack::sparse::SparseFamily;
+///
+/// let text = r#"{"range": [0, 1], "terms": [{"coef": "i*t", "matrix": [[1, 0], [0, 2]]}]}"#;
+/// let fam = SparseFamilyFile::parse(text, "c.json".as_ref())?.into_family();
+/// assert_eq!(fam.dim(), 2);
+/// let SparseFileFamily::Complex(f) = fam else { unreachable!() };
+/// let a = f.value(0.5); // i·t·diag(1, 2), stored as Re c·M + Im c·(iM)
+/// assert_eq!(a.get_entry(1, 1).unwrap().into_value(), eigentrack::Complex64::new(0.0, 1.0));
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub enum SparseFileFamily {
+    /// Every coefficient real (no `i`), every matrix real.
+    Real(SparseTerms<f64>),
+    /// Otherwise: each term c(t)·M is stored as Re c(t)·M + Im c(t)·(iM), the
+    /// coefficient evaluated in complex arithmetic as on the dense path.
+    Complex(SparseTerms<Complex64>),
+}
+
+impl SparseFileFamily {
+    /// The size n of A(t).
+    pub fn dim(&self) -> usize {
+        match self {
+            SparseFileFamily::Real(f) => f.size(),
+            SparseFileFamily::Complex(f) => f.size(),
+        }
+    }
+}
+
+/// A family file read as a sparse family, for
+/// [`Tracker::nearest`](crate::Tracker::nearest): the same format as [`FamilyFile`]
+/// (see the [module documentation](self)), with `mtx` terms read straight into
+/// compressed sparse columns ([`read_mtx_sparse`], no size
+/// limit) and inline `matrix` rows converted to CSC; nothing of size n × n is stored.
+///
+/// The family ([`family`](Self::family)) is a [`SparseTerms`] whose coefficients are the
+/// file's expressions, so A′(t) and A″(t) are exact (the expressions' jets, as on the
+/// dense path). The parameters keep the values of the file. `hermitian` is read and
+/// checked but not used by the sparse path, which finds out itself whether A(t) is
+/// Hermitian.
+///
+/// ```
+/// use eigentrack::family_file::{FamilyFile, SparseFamilyFile, SparseFileFamily};
+/// use eigentrack::sparse::SparseFamily;
+/// use eigentrack::MatrixFamily;
+///
+/// let text = r#"{"range": [0, 1], "params": {"g": 0.5},
+///               "terms": [{"coef": "t^2", "matrix": [[1, 0, 0], [0, 2, 0], [0, 0, 3]]},
+///                         {"coef": "g", "matrix": [[0, 1, 0], [1, 0, 0], [0, 0, 0]]}]}"#;
+/// let file = SparseFamilyFile::parse(text, "f.json".as_ref())?;
+/// let SparseFileFamily::Real(fam) = file.family() else { unreachable!() };
+/// let j = fam.jet(2.0).unwrap(); // exact A, A′, A″ at t = 2
+/// assert_eq!(j.a.get_entry(1, 1).unwrap().into_value(), 8.0);
+/// assert_eq!(j.da.get_entry(1, 1).unwrap().into_value(), 8.0);
+/// assert_eq!(j.dda.get_entry(2, 2).unwrap().into_value(), 6.0);
+/// assert_eq!(j.a.get_entry(0, 1).unwrap().into_value(), 0.5);
+/// // the dense loader gives the same matrices
+/// let dense = FamilyFile::parse(text, "f.json".as_ref())?;
+/// let eigentrack::family_file::FileFamily::Real(d) = dense.family() else { unreachable!() };
+/// assert_eq!(d.value(2.0)[(2, 2)], 12.0);
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SparseFamilyFile {
+    path: PathBuf,
+    range: (f64, f64),
+    hermitian: HermitianMode,
+    params: Vec<(String, f64)>,
+    exprs: Vec<Expr>,
+    family: SparseFileFamily,
+}
+
+/// c(t) as a coefficient of [`SparseTerms`]: the expression's jet in t composed with the
+/// dual number (chain rule to second order).
+fn dual_coef(c: f64, c1: f64, c2: f64, d: Dual2_64) -> Dual2_64 {
+    Dual2_64::new(c, c1 * d.v1, c2 * d.v1 * d.v1 + c1 * d.v2)
+}
+
+impl SparseFamilyFile {
+    /// Read and parse a family file as a sparse family.
+    ///
+    /// # Errors
+    /// [`Error::Input`] when the file cannot be read, and everything
+    /// [`parse`](Self::parse) reports.
+    pub fn load(path: &Path) -> Result<SparseFamilyFile> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
+            path: path.display().to_string(),
+            line: None,
+            column: None,
+            term: None,
+            reason: format!("cannot read the family file: {e}"),
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parse the text of a family file as a sparse family; `path` names it in errors and
+    /// its directory is where `mtx` files are looked up.
+    ///
+    /// # Errors
+    /// As [`FamilyFile::parse`]: [`Error::Input`] (malformed JSON with line and column, a
+    /// wrong or missing key, a matrix of the wrong size with the term index, a missing or
+    /// malformed `.mtx` file with its path and line) and [`Error::Expression`] (with the
+    /// term index); without the dense size limit of [`read_mtx`].
+    pub fn parse(text: &str, path: &Path) -> Result<SparseFamilyFile> {
+        let parts = parse_parts(text, path, true)?;
+        let n = parts.terms[0].1.shape().0;
+        let values: Vec<f64> = parts.params.iter().map(|&(_, v)| v).collect();
+        let mats: Vec<SparseMtx> = parts
+            .terms
+            .iter()
+            .map(|(_, m)| match m {
+                TermMatrix::Sparse(m) => m.clone(),
+                TermMatrix::Dense(_) => unreachable!("a sparse parse reads sparse matrices"),
+            })
+            .collect();
+        let exprs: Vec<Expr> = parts.terms.into_iter().map(|(e, _)| e).collect();
+        let real =
+            exprs.iter().all(Expr::is_real) && mats.iter().all(|m| matches!(m, SparseMtx::Real(_)));
+        let family = if real {
+            let mut fam = SparseTerms::<f64>::new(n);
+            for (e, m) in exprs.iter().zip(mats) {
+                let SparseMtx::Real(m) = m else {
+                    unreachable!("a real family")
+                };
+                let (e, values) = (e.clone(), values.clone());
+                fam = fam.term(m, move |d: Dual2_64| {
+                    let vars: Vec<f64> = std::iter::once(d.re)
+                        .chain(values.iter().copied())
+                        .collect();
+                    let j = e.jet_unchecked(&vars, 0);
+                    dual_coef(j.value, j.d1, j.d2, d)
+                })?;
+            }
+            SparseFileFamily::Real(fam)
+        } else {
+            let mut fam = SparseTerms::<Complex64>::new(n);
+            for (e, m) in exprs.iter().zip(mats) {
+                let m = m.to_complex();
+                let im = map_csc(&m, |z| z * Complex64::i());
+                for (part, m) in [(0, m), (1, im)] {
+                    let (e, values) = (e.clone(), values.clone());
+                    fam = fam.term(m, move |d: Dual2_64| {
+                        let vars: Vec<Complex64> = std::iter::once(d.re)
+                            .chain(values.iter().copied())
+                            .map(Complex64::from)
+                            .collect();
+                        let j = e.jet_unchecked(&vars, 0);
+                        let pick = |z: Complex64| if part == 0 { z.re } else { z.im };
+                        dual_coef(pick(j.value), pick(j.d1), pick(j.d2), d)
+                    })?;
+                }
+            }
+            SparseFileFamily::Complex(fam)
+        };
+        Ok(SparseFamilyFile {
+            path: path.to_path_buf(),
+            range: parts.range,
+            hermitian: parts.hermitian,
+            params: parts.params,
+            exprs,
+            family,
+        })
+    }
+
+    /// The path the file was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    /// `range`: (t0, t1), t0 ≠ t1.
+    pub fn range(&self) -> (f64, f64) {
+        self.range
+    }
+    /// `hermitian` as written in the file ([`HermitianMode::Auto`] when absent); not used
+    /// by the sparse path.
+    pub fn hermitian(&self) -> HermitianMode {
+        self.hermitian
+    }
+    /// The parameters and their values (those of the file).
+    pub fn params(&self) -> Vec<(&str, f64)> {
+        self.params.iter().map(|(n, v)| (n.as_str(), *v)).collect()
+    }
+    /// The size n of A(t).
+    pub fn dim(&self) -> usize {
+        self.family.dim()
+    }
+    /// The family.
+    pub fn family(&self) -> &SparseFileFamily {
+        &self.family
+    }
+    /// The family, by value.
+    pub fn into_family(self) -> SparseFileFamily {
+        self.family
+    }
+    /// Check that every coefficient and its first two t-derivatives are finite at each
+    /// `t` in `ts`, as [`ExprFamily::check_on`] (a non-finite A(t) traced back to its
+    /// coefficient).
+    ///
+    /// # Errors
+    /// [`Error::Coefficient`] with the term, the expression and the first bad `t`.
+    pub fn check_on(&self, ts: &[f64]) -> Result<()> {
+        let values: Vec<f64> = self.params.iter().map(|&(_, v)| v).collect();
+        match self.family {
+            SparseFileFamily::Real(_) => check_exprs::<f64>(self.exprs.iter(), &values, ts),
+            SparseFileFamily::Complex(_) => {
+                check_exprs::<Complex64>(self.exprs.iter(), &values, ts)
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! A reader for Matrix Market (`.mtx`) files into dense matrices.
+//! A reader for Matrix Market (`.mtx`) files into dense matrices ([`read_mtx`]) or,
+//! without ever storing n × n numbers, into sparse CSC matrices ([`read_mtx_sparse`]).
 //!
 //! Supported headers: `%%MatrixMarket matrix FORMAT FIELD SYMMETRY` with
 //!
@@ -35,6 +36,7 @@
 
 use crate::error::{Error, Result};
 use nalgebra::DMatrix;
+use nalgebra_sparse::{CooMatrix, CscMatrix};
 use num_complex::Complex64;
 use std::path::Path;
 
@@ -84,6 +86,62 @@ enum Symmetry {
     Hermitian,
 }
 
+/// A matrix read from a Matrix Market file into compressed sparse columns
+/// ([`read_mtx_sparse`]): real for the `real`, `integer` and `pattern` fields, complex for
+/// `complex`. Repeated entries are summed; the mirrored triangle of a symmetric,
+/// skew-symmetric or Hermitian file is stored explicitly.
+///
+/// ```
+/// use eigentrack::mtx::{parse_mtx_sparse, SparseMtx};
+///
+/// let text = "%%MatrixMarket matrix coordinate complex general\n2 2 1\n2 1 0.5 -1\n";
+/// let a = parse_mtx_sparse(text, "c.mtx")?;
+/// assert!(matches!(a, SparseMtx::Complex(_)));
+/// assert_eq!((a.shape(), a.nnz()), ((2, 2), 1));
+/// assert_eq!(a.to_complex().get_entry(1, 0).unwrap().into_value(), eigentrack::Complex64::new(0.5, -1.0));
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum SparseMtx {
+    /// A real matrix.
+    Real(CscMatrix<f64>),
+    /// A complex matrix.
+    Complex(CscMatrix<Complex64>),
+}
+
+impl SparseMtx {
+    /// (rows, columns).
+    pub fn shape(&self) -> (usize, usize) {
+        match self {
+            SparseMtx::Real(a) => (a.nrows(), a.ncols()),
+            SparseMtx::Complex(a) => (a.nrows(), a.ncols()),
+        }
+    }
+    /// The number of stored entries.
+    pub fn nnz(&self) -> usize {
+        match self {
+            SparseMtx::Real(a) => a.nnz(),
+            SparseMtx::Complex(a) => a.nnz(),
+        }
+    }
+    /// The matrix with complex entries.
+    pub fn to_complex(&self) -> CscMatrix<Complex64> {
+        match self {
+            SparseMtx::Real(a) => map_csc(a, |x| Complex64::new(x, 0.0)),
+            SparseMtx::Complex(a) => a.clone(),
+        }
+    }
+}
+
+/// `a` with `f` applied to every stored value (same pattern).
+pub(crate) fn map_csc<S: Copy, T>(a: &CscMatrix<S>, f: impl Fn(S) -> T) -> CscMatrix<T> {
+    CscMatrix::try_from_pattern_and_values(
+        a.pattern().clone(),
+        a.values().iter().map(|&v| f(v)).collect(),
+    )
+    .expect("the same pattern and number of values")
+}
+
 /// Read a Matrix Market file.
 ///
 /// # Errors
@@ -101,11 +159,104 @@ pub fn read_mtx(path: &Path) -> Result<MtxMatrix> {
     parse_mtx(&text, &shown)
 }
 
+/// Read a Matrix Market file into a sparse CSC matrix, without the dense size limit
+/// [`MAX_ENTRIES`]: memory is proportional to the entries listed (an `array` file is read
+/// too, its zeros left out).
+///
+/// # Errors
+/// [`Error::Input`] with the path (and the line, for a malformed file) when the file
+/// cannot be read or is not a valid Matrix Market matrix.
+///
+/// ```
+/// use eigentrack::mtx::{read_mtx_sparse, SparseMtx};
+///
+/// let dir = std::env::temp_dir().join(format!("eigentrack-mtx-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("k.mtx");
+/// std::fs::write(&path, "%%MatrixMarket matrix coordinate real symmetric\n3 3 2\n1 1 2.0\n3 1 -1.0\n").unwrap();
+/// let SparseMtx::Real(k) = read_mtx_sparse(&path)? else { unreachable!() };
+/// assert_eq!(k.nnz(), 3); // (1, 1), (3, 1) and its mirror (1, 3)
+/// assert_eq!(k.get_entry(0, 2).unwrap().into_value(), -1.0);
+/// let missing = read_mtx_sparse(&dir.join("none.mtx")).unwrap_err();
+/// assert!(missing.to_string().contains("none.mtx"));
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+pub fn read_mtx_sparse(path: &Path) -> Result<SparseMtx> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
+        path: shown.clone(),
+        line: None,
+        column: None,
+        term: None,
+        reason: format!("cannot read the Matrix Market file: {e}"),
+    })?;
+    parse_mtx_sparse(&text, &shown)
+}
+
+/// Parse the text of a Matrix Market file into a sparse CSC matrix; `path` names it in
+/// errors. The same format and errors as [`parse_mtx`], without the dense size limit.
+///
+/// # Errors
+/// [`Error::Input`] with `path` and the 1-based line of the problem.
+///
+/// ```
+/// use eigentrack::mtx::{parse_mtx_sparse, SparseMtx};
+///
+/// let text = "%%MatrixMarket matrix coordinate real general\n100000 100000 1\n7 3 2.5\n";
+/// let SparseMtx::Real(a) = parse_mtx_sparse(text, "big.mtx")? else { unreachable!() };
+/// assert_eq!((a.nrows(), a.nnz()), (100000, 1));
+/// assert_eq!(a.get_entry(6, 2).unwrap().into_value(), 2.5);
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+pub fn parse_mtx_sparse(text: &str, path: &str) -> Result<SparseMtx> {
+    let (field, sink) = parse_into(text, path, false)?;
+    let Sink::Sparse(coo) = sink else {
+        unreachable!("a sparse parse fills a sparse sink")
+    };
+    let a = CscMatrix::from(&coo);
+    Ok(match field {
+        Field::Complex => SparseMtx::Complex(a),
+        _ => SparseMtx::Real(map_csc(&a, |z| z.re)),
+    })
+}
+
+/// Where the entries of a file go: a dense matrix or a list of triplets.
+enum Sink {
+    Dense(DMatrix<Complex64>),
+    Sparse(CooMatrix<Complex64>),
+}
+
+impl Sink {
+    fn add(&mut self, i: usize, j: usize, v: Complex64) {
+        match self {
+            Sink::Dense(a) => a[(i, j)] += v,
+            Sink::Sparse(c) => {
+                if v != Complex64::new(0.0, 0.0) {
+                    c.push(i, j, v)
+                }
+            }
+        }
+    }
+}
+
 /// Parse the text of a Matrix Market file; `path` names it in errors.
 ///
 /// # Errors
 /// [`Error::Input`] with `path` and the 1-based line of the problem.
 pub fn parse_mtx(text: &str, path: &str) -> Result<MtxMatrix> {
+    let (field, sink) = parse_into(text, path, true)?;
+    let Sink::Dense(a) = sink else {
+        unreachable!("a dense parse fills a dense sink")
+    };
+    Ok(match field {
+        Field::Complex => MtxMatrix::Complex(a),
+        _ => MtxMatrix::Real(a.map(|z| z.re)),
+    })
+}
+
+/// The parser of both readers: the entries of the file (mirrored for the symmetric
+/// kinds) into a dense matrix (`dense`, with the [`MAX_ENTRIES`] limit) or triplets.
+fn parse_into(text: &str, path: &str, dense: bool) -> Result<(Field, Sink)> {
     let err = |line: usize, reason: String| Error::Input {
         path: path.to_string(),
         line: Some(line),
@@ -235,7 +386,7 @@ pub fn parse_mtx(text: &str, path: &str) -> Result<MtxMatrix> {
             format!("the matrix is empty ({rows}×{cols})"),
         ));
     }
-    if !matches!(rows.checked_mul(cols), Some(n) if n <= MAX_ENTRIES) {
+    if dense && !matches!(rows.checked_mul(cols), Some(n) if n <= MAX_ENTRIES) {
         return Err(err(
             size_line,
             format!("{rows}×{cols} is too large to store densely (at most {MAX_ENTRIES} entries)"),
@@ -250,9 +401,9 @@ pub fn parse_mtx(text: &str, path: &str) -> Result<MtxMatrix> {
     let expected = if coordinate {
         let nnz = parse_size(sizes[2], "entry count")?;
         let max = match symmetry {
-            Symmetry::General => rows * cols,
-            Symmetry::Skew => rows * (rows - 1) / 2,
-            _ => rows * (rows + 1) / 2,
+            Symmetry::General => rows.saturating_mul(cols),
+            Symmetry::Skew => rows.saturating_mul(rows - 1) / 2,
+            _ => rows.saturating_mul(rows + 1) / 2,
         };
         // repeated entries are allowed, but a bound keeps a corrupt count harmless
         if nnz > max.saturating_mul(16) {
@@ -266,11 +417,12 @@ pub fn parse_mtx(text: &str, path: &str) -> Result<MtxMatrix> {
         }
         nnz
     } else {
-        match symmetry {
-            Symmetry::General => rows * cols,
-            Symmetry::Skew => rows * (rows - 1) / 2,
-            _ => rows * (rows + 1) / 2,
-        }
+        let count = match symmetry {
+            Symmetry::General => rows.checked_mul(cols),
+            Symmetry::Skew => rows.checked_mul(rows - 1).map(|x| x / 2),
+            _ => rows.checked_mul(rows + 1).map(|x| x / 2),
+        };
+        count.ok_or_else(|| err(size_line, format!("{rows}×{cols} is too large")))?
     };
 
     let values_per_entry = match field {
@@ -278,7 +430,11 @@ pub fn parse_mtx(text: &str, path: &str) -> Result<MtxMatrix> {
         Field::Complex => 2,
         Field::Pattern => 0,
     };
-    let mut a = DMatrix::<Complex64>::zeros(rows, cols);
+    let mut a = if dense {
+        Sink::Dense(DMatrix::<Complex64>::zeros(rows, cols))
+    } else {
+        Sink::Sparse(CooMatrix::new(rows, cols))
+    };
     // position of the next value of an array file
     let (mut ai, mut aj) = (0usize, 0usize);
     let first_array_row = |j: usize| match symmetry {
@@ -380,13 +536,13 @@ pub fn parse_mtx(text: &str, path: &str) -> Result<MtxMatrix> {
                 ));
             }
         }
-        a[(i, j)] += value;
+        a.add(i, j, value);
         if i != j {
             match symmetry {
                 Symmetry::General => {}
-                Symmetry::Symmetric => a[(j, i)] += value,
-                Symmetry::Skew => a[(j, i)] -= value,
-                Symmetry::Hermitian => a[(j, i)] += value.conj(),
+                Symmetry::Symmetric => a.add(j, i, value),
+                Symmetry::Skew => a.add(j, i, -value),
+                Symmetry::Hermitian => a.add(j, i, value.conj()),
             }
         }
         count += 1;
@@ -404,8 +560,5 @@ pub fn parse_mtx(text: &str, path: &str) -> Result<MtxMatrix> {
             format!("the size line declares {expected} entries, the file ends after {count}"),
         ));
     }
-    Ok(match field {
-        Field::Complex => MtxMatrix::Complex(a),
-        _ => MtxMatrix::Real(a.map(|z| z.re)),
-    })
+    Ok((field, a))
 }

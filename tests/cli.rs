@@ -814,3 +814,416 @@ fn range_up_to_1e308_ends_where_a_entry_overflows() {
     }
     assert_eq!(j["stats"]["decompositions"], 201);
 }
+
+// ---- track --nearest K --sigma S: the sparse path ----
+
+/// μᵢ = 2 − 2cos(iπ/(m + 1)), i = 1 … m: the eigenvalues of tridiag(−1, 2, −1).
+fn lap_eigs(m: usize) -> Vec<f64> {
+    (1..=m)
+        .map(|i| 2.0 - 2.0 * (i as f64 * std::f64::consts::PI / (m + 1) as f64).cos())
+        .collect()
+}
+
+/// Writes Lx = T ⊗ I (symmetric storage, lower triangle) and Ly = I ⊗ T (general
+/// storage) of an nx × ny grid as Matrix Market files in `dir`, and the family file
+/// A(t) = (1 + t)·Lx + Ly over [0, 1]: λᵢⱼ(t) = (1 + t)μᵢ + νⱼ, exact crossings where
+/// (1 + t)(μᵢ − μₖ) = νₗ − νⱼ.
+fn write_grid_family(dir: &Path, nx: usize, ny: usize) -> PathBuf {
+    let n = nx * ny;
+    let (mut lx, mut ly) = (Vec::new(), Vec::new());
+    for j in 0..ny {
+        for i in 0..nx {
+            let p = i + nx * j + 1;
+            lx.push(format!("{p} {p} 2"));
+            ly.push(format!("{p} {p} 2.0"));
+            if i + 1 < nx {
+                lx.push(format!("{} {p} -1", p + 1));
+            }
+            if j + 1 < ny {
+                ly.push(format!("{} {p} -1", p + nx));
+                ly.push(format!("{p} {} -1", p + nx));
+            }
+        }
+    }
+    for (name, kind, entries) in [("lx.mtx", "symmetric", lx), ("ly.mtx", "general", ly)] {
+        let text = format!(
+            "%%MatrixMarket matrix coordinate real {kind}\n% a grid Laplacian\n{n} {n} {}\n{}\n",
+            entries.len(),
+            entries.join("\n")
+        );
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let fam = dir.join("grid.json");
+    std::fs::write(
+        &fam,
+        r#"{"range": [0, 1], "terms": [{"coef": "1 + t", "mtx": "lx.mtx"}, {"coef": "1", "mtx": "ly.mtx"}]}"#,
+    )
+    .unwrap();
+    fam
+}
+
+#[test]
+fn nearest_on_mtx_terms_matches_the_closed_form() {
+    let dir = temp_dir("nearest-grid");
+    let (nx, ny, k, sigma) = (9, 7, 4, 1.3);
+    let fam = write_grid_family(&dir, nx, ny);
+    let out = run(&[
+        "track",
+        fam.to_str().unwrap(),
+        "--nearest",
+        "4",
+        "--sigma",
+        "1.3",
+        "--samples",
+        "41",
+        "--quiet",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (j["method"].as_str(), j["k"].as_u64(), j["n"].as_u64()),
+        (Some("nearest"), Some(4), Some(63))
+    );
+    assert_eq!(
+        (j["sigma"]["re"].as_f64(), j["sigma"]["im"].as_f64()),
+        (Some(sigma), Some(0.0))
+    );
+    assert_uniform_samples(&j, 0.0, 1.0, 41);
+    let ts = floats(&j["samples"]);
+    let (mx, my) = (lap_eigs(nx), lap_eigs(ny));
+    let levels: Vec<(usize, usize)> = (0..nx).flat_map(|i| (0..ny).map(move |l| (i, l))).collect();
+    let value = |(i, l): (usize, usize), t: f64| (1.0 + t) * mx[i] + my[l];
+    // every branch is one closed-form level all along, value and slope to 1e-9
+    let branches = j["branches"].as_array().unwrap();
+    let mut ids = Vec::new();
+    for b in branches {
+        let (re, im, slope) = (floats(&b["re"]), floats(&b["im"]), floats(&b["slope_re"]));
+        let s0 = re
+            .iter()
+            .position(|x| x.is_finite())
+            .expect("computed somewhere");
+        let id = *levels
+            .iter()
+            .min_by(|&&p, &&q| {
+                ((value(p, ts[s0]) - re[s0]).abs() + (mx[p.0] - slope[s0]).abs())
+                    .total_cmp(&((value(q, ts[s0]) - re[s0]).abs() + (mx[q.0] - slope[s0]).abs()))
+            })
+            .unwrap();
+        for s in 0..ts.len() {
+            if b["re"][s].is_null() {
+                assert!(b["slope_re"][s].is_null() && !b["in_window"][s].as_bool().unwrap());
+                continue;
+            }
+            assert!(
+                (re[s] - value(id, ts[s])).abs() < 1e-9,
+                "branch {id:?} at t = {}: {} against {}",
+                ts[s],
+                re[s],
+                value(id, ts[s])
+            );
+            assert!(
+                (slope[s] - mx[id.0]).abs() < 1e-9,
+                "slope of {id:?} at t = {}",
+                ts[s]
+            );
+            assert_eq!(im[s], 0.0);
+        }
+        ids.push(id);
+    }
+    // the window at every sample is the k closed-form levels nearest σ
+    for (s, &t) in ts.iter().enumerate() {
+        let mut exact: Vec<f64> = levels.iter().map(|&p| value(p, t)).collect();
+        exact.sort_by(|a, b| (a - sigma).abs().total_cmp(&(b - sigma).abs()));
+        let mut want: Vec<f64> = exact[..k].to_vec();
+        let mut got: Vec<f64> = branches
+            .iter()
+            .filter(|b| b["in_window"][s].as_bool().unwrap())
+            .map(|b| b["re"][s].as_f64().unwrap())
+            .collect();
+        want.sort_by(f64::total_cmp);
+        got.sort_by(f64::total_cmp);
+        assert_eq!(got.len(), k, "t = {t}");
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g - w).abs() < 1e-9,
+                "window at t = {t}: {got:?} against {want:?}"
+            );
+        }
+    }
+    // the crossings in the window: every pair of levels that meet at t* in (0, 1) at a
+    // value among the k nearest σ (at the window's edge, where one of the two enters and
+    // the other leaves, with an entry and an exit at the same t)
+    let mut expected = Vec::new();
+    for (a, &p) in levels.iter().enumerate() {
+        for &q in &levels[a + 1..] {
+            if p.0 == q.0 {
+                continue; // parallel
+            }
+            let t = (my[q.1] - my[p.1]) / (mx[p.0] - mx[q.0]) - 1.0;
+            if !(1e-6..1.0 - 1e-6).contains(&t) {
+                continue;
+            }
+            let v = value(p, t);
+            let nearer = levels
+                .iter()
+                .filter(|&&r| (value(r, t) - sigma).abs() < (v - sigma).abs() - 1e-12)
+                .count();
+            if nearer < k {
+                expected.push((t, p, q, nearer + 1 == k));
+            }
+        }
+    }
+    assert!(
+        !expected.is_empty(),
+        "the test family has crossings in the window"
+    );
+    let crossings = events_of_kind(&j, "crossing");
+    assert_eq!(
+        crossings.len(),
+        expected.len(),
+        "{crossings:?} against {expected:?}"
+    );
+    let (entries, exits) = (
+        events_of_kind(&j, "window_entry"),
+        events_of_kind(&j, "window_exit"),
+    );
+    let at = |evs: &[&Value], t: f64| {
+        evs.iter()
+            .any(|x| (x["t"].as_f64().unwrap() - t).abs() < 1e-9)
+    };
+    assert!(
+        expected.iter().any(|e| !e.3) && expected.iter().any(|e| e.3),
+        "both kinds present: {expected:?}"
+    );
+    for (t, p, q, edge) in expected {
+        assert_eq!(
+            at(&entries, t) && at(&exits, t),
+            edge,
+            "entry and exit at the crossing t = {t}"
+        );
+        let want = {
+            let mut w = [
+                ids.iter().position(|&x| x == p),
+                ids.iter().position(|&x| x == q),
+            ];
+            w.sort();
+            w
+        };
+        let e = crossings
+            .iter()
+            .find(|e| (e["t"].as_f64().unwrap() - t).abs() < 1e-9)
+            .unwrap_or_else(|| panic!("no crossing at t = {t} ({p:?}, {q:?}): {crossings:?}"));
+        let got: Vec<usize> = e["branches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_u64().unwrap() as usize)
+            .collect();
+        assert_eq!(
+            vec![want[0].unwrap(), want[1].unwrap()],
+            got,
+            "the branches crossing at t = {t}"
+        );
+    }
+    // entries and exits come in pairs at one t
+    let (entries, exits) = (
+        events_of_kind(&j, "window_entry"),
+        events_of_kind(&j, "window_exit"),
+    );
+    assert_eq!(entries.len(), exits.len());
+    for e in entries {
+        let t = e["t"].as_f64().unwrap();
+        assert!(
+            exits
+                .iter()
+                .any(|x| (x["t"].as_f64().unwrap() - t).abs() < 1e-9),
+            "entry at {t}"
+        );
+    }
+    for key in ["factorizations", "iterations", "accepted_steps", "seconds"] {
+        assert!(j["stats"][key].is_number(), "stats.{key}");
+    }
+}
+
+#[test]
+fn nearest_writes_csv_plot_and_summary() {
+    let dir = temp_dir("nearest-out");
+    let fam = write_grid_family(&dir, 6, 5);
+    let (out_json, csv, png) = (dir.join("r.json"), dir.join("r.csv"), dir.join("r.png"));
+    let out = run(&[
+        "track",
+        fam.to_str().unwrap(),
+        "--nearest",
+        "3",
+        "--sigma=-0.5-3i",
+        "--samples",
+        "11",
+        "--out",
+        out_json.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+        "--plot",
+        png.to_str().unwrap(),
+        "--no-curvatures",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    let summary = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        summary.contains("the 3 eigenvalues nearest σ = -0.5-3i of a 30 × 30 family"),
+        "{summary}"
+    );
+    assert!(summary.contains("factorisations"), "{summary}");
+    let j: Value = serde_json::from_slice(&std::fs::read(&out_json).unwrap()).unwrap();
+    assert_eq!(
+        (j["sigma"]["re"].as_f64(), j["sigma"]["im"].as_f64()),
+        (Some(-0.5), Some(-3.0))
+    );
+    // the three nearest −0.5 − 3i of a positive spectrum: the three smallest
+    let (mx, my) = (lap_eigs(6), lap_eigs(5));
+    let mut first: Vec<f64> = mx
+        .iter()
+        .flat_map(|a| my.iter().map(move |b| a + b))
+        .collect();
+    first.sort_by(f64::total_cmp);
+    let mut got: Vec<f64> = j["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["in_window"][0].as_bool().unwrap())
+        .map(|b| b["re"][0].as_f64().unwrap())
+        .collect();
+    got.sort_by(f64::total_cmp);
+    for (g, w) in got.iter().zip(&first[..3]) {
+        assert!((g - w).abs() < 1e-9, "{got:?}");
+    }
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("t,branch,re,im,slope_re,slope_im,in_window\n"));
+    let rows = text.lines().skip(1).count();
+    let computed: usize = j["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            b["re"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|v| !v.is_null())
+                .count()
+        })
+        .sum();
+    assert_eq!(rows, computed);
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(png_size(&bytes), (1200, 700));
+}
+
+#[test]
+fn nearest_bad_input_exits_2_with_a_clear_message() {
+    let dir = temp_dir("nearest-bad");
+    let fam = write_grid_family(&dir, 4, 3);
+    let f = fam.to_str().unwrap();
+    let msg = fails(&["track", f, "--sigma", "1"]);
+    assert!(msg.contains("--sigma S needs --nearest K"), "{msg}");
+    let msg = fails(&["track", f, "--nearest", "2"]);
+    assert!(msg.contains("--nearest K needs --sigma S"), "{msg}");
+    for bad in ["1+2", "1+2k", "abc", "2ii", "inf"] {
+        let msg = fails(&["track", f, "--nearest", "2", "--sigma", bad]);
+        assert!(msg.contains("--sigma") && msg.contains(bad), "{bad}: {msg}");
+    }
+    let msg = fails(&["track", f, "--nearest", "12", "--sigma", "1"]);
+    assert!(
+        msg.contains("--nearest 12") && msg.contains("n = 12"),
+        "{msg}"
+    );
+    let msg = fails(&["track", f, "--nearest", "0", "--sigma", "1"]);
+    assert!(msg.contains("--nearest"), "{msg}");
+    for (opt, value) in [
+        ("--policy", Some("diabatic")),
+        ("--resolution", Some("refine")),
+        ("--hermitian", Some("yes")),
+        ("--level", Some("re=1")),
+        ("--gap-tol", Some("1e-10")),
+        ("--max-decompositions", Some("100")),
+        ("--no-events", None),
+    ] {
+        let mut args = vec!["track", f, "--nearest", "2", "--sigma", "1", opt];
+        args.extend(value);
+        let msg = fails(&args);
+        assert!(
+            msg.contains(opt) && msg.contains("does not apply to --nearest"),
+            "{msg}"
+        );
+    }
+    // a missing .mtx file: the message names it
+    std::fs::remove_file(dir.join("ly.mtx")).unwrap();
+    let msg = fails(&["track", f, "--nearest", "2", "--sigma", "1"]);
+    assert!(
+        msg.contains(&dir.join("ly.mtx").display().to_string())
+            && msg.contains("terms[1]")
+            && msg.contains("cannot read"),
+        "{msg}"
+    );
+    // a malformed one: file and line
+    std::fs::write(
+        dir.join("ly.mtx"),
+        "%%MatrixMarket matrix coordinate real general\n12 12 2\n1 1 2\n2 x 1\n",
+    )
+    .unwrap();
+    let msg = fails(&["track", f, "--nearest", "2", "--sigma", "1"]);
+    assert!(
+        msg.contains(&format!("{}:4:", dir.join("ly.mtx").display())),
+        "{msg}"
+    );
+}
+
+/// Ctrl-C (SIGINT) during a long sparse track: one line naming the t reached, exit code
+/// 130, nothing written.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_nearest_track_with_exit_130() {
+    let dir = temp_dir("nearest-ctrl-c");
+    // n = 10⁴ and 5000 samples: minutes of work, stopped after a second
+    let fam = write_grid_family(&dir, 100, 100);
+    let out_file = dir.join("never.json");
+    let child = Command::new(BIN)
+        .args([
+            "track",
+            fam.to_str().unwrap(),
+            "--nearest",
+            "4",
+            "--sigma",
+            "0.01",
+            "--samples",
+            "5000",
+            "--out",
+            out_file.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: interrupted (Ctrl-C) at t = "),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty() && !out_file.exists());
+}

@@ -577,3 +577,194 @@ fn matrix_entries_round_trip_exactly() {
         }
     }
 }
+
+// ---- SparseFamilyFile: the same file read as a sparse family ----
+
+use eigentrack::family_file::{SparseFamilyFile, SparseFileFamily};
+use eigentrack::sparse::SparseFamily;
+use nalgebra_sparse::CscMatrix;
+
+/// A sparse matrix as dense, for comparison.
+fn densify<T: nalgebra::Scalar + Copy + num_traits_like::Zero>(m: &CscMatrix<T>) -> DMatrix<T> {
+    let mut d = DMatrix::from_element(m.nrows(), m.ncols(), T::zero());
+    for (i, j, &v) in m.triplet_iter() {
+        d[(i, j)] = v;
+    }
+    d
+}
+
+mod num_traits_like {
+    pub trait Zero {
+        fn zero() -> Self;
+    }
+    impl Zero for f64 {
+        fn zero() -> Self {
+            0.0
+        }
+    }
+    impl Zero for eigentrack::Complex64 {
+        fn zero() -> Self {
+            eigentrack::Complex64::new(0.0, 0.0)
+        }
+    }
+}
+
+/// A, A′, A″ of the dense and the sparse loader agree entry by entry at several t
+/// (to a few ulps: the sums may be added in another order).
+fn assert_same_jets<T>(dense: &impl MatrixFamily<Elem = T>, sparse: &impl SparseFamily<Elem = T>)
+where
+    T: eigentrack::Element + num_traits_like::Zero,
+{
+    for t in [-0.7, 0.0, 0.3, 1.1] {
+        let d = dense.jet(t);
+        let s = sparse.jet(t).expect("exact derivatives");
+        for (dm, sm, what) in [
+            (&d.a, &s.a, "A"),
+            (&d.da, &s.da, "A'"),
+            (&d.dda, &s.dda, "A''"),
+        ] {
+            let sm = densify(sm);
+            assert_eq!(sm.shape(), dm.shape());
+            for (x, y) in dm.iter().zip(sm.iter()) {
+                let (x, y) = (x.to_c64(), y.to_c64());
+                assert!(
+                    (x - y).norm() <= 1e-14 * (1.0 + x.norm()),
+                    "{what} at t = {t}: {x} against {y}"
+                );
+            }
+        }
+        assert!(
+            (densify(&sparse.value(t)) == densify(&s.a)),
+            "value and jet agree"
+        );
+    }
+}
+
+#[test]
+fn sparse_loader_agrees_with_the_dense_loader_real_and_complex() {
+    let dir = temp_dir("sparse-loader");
+    std::fs::write(
+        dir.join("K.mtx"),
+        "%%MatrixMarket matrix coordinate real symmetric\n% stiffness\n3 3 4\n1 1 2\n2 1 -1\n2 2 2\n3 3 4.5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("H.mtx"),
+        "%%MatrixMarket matrix coordinate complex hermitian\n3 3 2\n2 2 1 0\n3 1 0.5 -0.25\n",
+    )
+    .unwrap();
+    // real: expressions with parameters, inline rows and an .mtx term
+    let real = dir.join("real.json");
+    std::fs::write(
+        &real,
+        r#"{"range": [-1, 2], "params": {"g": 0.3},
+            "terms": [{"coef": "exp(t^2) - 1", "matrix": [[1, 0, 0], [0, 0, 0], [0, 0, -1]]},
+                      {"coef": "g*sin(3*t)", "matrix": [[0, 1, 0], [1, 0, 2], [0, 2, 0]]},
+                      {"coef": "1 + t/2", "mtx": "K.mtx"}]}"#,
+    )
+    .unwrap();
+    let dense = FamilyFile::load(&real).unwrap();
+    let sparse = SparseFamilyFile::load(&real).unwrap();
+    assert_eq!(
+        (sparse.range(), sparse.dim(), sparse.params()),
+        ((-1.0, 2.0), 3, vec![("g", 0.3)])
+    );
+    let (FileFamily::Real(d), SparseFileFamily::Real(s)) = (dense.family(), sparse.family()) else {
+        panic!("both real")
+    };
+    assert_same_jets(d, s);
+    // complex: a complex coefficient and a Hermitian .mtx
+    let cplx = dir.join("complex.json");
+    std::fs::write(
+        &cplx,
+        r#"{"range": [0, 1], "hermitian": "yes",
+            "terms": [{"coef": "t", "matrix": [[1, 0, 0], [0, 2, 0], [0, 0, 3]]},
+                      {"coef": "i*cos(t) + t^2", "mtx": "H.mtx"},
+                      {"coef": "sqrt(t - 2)", "matrix": [[0, 0, 1], [0, 0, 0], [1, 0, 0]]}]}"#,
+    )
+    .unwrap();
+    let dense = FamilyFile::load(&cplx).unwrap();
+    let sparse = SparseFamilyFile::load(&cplx).unwrap();
+    assert_eq!(sparse.hermitian(), HermitianMode::Yes);
+    let (FileFamily::Complex(d), SparseFileFamily::Complex(s)) = (dense.family(), sparse.family())
+    else {
+        panic!("both complex")
+    };
+    assert_same_jets(d, s);
+    // sqrt(t − 2) is i·√(2 − t) in complex arithmetic, and (i cos t + t²)·conj(0.5 − 0.25i)
+    // at t = 0 is −0.25 + 0.5i: A(0)[0, 2] = −0.25 + (0.5 + √2)i
+    let a = s.value(0.0);
+    let z: Complex64 = a.get_entry(0, 2).unwrap().into_value();
+    assert!((z - c(-0.25, 0.5 + 2f64.sqrt())).norm() < 1e-15, "{z}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sparse_loader_reads_large_mtx_without_densifying_and_reports_errors() {
+    let dir = temp_dir("sparse-large");
+    // n = 20,000: beyond the dense reader's limit (n ≤ 8192)
+    let n = 20_000;
+    let mut text = format!("%%MatrixMarket matrix coordinate real general\n{n} {n} {n}\n");
+    for i in 1..=n {
+        text.push_str(&format!("{i} {i} {i}\n"));
+    }
+    std::fs::write(dir.join("D.mtx"), text).unwrap();
+    let fam = dir.join("big.json");
+    std::fs::write(
+        &fam,
+        r#"{"range": [0, 1], "terms": [{"coef": "1 + t", "mtx": "D.mtx"}]}"#,
+    )
+    .unwrap();
+    let msg = FamilyFile::load(&fam).unwrap_err().to_string();
+    assert!(msg.contains("too large to store densely"), "{msg}");
+    let file = SparseFamilyFile::load(&fam).unwrap();
+    let SparseFileFamily::Real(s) = file.family() else {
+        panic!("real")
+    };
+    let j = s.jet(0.5).unwrap();
+    assert_eq!(j.a.nnz(), n);
+    assert_eq!(
+        j.a.get_entry(n - 1, n - 1).unwrap().into_value(),
+        1.5 * n as f64
+    );
+    assert_eq!(j.da.get_entry(9, 9).unwrap().into_value(), 10.0);
+    // a missing file names its path and term; a malformed one its line
+    std::fs::write(&fam, r#"{"range": [0, 1], "terms": [{"coef": "t", "matrix": [[1, 0], [0, 1]]}, {"coef": "1", "mtx": "none.mtx"}]}"#).unwrap();
+    let e = SparseFamilyFile::load(&fam).unwrap_err().to_string();
+    assert!(
+        e.starts_with(&format!(
+            "{}: terms[1]: cannot read",
+            dir.join("none.mtx").display()
+        )),
+        "{e}"
+    );
+    std::fs::write(
+        dir.join("bad.mtx"),
+        "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 3 1.0\n",
+    )
+    .unwrap();
+    std::fs::write(&fam, r#"{"range": [0, 1], "terms": [{"coef": "t", "matrix": [[1, 0], [0, 1]]}, {"coef": "1", "mtx": "bad.mtx"}]}"#).unwrap();
+    let e = SparseFamilyFile::load(&fam).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        format!(
+            "{}:3: terms[1]: column index \"3\" is not in 1..=2",
+            dir.join("bad.mtx").display()
+        )
+    );
+    // sizes must agree
+    std::fs::write(&fam, r#"{"range": [0, 1], "terms": [{"coef": "t", "matrix": [[1, 0, 0], [0, 1, 0], [0, 0, 1]]}, {"coef": "1", "mtx": "D.mtx"}]}"#).unwrap();
+    let e = SparseFamilyFile::load(&fam).unwrap_err().to_string();
+    assert!(e.contains("terms[1]") && e.contains("one size"), "{e}");
+    // a coefficient that is not finite is traced back to its term
+    std::fs::write(
+        &fam,
+        r#"{"range": [0, 1], "terms": [{"coef": "1/t", "matrix": [[1, 0], [0, 2]]}]}"#,
+    )
+    .unwrap();
+    let file = SparseFamilyFile::load(&fam).unwrap();
+    assert!(
+        matches!(file.check_on(&[0.5, 0.0]), Err(Error::Coefficient { term: 0, t, .. }) if t == 0.0)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

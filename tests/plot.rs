@@ -364,3 +364,91 @@ fn many_branches_get_a_colour_bar_and_an_event_legend() {
         .unwrap();
     assert_png(&png, (1200, 700), &[BLUE, ORANGE]);
 }
+
+/// diag(1, 2, …, 50) − t·e₅₀e₅₀ᵀ, the 2 eigenvalues nearest σ = 3.6 for t ∈ [0, 49.9]:
+/// the level 50 − t enters the window at t = 45.8 (3 leaves), crosses 4 at t = 46, and
+/// crosses 3 at t = 47, where it leaves the window and 3 comes back.
+fn window_tracking() -> eigentrack::sparse::WindowTracking {
+    use eigentrack::nalgebra_sparse::{CooMatrix, CscMatrix};
+    use eigentrack::sparse::{Nearest, SparseTerms};
+    let n = 50;
+    let (mut d, mut e) = (CooMatrix::new(n, n), CooMatrix::new(n, n));
+    for i in 0..n {
+        d.push(i, i, (i + 1) as f64);
+    }
+    e.push(n - 1, n - 1, -1.0);
+    let fam = SparseTerms::new(n)
+        .constant(CscMatrix::from(&d))
+        .unwrap()
+        .term(CscMatrix::from(&e), |t| t)
+        .unwrap();
+    Nearest::new(2, 3.6)
+        .unwrap()
+        .samples(51)
+        .unwrap()
+        .track(&fam, 0.0..=49.9)
+        .unwrap()
+}
+
+#[test]
+fn window_tracking_figure_marks_entries_exits_crossings_and_sigma() {
+    let dir = TempDir::new("window");
+    let tr = window_tracking();
+    let kinds: Vec<&str> = tr.events().iter().map(|e| e.kind()).collect();
+    assert!(
+        kinds.contains(&"window_entry") && kinds.contains(&"crossing"),
+        "{kinds:?}"
+    );
+    tr.plot(dir.join("w.svg")).unwrap();
+    assert_svg(
+        &dir.join("w.svg"),
+        (1200, 700),
+        &[
+            "enters the window",
+            "leaves the window",
+            "crossing",
+            "σ = 3.6",
+            "outside the window (guard band)",
+            "the 2 eigenvalues nearest σ along t",
+            "Re λ",
+            "t = 46",
+        ],
+    );
+    let svg = std::fs::read_to_string(dir.join("w.svg")).unwrap();
+    // only the branches that are in the window at some sample are drawn by default
+    for (k, b) in tr.branches().iter().enumerate() {
+        let label = format!("\nbranch {k}\n");
+        assert_eq!(
+            svg.contains(&label),
+            b.in_window().iter().any(|&w| w),
+            "{label}"
+        );
+    }
+    tr.plot_with(dir.join("w.png"), &PlotOptions::new().size(900, 600))
+        .unwrap();
+    // branch 1 (level 3) in its colour, and faded (two thirds white) after it leaves the
+    // window at t = 45.8
+    // branch 1 (level 3) leaves the window at t = 45.8 and comes back at t = 47: between
+    // those it is drawn faded (two thirds white), dashed
+    let out: Vec<bool> = tr.branches()[1].in_window().iter().map(|w| !w).collect();
+    assert!(!out[45] && out[46] && out[47] && !out[48], "{out:?}");
+    let faded = ORANGE.map(|c| ((c as u16 + 510) / 3) as u8);
+    assert_png(&dir.join("w.png"), (900, 600), &[BLUE, ORANGE, faded]);
+    // only eigencurves; options are checked
+    match tr.plot_with(
+        dir.join("x.png"),
+        &PlotOptions::new().panels(Panels::Slopes),
+    ) {
+        Err(Error::InvalidArgument { name, .. }) => assert_eq!(name, "PlotOptions::panels"),
+        other => panic!("{other:?}"),
+    }
+    let n = tr.branches().len();
+    assert!(matches!(
+        tr.plot_with(dir.join("x.png"), &PlotOptions::new().branches([n])),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        tr.plot(dir.join("x.pdf")),
+        Err(Error::Output { .. })
+    ));
+}

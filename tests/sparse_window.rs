@@ -295,3 +295,88 @@ fn window_entry_and_exit_at_known_t_are_not_crossings() {
         }
     }
 }
+
+/// The progress callback sees every accepted step (fraction rising to 1, t along the
+/// range, the statistics growing); a Break stops the track with `Error::Interrupted` at
+/// the t reached, and a track without a Break gives the same result as one without a
+/// callback.
+#[test]
+fn progress_is_called_after_every_step_and_can_interrupt() {
+    use eigentrack::sparse::Nearest;
+    use eigentrack::Error;
+    use std::ops::ControlFlow;
+    use std::sync::{Arc, Mutex};
+
+    let fam = aniso(12, 9);
+    // (fraction, t, accepted steps, factorisations) at each call
+    type Calls = Arc<Mutex<Vec<(f64, f64, usize, usize)>>>;
+    let seen: Calls = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let base = Nearest::new(4, 1.0).unwrap().samples(11).unwrap();
+    let watched = base.clone().progress(move |p| {
+        log.lock().unwrap().push((
+            p.fraction,
+            p.t,
+            p.stats.accepted_steps,
+            p.stats.solver.factorizations,
+        ));
+        ControlFlow::Continue(())
+    });
+    let tr = watched.track(&fam, 0.0..=0.5).unwrap();
+    let plain = base.track(&fam, 0.0..=0.5).unwrap();
+    assert_eq!(
+        tr.branches(),
+        plain.branches(),
+        "the callback changes nothing"
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(
+        seen.len(),
+        tr.stats().accepted_steps,
+        "one call per accepted step"
+    );
+    for (k, w) in seen.windows(2).enumerate() {
+        assert!(
+            w[1].0 > w[0].0 && w[1].1 > w[0].1,
+            "rising at call {k}: {w:?}"
+        );
+        assert_eq!(w[1].2, w[0].2 + 1);
+        assert!(w[1].3 >= w[0].3);
+    }
+    let last = seen.last().unwrap();
+    assert_eq!((last.0, last.1), (1.0, 0.5));
+    for &(f, t, _, _) in seen.iter() {
+        assert!((f - t / 0.5).abs() < 1e-12, "fraction {f} at t = {t}");
+    }
+    assert!(last.3 >= 1, "the factorisations so far are visible");
+
+    // a Break at 40 % stops at the first step beyond it; backwards too
+    for (range, stop_t) in [(0.0..=0.5, 0.2), (0.5..=0.0, 0.3)] {
+        let calls: Arc<Mutex<Vec<f64>>> = Arc::new(Mutex::new(Vec::new()));
+        let counter = calls.clone();
+        let stop = Nearest::new(4, 1.0)
+            .unwrap()
+            .samples(11)
+            .unwrap()
+            .progress(move |p| {
+                counter.lock().unwrap().push(p.fraction);
+                if p.fraction >= 0.4 - 1e-12 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+        match stop.track(&fam, range.clone()) {
+            Err(Error::Interrupted { t }) => {
+                assert!((t - stop_t).abs() < 1e-12, "{range:?}: stopped at {t}")
+            }
+            other => panic!("{range:?}: expected Interrupted, got {other:?}"),
+        }
+        let calls = calls.lock().unwrap();
+        let (last, before) = calls.split_last().unwrap();
+        assert!(
+            *last >= 0.4 - 1e-12 && before.iter().all(|&f| f < 0.4 - 1e-12),
+            "{range:?}: no call after the Break: {calls:?}"
+        );
+    }
+}

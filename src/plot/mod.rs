@@ -57,6 +57,7 @@ mod options;
 mod render;
 mod scene;
 mod text;
+mod window;
 
 pub use options::{Panels, PlotOptions};
 
@@ -97,6 +98,69 @@ impl Tracking {
     /// ```
     pub fn plot_with(&self, path: impl AsRef<Path>, options: &PlotOptions) -> Result<()> {
         let figure = scene::build_figure(self, options)?;
+        render::render(path.as_ref(), &figure)
+    }
+}
+
+impl crate::sparse::WindowTracking {
+    /// Draw the tracked branches of a windowed track into `path` (`.png` or `.svg`): Re λ
+    /// against t (and Im λ when a value or σ is complex), with the defaults of
+    /// [`PlotOptions`]; see [`plot_with`](Self::plot_with).
+    ///
+    /// # Errors
+    /// [`Error::Output`] for an unknown extension, a missing folder or a failed write.
+    ///
+    /// ```
+    /// use eigentrack::sparse::{Nearest, SparseTerms};
+    /// use nalgebra_sparse::{CooMatrix, CscMatrix};
+    ///
+    /// // diag(0, 1, …, 11) + t·diag(11, 10, …, 0): levels cross at t = 1
+    /// let (mut d, mut e) = (CooMatrix::new(12, 12), CooMatrix::new(12, 12));
+    /// for i in 0..12 {
+    ///     d.push(i, i, i as f64);
+    ///     e.push(i, i, (11 - i) as f64 - 5.5);
+    /// }
+    /// let fam = SparseTerms::new(12).constant(CscMatrix::from(&d))?.term(CscMatrix::from(&e), |t| t)?;
+    /// let tr = Nearest::new(3, 3.0)?.samples(21)?.track(&fam, 0.0..=2.0)?;
+    /// let path = std::env::temp_dir().join(format!("eigentrack-window-doc-{}.svg", std::process::id()));
+    /// tr.plot(&path)?;
+    /// assert!(std::fs::metadata(&path).unwrap().len() > 1000);
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), eigentrack::Error>(())
+    /// ```
+    pub fn plot(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.plot_with(path, &PlotOptions::default())
+    }
+
+    /// Draw the tracked branches with `options` into `path` (`.png` or `.svg`).
+    ///
+    /// The figure: part(λ) of each branch against t (the parts of
+    /// [`PlotOptions::parts`]; default Re, and Im too when a value or σ is complex), each
+    /// branch in its own colour and under its own label all along, through crossings
+    /// (the same palette as [`Tracking::plot`]); solid where the branch is among the k
+    /// nearest σ, dashed and faded where it is computed in the guard band only, and
+    /// absent where it is not computed. Window entries ▲, window exits ▼, crossings ○
+    /// (labelled with t) and unresolved steps ! are marked on the branch concerned (at
+    /// its value interpolated with its slopes); σ (its real or imaginary part) is a
+    /// dashed grey reference line. By default the branches that are in the window at
+    /// some sample are drawn ([`PlotOptions::branches`] chooses others). Honoured
+    /// options: title, size, parameter, x and y labels, symbol, branches, labels (one
+    /// per branch of the tracking), parts, events.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an invalid option or a panel layout other than
+    /// [`Panels::Eigencurves`]; [`Error::Output`] for an unknown extension, a missing
+    /// folder or a failed write.
+    ///
+    /// ```no_run
+    /// use eigentrack::PlotOptions;
+    /// # fn demo(tr: &eigentrack::sparse::WindowTracking) -> eigentrack::Result<()> {
+    /// tr.plot_with("plots/window.png", &PlotOptions::new().parameter("a").title("levels near σ"))?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn plot_with(&self, path: impl AsRef<Path>, options: &PlotOptions) -> Result<()> {
+        let figure = window::build_window(self, options)?;
         render::render(path.as_ref(), &figure)
     }
 }

@@ -694,6 +694,17 @@ where
         MarkerKind::Point => {
             area.draw(&Circle::new(c, m.px(5.0), BLACK.filled()))?;
         }
+        MarkerKind::WindowEntry | MarkerKind::WindowExit => {
+            // a filled triangle pointing up (entry) or down (exit)
+            let h = r * 8 / 10;
+            let s = if kind == MarkerKind::WindowEntry {
+                1
+            } else {
+                -1
+            };
+            let pts = closed(&[(-r, s * h), (r, s * h), (0, -s * (r + h / 4))]);
+            area.draw(&Polygon::new(pts, BLACK.filled()))?;
+        }
         MarkerKind::TMark => {
             area.draw(&Circle::new(c, m.px(4.0), WHITE.filled()))?;
             area.draw(&Circle::new(

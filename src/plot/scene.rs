@@ -26,11 +26,11 @@ const PALETTE: [Rgb; 10] = [
 ];
 
 /// The colour of the k-th drawn branch (or rank): the palette, cycled.
-fn branch_color(k: usize) -> Rgb {
+pub(super) fn branch_color(k: usize) -> Rgb {
     PALETTE[k % PALETTE.len()]
 }
 
-const GUIDE_COLOR: Rgb = Rgb(90, 90, 90);
+pub(super) const GUIDE_COLOR: Rgb = Rgb(90, 90, 90);
 
 /// Above this many drawn branches a figure is dense (a level diagram): thin curves coloured
 /// on a scale by branch index with a colour bar instead of a legend of branches, small
@@ -40,16 +40,16 @@ pub(super) const MANY_BRANCHES: usize = 12;
 /// How the drawn branches look: the palette and thick curves for a few, a colour scale and
 /// thin curves for many.
 #[derive(Debug, Clone, Copy)]
-struct BranchStyle {
-    dense: bool,
+pub(super) struct BranchStyle {
+    pub(super) dense: bool,
     /// The smallest and largest drawn branch index (the ends of the colour scale).
     range: (usize, usize),
     /// Stroke width of a branch, pixels at the reference size 1200 × 700.
-    width: f64,
+    pub(super) width: f64,
 }
 
 impl BranchStyle {
-    fn new(sel: &[usize]) -> Self {
+    pub(super) fn new(sel: &[usize]) -> Self {
         let n = sel.len();
         let dense = n > MANY_BRANCHES;
         let range = (
@@ -69,7 +69,7 @@ impl BranchStyle {
         }
     }
     /// The colour of branch (or rank) `k`, drawn at position `pos` of the selection.
-    fn color(&self, pos: usize, k: usize) -> Rgb {
+    pub(super) fn color(&self, pos: usize, k: usize) -> Rgb {
         if !self.dense {
             return branch_color(pos);
         }
@@ -77,7 +77,7 @@ impl BranchStyle {
         ColorMap::Turbo.at((k - lo) as f64 / (hi - lo).max(1) as f64)
     }
     /// The colour bar that replaces the legend of branches in a dense figure.
-    fn colorbar(&self) -> Option<ColorBar> {
+    pub(super) fn colorbar(&self) -> Option<ColorBar> {
         self.dense.then(|| ColorBar {
             title: "branch".into(),
             min: self.range.0 as f64,
@@ -98,6 +98,10 @@ pub(super) enum MarkerKind {
     TMark,
     /// A user's annotated point.
     Point,
+    /// A branch enters the window of a windowed track (▲).
+    WindowEntry,
+    /// A branch leaves the window of a windowed track (▼).
+    WindowExit,
 }
 
 #[derive(Debug, Clone)]
@@ -144,7 +148,7 @@ pub(super) struct Panel {
 }
 
 impl Panel {
-    fn new(y_label: String) -> Self {
+    pub(super) fn new(y_label: String) -> Self {
         Panel {
             title: None,
             x_label: None,
@@ -221,7 +225,7 @@ pub(super) struct Figure {
     pub(super) dense: bool,
 }
 
-fn part_label(part: Part, symbol: &str) -> String {
+pub(super) fn part_label(part: Part, symbol: &str) -> String {
     match part {
         Part::Re => format!("Re {symbol}"),
         Part::Im => format!("Im {symbol}"),

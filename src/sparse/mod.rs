@@ -36,4 +36,4 @@ mod window;
 
 pub use family::{SparseFamily, SparseJet, SparseTerms};
 pub use solver::SolverStats;
-pub use window::{Nearest, WindowBranch, WindowEvent, WindowStats, WindowTracking};
+pub use window::{Nearest, WindowBranch, WindowEvent, WindowProgress, WindowStats, WindowTracking};

@@ -10,8 +10,58 @@ use crate::matching::{self, MatchParams};
 use crate::perturb::Point;
 use nalgebra::DVector;
 use num_complex::Complex64;
-use std::ops::RangeInclusive;
+use std::ops::{ControlFlow, RangeInclusive};
+use std::sync::Arc;
 use std::time::Instant;
+
+/// What a [`Nearest::progress`] callback sees after every accepted step.
+///
+/// ```
+/// use eigentrack::sparse::{Nearest, SparseTerms, WindowProgress};
+/// use nalgebra_sparse::{CooMatrix, CscMatrix};
+/// use std::sync::{Arc, Mutex};
+///
+/// let mut d = CooMatrix::new(10, 10);
+/// for i in 0..10 { d.push(i, i, i as f64); }
+/// let fam = SparseTerms::new(10).term(CscMatrix::from(&d), |t| t + 1.0)?;
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// let seen = log.clone();
+/// let tr = Nearest::new(2, 0.5)?
+///     .samples(5)?
+///     .progress(move |p: &WindowProgress| {
+///         seen.lock().unwrap().push((p.fraction, p.stats.accepted_steps));
+///         std::ops::ControlFlow::Continue(())
+///     })
+///     .track(&fam, 0.0..=1.0)?;
+/// let log = log.lock().unwrap();
+/// assert_eq!(log.len(), tr.stats().accepted_steps);
+/// assert_eq!(log.last().unwrap().0, 1.0);
+/// # Ok::<(), eigentrack::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct WindowProgress<'a> {
+    /// Fraction of the range done, in [0, 1] (the distance from the first sample to `t`
+    /// over the length of the range).
+    pub fraction: f64,
+    /// The parameter reached.
+    pub t: f64,
+    /// The statistics so far (factorisations, Davidson iterations, steps, …; `seconds` is
+    /// filled in at the end).
+    pub stats: &'a WindowStats,
+}
+
+/// The signature of a progress callback.
+type ProgressCallback = dyn Fn(&WindowProgress<'_>) -> ControlFlow<()> + Send + Sync;
+
+/// A progress callback, shared by the clones of a [`Nearest`].
+#[derive(Clone)]
+struct ProgressFn(Arc<ProgressCallback>);
+
+impl std::fmt::Debug for ProgressFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressFn")
+    }
+}
 
 /// Builder for a track of the k eigenvalues of a sparse family nearest a target σ.
 ///
@@ -30,6 +80,7 @@ use std::time::Instant;
 /// | [`cluster_tol`](Self::cluster_tol) | 1e-10 (relative to ‖A‖_F) |
 /// | [`h_min`](Self::h_min) | 1e-9 (relative to the range) |
 /// | [`keep_vectors`](Self::keep_vectors) | false |
+/// | [`progress`](Self::progress) | none |
 ///
 /// # What is computed
 ///
@@ -82,6 +133,7 @@ pub struct Nearest {
     cluster_tol: f64,
     h_min: f64,
     keep_vectors: bool,
+    progress: Option<ProgressFn>,
 }
 
 impl Nearest {
@@ -114,6 +166,7 @@ impl Nearest {
             cluster_tol: 1e-10,
             h_min: 1e-9,
             keep_vectors: false,
+            progress: None,
         })
     }
     /// Number of uniform samples over the range, both ends included (≥ 2).
@@ -196,6 +249,37 @@ impl Nearest {
     /// Keep the unit right eigenvectors at the samples (default false).
     pub fn keep_vectors(mut self, keep: bool) -> Self {
         self.keep_vectors = keep;
+        self
+    }
+    /// Call `f` after every accepted step with the fraction done, the t reached and the
+    /// statistics so far (default: none), as [`Tracker::progress`](crate::Tracker::progress)
+    /// does on the dense path. Returning `ControlFlow::Break(())` stops the track with
+    /// [`Error::Interrupted`](crate::Error::Interrupted) naming the t reached: a user
+    /// interface can show progress and offer to stop, a command-line tool can check for
+    /// Ctrl-C.
+    ///
+    /// ```
+    /// use eigentrack::sparse::{Nearest, SparseTerms, WindowProgress};
+    /// use eigentrack::Error;
+    /// use nalgebra_sparse::{CooMatrix, CscMatrix};
+    /// use std::ops::ControlFlow;
+    ///
+    /// let mut d = CooMatrix::new(20, 20);
+    /// for i in 0..20 { d.push(i, i, i as f64); }
+    /// let fam = SparseTerms::new(20).term(CscMatrix::from(&d), |t| t + 1.0)?;
+    /// // stop half-way
+    /// let stop = |p: &WindowProgress| {
+    ///     if p.fraction >= 0.5 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+    /// };
+    /// let err = Nearest::new(2, 0.5)?.samples(11)?.progress(stop).track(&fam, 0.0..=1.0).unwrap_err();
+    /// assert!(matches!(err, Error::Interrupted { t } if (t - 0.5).abs() < 1e-12));
+    /// # Ok::<(), eigentrack::Error>(())
+    /// ```
+    pub fn progress(
+        mut self,
+        f: impl Fn(&WindowProgress<'_>) -> ControlFlow<()> + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(ProgressFn(Arc::new(f)));
         self
     }
     /// The number of eigenvalues in the window.
@@ -403,6 +487,23 @@ impl Nearest {
                 run.window_events(&mut asm, &station, &next, &ids, &swaps, &mut events)?;
                 station = next;
                 stats.accepted_steps += 1;
+                if let Some(ProgressFn(f)) = &self.progress {
+                    stats.solver = run.solver.stats.clone();
+                    stats.event_points = run.event_points;
+                    stats.patterns = asm.patterns;
+                    let progress = WindowProgress {
+                        fraction: if run.span > 0.0 {
+                            ((station.t - grid[0]).abs() / run.span).min(1.0)
+                        } else {
+                            1.0
+                        },
+                        t: station.t,
+                        stats: &stats,
+                    };
+                    if f(&progress).is_break() {
+                        return Err(crate::Error::Interrupted { t: station.t });
+                    }
+                }
                 if h == h_try || t1 != target {
                     h_try = (2.0 * h).min(h_max);
                 }

@@ -16,10 +16,10 @@ pub(crate) struct Common {
     /// Number of uniform samples over the range, both ends included.
     #[arg(long, value_name = "N", default_value_t = 201,
           value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
-    samples: u64,
+    pub(crate) samples: u64,
     /// Override the family's range: T0:T1.
     #[arg(long, value_name = "T0:T1", value_parser = parse_range)]
-    range: Option<(f64, f64)>,
+    pub(crate) range: Option<(f64, f64)>,
     /// Write the JSON result to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
@@ -124,6 +124,61 @@ fn parse_range(s: &str) -> Result<(f64, f64), String> {
         return Err(format!("the range {a}:{b} is empty"));
     }
     Ok((a, b))
+}
+
+impl Common {
+    /// The first option given that the sparse path (`track --nearest`) cannot honour,
+    /// as a message; `--no-curvatures` is fine (that path computes no curvatures).
+    pub(crate) fn sparse_conflict(&self) -> Option<String> {
+        let why =
+            |opt: &str, reason: &str| Some(format!("{opt} does not apply to --nearest: {reason}"));
+        if matches!(self.policy, PolicyArg::Diabatic) {
+            return why(
+                "--policy diabatic",
+                "the sparse path keeps each branch on its side of an avoided crossing (adiabatic)",
+            );
+        }
+        if matches!(self.resolution, ResolutionArg::Refine) {
+            return why(
+                "--resolution refine",
+                "the sparse path always resolves crossings on fresh solves",
+            );
+        }
+        if matches!(self.hermitian, Some(HermitianArg::Yes | HermitianArg::No)) {
+            return why(
+                "--hermitian",
+                "the sparse path detects a Hermitian A(t) itself",
+            );
+        }
+        if !self.level.is_empty() {
+            return why("--level", "level events are not located on the sparse path");
+        }
+        if self.gap_tol.is_some() {
+            return why(
+                "--gap-tol",
+                "the sparse path has no crossing tolerance to set",
+            );
+        }
+        if self.avoided_gap_max.is_some() {
+            return why(
+                "--avoided-gap-max",
+                "avoided crossings are counted, not reported, on the sparse path",
+            );
+        }
+        if self.max_decompositions.is_some() {
+            return why(
+                "--max-decompositions",
+                "the sparse path makes no eigen-decompositions of A(t)",
+            );
+        }
+        if self.no_events {
+            return why(
+                "--no-events",
+                "the sparse path always locates window entries, exits and crossings",
+            );
+        }
+        None
+    }
 }
 
 pub(crate) struct Setup {

@@ -20,6 +20,8 @@ use sweep::SweepArgs;
 use track::TrackArgs;
 
 mod args;
+mod interrupt;
+mod nearest;
 mod output;
 mod progress;
 mod sweep;
@@ -55,6 +57,24 @@ FAMILY FILE (JSON)
   All matrices are square and of one size. A family whose coefficients contain
   no i and whose matrices are real is tracked in real arithmetic.
 
+THE K EIGENVALUES NEAREST σ (track --nearest K --sigma S)
+  For large sparse families: the family file is read without forming any n x n
+  matrix (.mtx terms go straight into compressed sparse columns) and the K
+  eigenvalues nearest S (real or complex: 2.5, 1+2i, -0.5-3i) are tracked by
+  shift-invert on a sparse LU, with a guard band of extra pairs. Output:
+  {\"method\": \"nearest\", \"k\", \"sigma\": {\"re\", \"im\"}, \"n\", \"samples\",
+   \"branches\": [{\"re\", \"im\", \"slope_re\", \"slope_im\", \"cond\", \"in_window\"}],
+   \"events\": [{\"kind\", \"t\", \"branches\", \"precision\"}], \"stats\": {...}}
+  with null where a branch is not computed (outside the guard band); in_window
+  tells where it is among the K nearest S. Event kinds: window_entry,
+  window_exit, crossing, left_band, unresolved (with t_end). --csv adds an
+  in_window column. Used with --nearest: --samples, --range, --out, --csv,
+  --plot, --quiet; --no-curvatures is accepted (no curvatures are computed on
+  this path); --policy diabatic, --resolution refine, --hermitian yes|no,
+  --level, --gap-tol, --avoided-gap-max, --max-decompositions and --no-events
+  are errors (the sparse path cannot honour them); the file's \"hermitian\" is
+  not used (the sparse path detects a Hermitian A(t) itself).
+
 OUTPUT (JSON, to stdout unless --out)
   {\"samples\": [...], \"branches\": [{\"re\", \"im\", \"slope_re\", \"slope_im\",
    \"curv_re\", \"curv_im\", \"cond\"}], \"events\": [{\"kind\", \"t\", \"branches\",
@@ -65,7 +85,8 @@ OUTPUT (JSON, to stdout unless --out)
 
 EXIT CODES
   0 success, 2 usage or input error, 1 numerical failure (including a work
-  budget spent, see --max-decompositions).";
+  budget spent, see --max-decompositions), 130 interrupted by Ctrl-C (a second
+  Ctrl-C ends the process at once).";
 
 /// Follow the eigenvalues of a parameter-dependent matrix A(t) through crossings,
 /// with exact derivatives and located events.
