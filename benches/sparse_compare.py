@@ -7,8 +7,8 @@ track the identical matrices on the same uniform grid):
   * dot:    a 2D quantum dot on an m × m grid, A(t) = -Δ_h + t·V with V an anisotropic
             harmonic well plus a Gaussian bump (levels cross and avoid each other);
   * fe:     a bilinear finite-element pencil on an m × m grid, K(t) x = λ M x with
-            K(t) = K₁⊗M₁ + (1 + t)·M₁⊗K₁ and M = M₁⊗M₁ (separable: the eigenvalues are
-            κᵢ + (1 + t)κⱼ with the 1D generalized eigenvalues κ, so levels cross
+            K(t) = K₁⊗M₁ + (1.2 + t)·M₁⊗K₁ and M = M₁⊗M₁ (separable: the eigenvalues are
+            κᵢ + (1.2 + t)κⱼ with the 1D generalized eigenvalues κ, so levels cross
             exactly and every level has a known label (i, j)).
 
 SciPy's side is what a user writes: at every sample eigsh(A, k, M, sigma=σ,
@@ -87,7 +87,7 @@ def dot_family(m):
 
 
 def fe_family(m):
-    """Bilinear FE on the unit square: K(t) = K₁⊗M₁ + (1+t)·M₁⊗K₁, M = M₁⊗M₁."""
+    """Bilinear FE on the unit square: K(t) = K₁⊗M₁ + (1.2 + t)·M₁⊗K₁, M = M₁⊗M₁."""
     h = 1.0 / (m + 1)
     k1 = tridiag(m, -1.0, 2.0, -1.0) / h
     m1 = tridiag(m, 1.0, 4.0, 1.0) * (h / 6.0)
@@ -98,7 +98,7 @@ def fe_family(m):
     th = np.arange(1, m + 1) * np.pi / (m + 1)
     kappa = 6.0 / h ** 2 * (1 - np.cos(th)) / (2 + np.cos(th))
     sigma = float(kappa[0] * 2.0 + 60.0)
-    terms = [("1", kx + ky), ("t", ky)]
+    terms = [("1", kx + 1.2 * ky), ("t", ky)]
     return {"terms": terms, "mass": [("1", mass)], "range": (0.0, 1.0),
             "sigma": sigma, "labels": kappa}
 
@@ -166,7 +166,7 @@ def eigentrack_run(binary, family_json, k, sigma, samples, out):
 
 def exact_labels(fam, t):
     kappa = fam["labels"]
-    lab = np.add.outer(kappa, (1.0 + t) * kappa)  # λ(i, j), i on the fast index
+    lab = np.add.outer(kappa, (1.2 + t) * kappa)  # λ(i, j), i on the fast index
     return lab
 
 
@@ -235,11 +235,9 @@ def main():
                 if fam["labels"] is not None:
                     sw = sorted_swaps(fam, grid, svals)
                     ws = wrong_levels(fam, grid, svals.T.tolist())
-                    branches = [[None if v is None else v[0] for v in b["values"]]
-                                for b in res["branches"]]
                     branches = [[None if (v is None or not w) else v
-                                 for v, w in zip(b, br["in_window"])]
-                                for b, br in zip(branches, res["branches"])]
+                                 for v, w in zip(br["re"], br["in_window"])]
+                                for br in res["branches"]]
                     we = wrong_levels(fam, grid, branches)
                     labels = f"{sw} | {ws} / {we}"
                 else:

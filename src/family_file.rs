@@ -28,6 +28,12 @@
 //!   `{"re": rows, "im": rows}` (`im` optional); or `mtx`, a [Matrix Market](crate::mtx)
 //!   file, read relative to the directory of the family file. All matrices are square
 //!   and of one size.
+//! * `mass` (optional): B(t) of a pencil A(t)x = λB(t)x, a list of terms written like
+//!   `terms` (same size). Read by the sparse loader ([`SparseFamilyFile::mass`], tracked
+//!   by [`Nearest::track_pencil`](crate::sparse::Nearest::track_pencil) and
+//!   `eigentrack track --nearest`); the dense loader reports it as an error (a dense
+//!   pencil is [`Pencil`](crate::Pencil) in the library). Errors in its terms say
+//!   `in "mass"`.
 //! * `comment` and `description` (optional, anywhere a key is allowed): ignored. Any
 //!   other key is an error, so that a misspelt key is not silently ignored.
 //!
@@ -633,6 +639,8 @@ struct Parts {
     hermitian: HermitianMode,
     params: Vec<(String, f64)>,
     terms: Vec<(Expr, TermMatrix)>,
+    /// B(t) of a pencil A(t)x = λB(t)x (the `"mass"` key).
+    mass: Option<Vec<(Expr, TermMatrix)>>,
 }
 
 /// A term's matrix: dense (the dense loader) or sparse (the sparse loader).
@@ -689,7 +697,7 @@ fn parse_parts(text: &str, path: &Path, sparse: bool) -> Result<Parts> {
     };
     check_keys(
         &root,
-        &["range", "params", "hermitian", "terms"],
+        &["range", "params", "hermitian", "terms", "mass"],
         "the family",
     )
     .map_err(|r| input(None, r))?;
@@ -765,22 +773,58 @@ fn parse_parts(text: &str, path: &Path, sparse: bool) -> Result<Parts> {
         }
     };
 
-    let terms = match root.get("terms") {
-        Some(Value::Array(t)) if !t.is_empty() => t,
-        Some(Value::Array(_)) => return Err(input(None, "\"terms\" is empty".into())),
-        Some(other) => {
-            return Err(input(
-                None,
-                format!("\"terms\" must be an array, found {}", type_name(other)),
-            ))
-        }
-        None => return Err(input(None, "missing \"terms\"".into())),
-    };
-
     let names: Vec<&str> = std::iter::once("t")
         .chain(params.iter().map(|(n, _)| n.as_str()))
         .collect();
     let base = path.parent().unwrap_or(Path::new(""));
+    let terms = parse_terms(root.get("terms"), "terms", &names, base, sparse, &input)?;
+    let mass = match root.get("mass") {
+        None => None,
+        Some(list) => {
+            let mass =
+                parse_terms(Some(list), "mass", &names, base, sparse, &input).map_err(in_mass)?;
+            let (n, nb) = (terms[0].1.shape().0, mass[0].1.shape().0);
+            if n != nb {
+                return Err(input(
+                    None,
+                    format!(
+                        "\"mass\": B(t) is {nb}×{nb}, A(t) is {n}×{n}: they must have one size"
+                    ),
+                ));
+            }
+            Some(mass)
+        }
+    };
+    Ok(Parts {
+        range,
+        hermitian,
+        params,
+        terms,
+        mass,
+    })
+}
+
+/// Parse one list of terms (`"terms"`, or `"mass"` for the B(t) of a pencil): each
+/// `{"coef", "matrix" | "mtx"}`, square, all of one size.
+fn parse_terms(
+    list: Option<&Value>,
+    key: &str,
+    names: &[&str],
+    base: &Path,
+    sparse: bool,
+    input: &dyn Fn(Option<usize>, String) -> Error,
+) -> Result<Vec<(Expr, TermMatrix)>> {
+    let terms = match list {
+        Some(Value::Array(t)) if !t.is_empty() => t,
+        Some(Value::Array(_)) => return Err(input(None, format!("\"{key}\" is empty"))),
+        Some(other) => {
+            return Err(input(
+                None,
+                format!("\"{key}\" must be an array, found {}", type_name(other)),
+            ))
+        }
+        None => return Err(input(None, format!("missing \"{key}\""))),
+    };
     let mut parsed: Vec<(Expr, TermMatrix)> = Vec::with_capacity(terms.len());
     for (k, term) in terms.iter().enumerate() {
         let Value::Object(term) = term else {
@@ -804,7 +848,7 @@ fn parse_parts(text: &str, path: &Path, sparse: bool) -> Result<Parts> {
             }
             None => return Err(input(Some(k), "missing \"coef\"".into())),
         };
-        let expr = Expr::parse(&coef, &names).map_err(|e| with_term(e, k))?;
+        let expr = Expr::parse(&coef, names).map_err(|e| with_term(e, k))?;
         let matrix = match (term.get("matrix"), term.get("mtx")) {
             (Some(m), None) => {
                 let m = parse_matrix(m).map_err(|r| input(Some(k), r))?;
@@ -865,12 +909,50 @@ fn parse_parts(text: &str, path: &Path, sparse: bool) -> Result<Parts> {
         parsed.push((expr, matrix));
     }
 
-    Ok(Parts {
-        range,
-        hermitian,
-        params,
-        terms: parsed,
-    })
+    Ok(parsed)
+}
+
+/// An error in a term of `"mass"`: its reason says so (the term index alone would name
+/// `"terms"`).
+fn in_mass(e: Error) -> Error {
+    match e {
+        Error::Input {
+            path,
+            line,
+            column,
+            term,
+            reason,
+        } => Error::Input {
+            path,
+            line,
+            column,
+            term,
+            reason: format!("in \"mass\": {reason}"),
+        },
+        Error::Expression {
+            term,
+            expr,
+            position,
+            reason,
+        } => Error::Expression {
+            term,
+            expr,
+            position,
+            reason: format!("in \"mass\": {reason}"),
+        },
+        Error::Coefficient {
+            term,
+            expr,
+            t,
+            reason,
+        } => Error::Coefficient {
+            term,
+            expr,
+            t,
+            reason: format!("in \"mass\": {reason}"),
+        },
+        e => e,
+    }
 }
 
 impl FamilyFile {
@@ -899,6 +981,18 @@ impl FamilyFile {
     /// file with its path and line) and [`Error::Expression`] (with the term index).
     pub fn parse(text: &str, path: &Path) -> Result<FamilyFile> {
         let parts = parse_parts(text, path, false)?;
+        if parts.mass.is_some() {
+            return Err(Error::Input {
+                path: path.display().to_string(),
+                line: None,
+                column: None,
+                term: None,
+                reason: "\"mass\" (the B(t) of a pencil A(t)x = λB(t)x) is read by the sparse \
+                         path (SparseFamilyFile, `eigentrack track --nearest K --sigma S`); a \
+                         dense pencil is eigentrack::Pencil in the library"
+                    .into(),
+            });
+        }
         let parsed: Vec<(Expr, RawMatrix)> = parts
             .terms
             .into_iter()
@@ -1051,6 +1145,54 @@ pub struct SparseFamilyFile {
     params: Vec<(String, f64)>,
     exprs: Vec<Expr>,
     family: SparseFileFamily,
+    mass: Option<SparseFileFamily>,
+    mass_exprs: Vec<Expr>,
+}
+
+/// Σ cₖ(t) Mₖ as [`SparseTerms`] in real (`real`) or complex arithmetic, the coefficients
+/// the expressions' jets in t (exact A′, A″).
+fn sparse_terms(
+    exprs: &[Expr],
+    mats: Vec<SparseMtx>,
+    values: &[f64],
+    n: usize,
+    real: bool,
+) -> Result<SparseFileFamily> {
+    if real {
+        let mut fam = SparseTerms::<f64>::new(n);
+        for (e, m) in exprs.iter().zip(mats) {
+            let SparseMtx::Real(m) = m else {
+                unreachable!("a real family")
+            };
+            let (e, values) = (e.clone(), values.to_vec());
+            fam = fam.term(m, move |d: Dual2_64| {
+                let vars: Vec<f64> = std::iter::once(d.re)
+                    .chain(values.iter().copied())
+                    .collect();
+                let j = e.jet_unchecked(&vars, 0);
+                dual_coef(j.value, j.d1, j.d2, d)
+            })?;
+        }
+        return Ok(SparseFileFamily::Real(fam));
+    }
+    let mut fam = SparseTerms::<Complex64>::new(n);
+    for (e, m) in exprs.iter().zip(mats) {
+        let m = m.to_complex();
+        let im = map_csc(&m, |z| z * Complex64::i());
+        for (part, m) in [(0, m), (1, im)] {
+            let (e, values) = (e.clone(), values.to_vec());
+            fam = fam.term(m, move |d: Dual2_64| {
+                let vars: Vec<Complex64> = std::iter::once(d.re)
+                    .chain(values.iter().copied())
+                    .map(Complex64::from)
+                    .collect();
+                let j = e.jet_unchecked(&vars, 0);
+                let pick = |z: Complex64| if part == 0 { z.re } else { z.im };
+                dual_coef(pick(j.value), pick(j.d1), pick(j.d2), d)
+            })?;
+        }
+    }
+    Ok(SparseFileFamily::Complex(fam))
 }
 
 /// c(t) as a coefficient of [`SparseTerms`]: the expression's jet in t composed with the
@@ -1088,52 +1230,26 @@ impl SparseFamilyFile {
         let parts = parse_parts(text, path, true)?;
         let n = parts.terms[0].1.shape().0;
         let values: Vec<f64> = parts.params.iter().map(|&(_, v)| v).collect();
-        let mats: Vec<SparseMtx> = parts
-            .terms
-            .iter()
-            .map(|(_, m)| match m {
-                TermMatrix::Sparse(m) => m.clone(),
-                TermMatrix::Dense(_) => unreachable!("a sparse parse reads sparse matrices"),
-            })
-            .collect();
-        let exprs: Vec<Expr> = parts.terms.into_iter().map(|(e, _)| e).collect();
-        let real =
-            exprs.iter().all(Expr::is_real) && mats.iter().all(|m| matches!(m, SparseMtx::Real(_)));
-        let family = if real {
-            let mut fam = SparseTerms::<f64>::new(n);
-            for (e, m) in exprs.iter().zip(mats) {
-                let SparseMtx::Real(m) = m else {
-                    unreachable!("a real family")
-                };
-                let (e, values) = (e.clone(), values.clone());
-                fam = fam.term(m, move |d: Dual2_64| {
-                    let vars: Vec<f64> = std::iter::once(d.re)
-                        .chain(values.iter().copied())
-                        .collect();
-                    let j = e.jet_unchecked(&vars, 0);
-                    dual_coef(j.value, j.d1, j.d2, d)
-                })?;
-            }
-            SparseFileFamily::Real(fam)
-        } else {
-            let mut fam = SparseTerms::<Complex64>::new(n);
-            for (e, m) in exprs.iter().zip(mats) {
-                let m = m.to_complex();
-                let im = map_csc(&m, |z| z * Complex64::i());
-                for (part, m) in [(0, m), (1, im)] {
-                    let (e, values) = (e.clone(), values.clone());
-                    fam = fam.term(m, move |d: Dual2_64| {
-                        let vars: Vec<Complex64> = std::iter::once(d.re)
-                            .chain(values.iter().copied())
-                            .map(Complex64::from)
-                            .collect();
-                        let j = e.jet_unchecked(&vars, 0);
-                        let pick = |z: Complex64| if part == 0 { z.re } else { z.im };
-                        dual_coef(pick(j.value), pick(j.d1), pick(j.d2), d)
-                    })?;
-                }
-            }
-            SparseFileFamily::Complex(fam)
+        let split = |terms: Vec<(Expr, TermMatrix)>| -> (Vec<Expr>, Vec<SparseMtx>) {
+            terms
+                .into_iter()
+                .map(|(e, m)| match m {
+                    TermMatrix::Sparse(m) => (e, m),
+                    TermMatrix::Dense(_) => unreachable!("a sparse parse reads sparse matrices"),
+                })
+                .unzip()
+        };
+        let (exprs, mats) = split(parts.terms);
+        let mass = parts.mass.map(split);
+        let is_real = |exprs: &[Expr], mats: &[SparseMtx]| {
+            exprs.iter().all(Expr::is_real) && mats.iter().all(|m| matches!(m, SparseMtx::Real(_)))
+        };
+        // A and B in one arithmetic: complex when either is
+        let real = is_real(&exprs, &mats) && mass.as_ref().is_none_or(|(e, m)| is_real(e, m));
+        let family = sparse_terms(&exprs, mats, &values, n, real)?;
+        let (mass, mass_exprs) = match mass {
+            Some((e, m)) => (Some(sparse_terms(&e, m, &values, n, real)?), e),
+            None => (None, Vec::new()),
         };
         Ok(SparseFamilyFile {
             path: path.to_path_buf(),
@@ -1142,6 +1258,8 @@ impl SparseFamilyFile {
             params: parts.params,
             exprs,
             family,
+            mass,
+            mass_exprs,
         })
     }
 
@@ -1174,6 +1292,12 @@ impl SparseFamilyFile {
     pub fn into_family(self) -> SparseFileFamily {
         self.family
     }
+    /// B(t) of the pencil A(t)x = λB(t)x when the file has a `"mass"` list of terms (in
+    /// the same arithmetic as [`family`](Self::family)); track it with
+    /// [`Nearest::track_pencil`](crate::sparse::Nearest::track_pencil).
+    pub fn mass(&self) -> Option<&SparseFileFamily> {
+        self.mass.as_ref()
+    }
     /// Check that every coefficient and its first two t-derivatives are finite at each
     /// `t` in `ts`, as [`ExprFamily::check_on`] (a non-finite A(t) traced back to its
     /// coefficient).
@@ -1182,11 +1306,11 @@ impl SparseFamilyFile {
     /// [`Error::Coefficient`] with the term, the expression and the first bad `t`.
     pub fn check_on(&self, ts: &[f64]) -> Result<()> {
         let values: Vec<f64> = self.params.iter().map(|&(_, v)| v).collect();
-        match self.family {
-            SparseFileFamily::Real(_) => check_exprs::<f64>(self.exprs.iter(), &values, ts),
-            SparseFileFamily::Complex(_) => {
-                check_exprs::<Complex64>(self.exprs.iter(), &values, ts)
-            }
-        }
+        let check = |exprs: &[Expr]| match self.family {
+            SparseFileFamily::Real(_) => check_exprs::<f64>(exprs.iter(), &values, ts),
+            SparseFileFamily::Complex(_) => check_exprs::<Complex64>(exprs.iter(), &values, ts),
+        };
+        check(&self.exprs)?;
+        check(&self.mass_exprs).map_err(in_mass)
     }
 }

@@ -1227,3 +1227,100 @@ fn ctrl_c_stops_a_nearest_track_with_exit_130() {
     );
     assert!(out.stdout.is_empty() && !out_file.exists());
 }
+
+#[test]
+fn nearest_tracks_a_pencil_from_a_mass_key() {
+    // A(t) = (1 + t)·Lx + Ly and B(t) = (1 + t/2)·I: λᵢⱼ(t) = ((1 + t)μᵢ + νⱼ)/(1 + t/2),
+    // a t-dependent B whose B′ enters the slopes
+    let dir = temp_dir("nearest-pencil");
+    let (nx, ny) = (9, 7);
+    // the grid family's lx.mtx and ly.mtx are the pencil's A terms
+    write_grid_family(&dir, nx, ny);
+    let n = nx * ny;
+    let eye: Vec<String> = (1..=n).map(|p| format!("{p} {p} 1")).collect();
+    std::fs::write(
+        dir.join("eye.mtx"),
+        format!(
+            "%%MatrixMarket matrix coordinate real general\n{n} {n} {n}\n{}\n",
+            eye.join("\n")
+        ),
+    )
+    .unwrap();
+    let fam = dir.join("pencil.json");
+    std::fs::write(
+        &fam,
+        r#"{"range": [0, 1], "terms": [{"coef": "1 + t", "mtx": "lx.mtx"}, {"coef": "1", "mtx": "ly.mtx"}],
+            "mass": [{"coef": "1 + t/2", "mtx": "eye.mtx"}]}"#,
+    )
+    .unwrap();
+    let out = run(&[
+        "track",
+        fam.to_str().unwrap(),
+        "--nearest",
+        "4",
+        "--sigma",
+        "1.3",
+        "--samples",
+        "21",
+        "--quiet",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ts = floats(&j["samples"]);
+    let (mx, my) = (lap_eigs(nx), lap_eigs(ny));
+    let exact = |i: usize, l: usize, t: f64| {
+        let c = 1.0 + t / 2.0;
+        let a = (1.0 + t) * mx[i] + my[l];
+        (a / c, (mx[i] * c - a / 2.0) / (c * c))
+    };
+    let mut checked = 0;
+    for b in j["branches"].as_array().unwrap() {
+        let (re, slope, inw) = (
+            floats(&b["re"]),
+            floats(&b["slope_re"]),
+            b["in_window"].as_array().unwrap().clone(),
+        );
+        let mut level = None;
+        for (s, &t) in ts.iter().enumerate() {
+            if re[s].is_nan() || inw[s] != Value::Bool(true) {
+                continue;
+            }
+            // the level of this branch: fixed at its first sample in the window
+            let (i, l) = *level.get_or_insert_with(|| {
+                (0..nx)
+                    .flat_map(|i| (0..ny).map(move |l| (i, l)))
+                    .min_by(|&(a, b), &(c, d)| {
+                        (exact(a, b, t).0 - re[s])
+                            .abs()
+                            .total_cmp(&(exact(c, d, t).0 - re[s]).abs())
+                    })
+                    .unwrap()
+            });
+            let (v, d) = exact(i, l, t);
+            assert!(
+                (re[s] - v).abs() < 1e-9,
+                "({i}, {l}) at t = {t}: {} vs {v}",
+                re[s]
+            );
+            assert!(
+                (slope[s] - d).abs() < 1e-7,
+                "slope ({i}, {l}) at t = {t}: {} vs {d}",
+                slope[s]
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4 * 21, "{checked} values checked");
+    // the dense path does not read "mass": a clear message, exit 2
+    let out = run(&["track", fam.to_str().unwrap(), "--quiet"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"mass\"") && err.contains("--nearest"),
+        "{err}"
+    );
+}

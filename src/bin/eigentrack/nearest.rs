@@ -8,7 +8,7 @@ use crate::output::{emit, json_line, num};
 use crate::progress::Bar;
 use crate::{in_file, interrupt, Failure};
 use eigentrack::family_file::{SparseFamilyFile, SparseFileFamily};
-use eigentrack::sparse::{Nearest, SparseFamily, WindowEvent, WindowTracking};
+use eigentrack::sparse::{Nearest, WindowEvent, WindowTracking};
 use eigentrack::{Complex64, Error};
 use serde_json::{json, Value};
 use std::ops::ControlFlow;
@@ -201,14 +201,6 @@ fn summary(tr: &WindowTracking, n: usize) -> String {
     out
 }
 
-fn run_family<F: SparseFamily>(
-    fam: &F,
-    nearest: &Nearest,
-    range: (f64, f64),
-) -> eigentrack::Result<WindowTracking> {
-    nearest.track(fam, range.0..=range.1)
-}
-
 /// Run `track --nearest K --sigma S`.
 pub(crate) fn run_nearest(
     c: &Common,
@@ -259,9 +251,17 @@ pub(crate) fn run_nearest(
             }
             ControlFlow::Continue(())
         });
-    let tracking = match file.family() {
-        SparseFileFamily::Real(f) => run_family(f, &nearest, range),
-        SparseFileFamily::Complex(f) => run_family(f, &nearest, range),
+    let r = range.0..=range.1;
+    let tracking = match (file.family(), file.mass()) {
+        (SparseFileFamily::Real(f), None) => nearest.track(f, r),
+        (SparseFileFamily::Complex(f), None) => nearest.track(f, r),
+        (SparseFileFamily::Real(f), Some(SparseFileFamily::Real(b))) => {
+            nearest.track_pencil(f, b, r)
+        }
+        (SparseFileFamily::Complex(f), Some(SparseFileFamily::Complex(b))) => {
+            nearest.track_pencil(f, b, r)
+        }
+        _ => unreachable!("a family file's A and B share one arithmetic"),
     };
     if bar.enabled && bar.done.load(Ordering::SeqCst) > 0 {
         eprintln!();
