@@ -244,8 +244,17 @@ impl Tracker {
     /// # Ok::<(), eigentrack::Error>(())
     /// ```
     pub fn nearest(&self, k: usize, sigma: impl Into<Complex64>) -> Result<crate::sparse::Nearest> {
-        crate::sparse::Nearest::new(k, sigma)?
-            .samples(self.samples)?
+        self.window_options(crate::sparse::Nearest::new(k, sigma)?)
+    }
+    /// The builder of a windowed sparse track of the `k` eigenvalues with the largest real
+    /// part, with this tracker's sample count and pairing options: see
+    /// [`Nearest::largest_real`](crate::sparse::Nearest::largest_real).
+    pub fn largest_real(&self, k: usize) -> Result<crate::sparse::Nearest> {
+        self.window_options(crate::sparse::Nearest::largest_real(k)?)
+    }
+    /// This tracker's sample count and pairing options on a window builder.
+    fn window_options(&self, n: crate::sparse::Nearest) -> Result<crate::sparse::Nearest> {
+        n.samples(self.samples)?
             .min_overlap(self.min_overlap)?
             .prediction_ratio(self.prediction_ratio)?
             .cluster_tol(self.cluster_tol)

@@ -1324,3 +1324,79 @@ fn nearest_tracks_a_pencil_from_a_mass_key() {
         "{err}"
     );
 }
+
+#[test]
+fn largest_real_follows_the_rightmost_levels() {
+    // diag(−1, …, −20) + 19.5t·e₂₀e₂₀ᵀ: the last level −20 + 19.5t passes −2 (enters the
+    // window of the 2 rightmost) at t = 18/19.5 and −1 at t = 19/19.5
+    let dir = temp_dir("largest-real");
+    let n = 20;
+    let d: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| if i == j { -((i + 1) as f64) } else { 0.0 })
+                .collect()
+        })
+        .collect();
+    let e: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| if i == j && i == n - 1 { 1.0 } else { 0.0 })
+                .collect()
+        })
+        .collect();
+    let fam = dir.join("right.json");
+    std::fs::write(
+        &fam,
+        serde_json::json!({"range": [0, 1], "terms": [
+            {"coef": "1", "matrix": d}, {"coef": "19.5*t", "matrix": e}]})
+        .to_string(),
+    )
+    .unwrap();
+    let out = run(&[
+        "track",
+        fam.to_str().unwrap(),
+        "--largest-real",
+        "2",
+        "--samples",
+        "21",
+        "--quiet",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["method"], "largest_real");
+    let entries: Vec<f64> = events_of_kind(&j, "window_entry")
+        .iter()
+        .map(|e| e["t"].as_f64().unwrap())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!((entries[0] - 18.0 / 19.5).abs() < 1e-9, "{entries:?}");
+    // at t = 1 the window is {−0.5, −1}
+    let mut last: Vec<f64> = j["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["in_window"][20] == Value::Bool(true))
+        .map(|b| b["re"][20].as_f64().unwrap())
+        .collect();
+    last.sort_by(|a, b| b.total_cmp(a));
+    assert_eq!(last.len(), 2);
+    assert!(
+        (last[0] + 0.5).abs() < 1e-10 && (last[1] + 1.0).abs() < 1e-10,
+        "{last:?}"
+    );
+    // with --nearest it is an error
+    let out = run(&[
+        "track",
+        fam.to_str().unwrap(),
+        "--largest-real",
+        "2",
+        "--nearest",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}

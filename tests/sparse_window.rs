@@ -380,3 +380,129 @@ fn progress_is_called_after_every_step_and_can_interrupt() {
         );
     }
 }
+
+/// Blocks [[aⱼ, bⱼ], [−bⱼ, aⱼ]] (eigenvalues aⱼ ± i bⱼ): aⱼ = −0.3(j + 1) with
+/// bⱼ = 1 + 0.1j, except block 40 with a(t) = −12.3 + 12.9t and b = 1.2: its pair passes
+/// Re = −0.6 (the second pair's real part: it enters the window of the 4 rightmost) at
+/// t = 11.7/12.9, Re = −0.3 at t = 12/12.9, and Re = 0 (a stability change) at
+/// t = 12.3/12.9.
+#[test]
+fn largest_real_part_follows_the_rightmost_through_an_entry() {
+    let blocks = 100;
+    let n = 2 * blocks;
+    let (mut a0, mut a1) = (CooMatrix::new(n, n), CooMatrix::new(n, n));
+    let exact = |j: usize, t: f64| -> (f64, f64, f64) {
+        if j == 40 {
+            (-12.3 + 12.9 * t, 1.2, 12.9)
+        } else {
+            (-0.3 * (j + 1) as f64, 1.0 + 0.1 * j as f64, 0.0)
+        }
+    };
+    for j in 0..blocks {
+        let (a, b, _) = exact(j, 0.0);
+        let (p, q) = (2 * j, 2 * j + 1);
+        a0.push(p, p, a);
+        a0.push(q, q, a);
+        a0.push(p, q, b);
+        a0.push(q, p, -b);
+        if j == 40 {
+            a1.push(p, p, 12.9);
+            a1.push(q, q, 12.9);
+        }
+    }
+    let fam = SparseTerms::new(n)
+        .constant(CscMatrix::from(&a0))
+        .unwrap()
+        .term(CscMatrix::from(&a1), |t| t)
+        .unwrap();
+    let tr = Tracker::new()
+        .samples(21)
+        .unwrap()
+        .largest_real(4)
+        .unwrap()
+        .track(&fam, 0.0..=1.0)
+        .unwrap();
+    // every value in the window is an exact aⱼ ± i bⱼ, with the exact slope
+    for b in tr.branches() {
+        for (s, (v, d)) in b.values().iter().zip(b.slopes()).enumerate() {
+            let (Some(v), Some(d)) = (v, d) else { continue };
+            if !b.in_window()[s] {
+                continue;
+            }
+            let t = tr.samples()[s];
+            let (j, err) = (0..blocks)
+                .map(|j| {
+                    let (a, bj, _) = exact(j, t);
+                    (j, (v.re - a).abs() + (v.im.abs() - bj).abs())
+                })
+                .min_by(|x, y| x.1.total_cmp(&y.1))
+                .unwrap();
+            assert!(err < 1e-9, "{v} at t = {t}: off block {j} by {err}");
+            assert!(
+                (d.re - exact(j, t).2).abs() < 1e-7 && d.im.abs() < 1e-7,
+                "slope {d}"
+            );
+        }
+    }
+    // the window at every sample: the 4 largest exact real parts
+    let re = |s: usize| -> Vec<f64> { tr.window(s).iter().map(|w| w.1).collect() };
+    for (s, &t) in tr.samples().iter().enumerate() {
+        let mut all: Vec<f64> = (0..blocks).flat_map(|j| [exact(j, t).0; 2]).collect();
+        all.sort_by(|a, b| b.total_cmp(a));
+        for (got, want) in re(s).iter().zip(&all[..4]) {
+            assert!(
+                (got - want).abs() < 1e-9,
+                "t = {t}: {:?} vs {:?}",
+                re(s),
+                &all[..4]
+            );
+        }
+    }
+    for (got, want) in re(0).iter().zip([-0.3, -0.3, -0.6, -0.6]) {
+        assert!((got - want).abs() < 1e-10, "{:?}", re(0));
+    }
+    for (got, want) in re(20).iter().zip([0.6, 0.6, -0.3, -0.3]) {
+        assert!((got - want).abs() < 1e-10, "{:?}", re(20));
+    }
+    // block 40's pair enters at t = 11.7/12.9 (both members) and block 1's pair leaves
+    let at = |kind: &str| -> Vec<f64> {
+        tr.events()
+            .iter()
+            .filter(|e| e.kind() == kind)
+            .map(|e| e.t())
+            .collect()
+    };
+    let (entries, exits) = (at("window_entry"), at("window_exit"));
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    let te = 11.7 / 12.9;
+    assert!(entries.iter().all(|t| (t - te).abs() < 1e-8), "{entries:?}");
+    assert!(
+        exits.iter().all(|t| (t - te).abs() < 1e-8) && exits.len() == 2,
+        "{exits:?}"
+    );
+    assert!(
+        tr.stats().solver.recentrings >= 1,
+        "{:?}",
+        tr.stats().solver
+    );
+}
+
+#[test]
+fn largest_real_part_rejects_pencils() {
+    let mut d = CooMatrix::new(4, 4);
+    for i in 0..4 {
+        d.push(i, i, i as f64);
+    }
+    let fam = SparseTerms::new(4).constant(CscMatrix::from(&d)).unwrap();
+    let err = eigentrack::sparse::Nearest::largest_real(1)
+        .unwrap()
+        .track_pencil(&fam, &fam, 0.0..=1.0)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            eigentrack::Error::InvalidArgument { name: "target", .. }
+        ),
+        "{err:?}"
+    );
+}

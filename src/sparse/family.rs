@@ -377,6 +377,11 @@ impl<'a, F: SparseFamily + ?Sized> Assembler<'a, F> {
         }
     }
 
+    /// Whether this reads a pencil (a mass family B).
+    pub fn is_pencil(&self) -> bool {
+        self.mass.is_some()
+    }
+
     /// Check shape (square, non-empty, the size of the first t) and finiteness.
     fn check(&self, m: &CscMatrix<F::Elem>, what: &'static str, t: f64) -> Result<()> {
         let (rows, cols) = (m.nrows(), m.ncols());

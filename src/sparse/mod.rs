@@ -36,4 +36,6 @@ mod window;
 
 pub use family::{SparseFamily, SparseJet, SparseTerms};
 pub use solver::SolverStats;
-pub use window::{Nearest, WindowBranch, WindowEvent, WindowProgress, WindowStats, WindowTracking};
+pub use window::{
+    Nearest, Target, WindowBranch, WindowEvent, WindowProgress, WindowStats, WindowTracking,
+};

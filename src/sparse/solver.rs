@@ -26,6 +26,8 @@ pub struct SolverStats {
     pub iterations: usize,
     /// Columns solved with a factorisation.
     pub solves: usize,
+    /// Shifts moved with the band (the largest-real-part target).
+    pub recentrings: usize,
     /// Seconds in numeric factorisations.
     pub factor_seconds: f64,
     /// Seconds in Davidson runs (products, solves, Rayleigh–Ritz).
@@ -61,6 +63,8 @@ pub(crate) struct Solver {
     /// whether it is Hermitian positive definite there.
     mass_checked: bool,
     definite: bool,
+    /// Rank by largest real part; the shift follows the band.
+    rightmost: bool,
     /// Samples still to be factorised up front because a warm run on a stale
     /// factorisation failed lately (its iterations were wasted).
     cold_streak: usize,
@@ -126,8 +130,55 @@ impl Solver {
             factor: None,
             mass_checked: false,
             definite: false,
+            rightmost: false,
             cold_streak: 0,
             stats: SolverStats::default(),
+        }
+    }
+
+    /// Rank by largest real part, with the first shift at the right edge of the
+    /// Gershgorin discs of A (the values `v` at the first t): max_j Re a_jj + Σ_{i≠j} |a_ij|.
+    pub fn rightmost(mut self, on: bool, v: &Values) -> Self {
+        if on {
+            self.rightmost = true;
+            let p = &v.pattern;
+            let mut edge = f64::NEG_INFINITY;
+            for j in 0..p.n() {
+                let mut c = 0.0;
+                let mut d = 0.0;
+                for k in p.col_ptr()[j]..p.col_ptr()[j + 1] {
+                    if p.row_idx()[k] == j {
+                        d = v.a[k].re;
+                    } else {
+                        c += v.a[k].norm();
+                    }
+                }
+                edge = edge.max(d + c);
+            }
+            self.sigma = Complex64::new(edge, 0.0);
+        }
+        self
+    }
+
+    /// The largest-real-part target: move the shift to s = R + max((R − Rₖ)/4, Y) (R the
+    /// largest Re of the band, Rₖ the k-th, Y the largest |Im λ| of the band: so far right
+    /// that the distance to s orders the eigenvalues near the band by real part) when it
+    /// is more than half the band's width (R − Rₖ, at least 1e-8·‖A‖₁) away; the next
+    /// call factorises at the new shift.
+    fn recentre(&mut self, values: &[Complex64], norm1: f64) {
+        if !self.rightmost || values.len() < self.strict {
+            return;
+        }
+        let mut re: Vec<f64> = values.iter().map(|z| z.re).collect();
+        re.sort_by(|a, b| b.total_cmp(a));
+        let (r, rk) = (re[0], re[self.strict.max(1) - 1]);
+        let width = (r - rk).max(1e-8 * norm1);
+        let spread = values.iter().map(|z| z.im.abs()).fold(0.0, f64::max);
+        let want = r + (0.25 * width).max(spread);
+        if (self.sigma.re - want).abs() > 0.5 * width {
+            self.sigma = Complex64::new(want, 0.0);
+            self.factor = None;
+            self.stats.recentrings += 1;
         }
     }
 
@@ -245,9 +296,22 @@ impl Solver {
         Ok(run)
     }
 
-    /// The m eigenpairs of A(t) nearest σ, warm-started from `prev` (right vectors, and
-    /// left ones when there are), or cold.
+    /// The m eigenpairs of A(t) nearest σ (or rightmost), warm-started from `prev` (right
+    /// vectors, and left ones when there are), or cold; with the largest-real-part target
+    /// the shift is then re-centred on the band for the next call.
     pub fn pairs(
+        &mut self,
+        v: &Values,
+        t: f64,
+        prev: Option<(&DMatrix<Complex64>, Option<&DMatrix<Complex64>>)>,
+        cluster_tol: f64,
+    ) -> Result<Pairs> {
+        let pairs = self.solve_pairs(v, t, prev, cluster_tol)?;
+        self.recentre(&pairs.values, v.pattern.norms(&v.a).0);
+        Ok(pairs)
+    }
+
+    fn solve_pairs(
         &mut self,
         v: &Values,
         t: f64,

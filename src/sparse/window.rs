@@ -124,6 +124,7 @@ impl std::fmt::Debug for ProgressFn {
 pub struct Nearest {
     k: usize,
     sigma: Complex64,
+    target: Target,
     guard: Option<usize>,
     samples: usize,
     tol: f64,
@@ -157,6 +158,7 @@ impl Nearest {
         Ok(Nearest {
             k,
             sigma,
+            target: Target::Nearest(sigma),
             guard: None,
             samples: 201,
             tol: 1e-12,
@@ -286,9 +288,55 @@ impl Nearest {
     pub fn k(&self) -> usize {
         self.k
     }
-    /// The target σ.
+    /// The target σ (0 for [`largest_real`](Self::largest_real)).
     pub fn sigma(&self) -> Complex64 {
         self.sigma
+    }
+    /// Which eigenvalues the window holds.
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    /// Follow the `k` eigenvalues with the largest real part (the rightmost: the
+    /// stability of a discretised PDE or a flutter model, where Re λ crossing 0 is the
+    /// event that matters).
+    ///
+    /// Method: the band is the m = k + p eigenvalues nearest a real shift s placed to the
+    /// right of it, s = R + max((R − Rₖ)/4, Y) with R the largest Re λ of the band, Rₖ
+    /// that of the k-th and Y the largest |Im λ| of the band (so far right that the
+    /// distance to s orders the eigenvalues near the band by real part), and the window
+    /// is the k of the band with the largest real part. The first shift is the right edge
+    /// of A's Gershgorin discs; s is re-centred (a new factorisation, counted in
+    /// [`SolverStats::recentrings`](super::SolverStats)) when the band drifts by more than
+    /// half its width from it. Entries and exits are where a branch's real part passes
+    /// the k-th. An eigenvalue much further up the imaginary axis than the band (|Im λ| ≫
+    /// Y) is far from s and is found late, when at all: for such spectra give a σ near it
+    /// to [`new`](Self::new). Pencils are not supported with this target
+    /// ([`track_pencil`](Self::track_pencil) reports it).
+    ///
+    /// ```
+    /// use eigentrack::sparse::{Nearest, SparseTerms};
+    /// use nalgebra_sparse::{CooMatrix, CscMatrix};
+    ///
+    /// // diag(−1, −2, …, −20) with its first entry moving right: −1 − … + 1.5t
+    /// let n = 20;
+    /// let (mut d, mut e) = (CooMatrix::new(n, n), CooMatrix::new(n, n));
+    /// for i in 0..n {
+    ///     d.push(i, i, -((i + 1) as f64));
+    /// }
+    /// e.push(n - 1, n - 1, 1.0);
+    /// // the last level −20 + 19.5t becomes the rightmost at t = 19/19.5
+    /// let fam = SparseTerms::new(n).constant(CscMatrix::from(&d))?.term(CscMatrix::from(&e), |t| t * 19.5)?;
+    /// let tr = Nearest::largest_real(2)?.samples(21)?.track(&fam, 0.0..=1.0)?;
+    /// let w = tr.window(20); // rightmost first
+    /// assert!((w[0].1 + 0.5).abs() < 1e-10 && (w[1].1 + 1.0).abs() < 1e-10);
+    /// assert!(tr.events().iter().any(|e| e.kind() == "window_entry"));
+    /// # Ok::<(), eigentrack::Error>(())
+    /// ```
+    pub fn largest_real(k: usize) -> Result<Self> {
+        let mut me = Self::new(k, 0.0)?;
+        me.target = Target::LargestReal;
+        Ok(me)
     }
 
     /// Track `family` over `range` (a > b runs backwards; a = b gives one sample).
@@ -358,6 +406,14 @@ impl Nearest {
         mut asm: Assembler<'_, F>,
         range: RangeInclusive<f64>,
     ) -> Result<WindowTracking> {
+        if asm.is_pencil() && self.target == Target::LargestReal {
+            return Err(invalid(
+                "target",
+                "the largest real part is not supported for pencils A(t)x = λB(t)x; give a \
+                 σ near the rightmost eigenvalues to Nearest::new"
+                    .into(),
+            ));
+        }
         let start = Instant::now();
         let (a, b) = (*range.start(), *range.end());
         if !(a.is_finite() && b.is_finite()) {
@@ -391,7 +447,8 @@ impl Nearest {
         let m = (self.k + p).min(n);
         let mut run = Run {
             cfg: self,
-            solver: Solver::new(self.sigma, self.k, m, self.tol, self.warm_iterations),
+            solver: Solver::new(self.sigma, self.k, m, self.tol, self.warm_iterations)
+                .rightmost(self.target == Target::LargestReal, &v0),
             span: (b - a).abs(),
             event_points: 0,
         };
@@ -411,12 +468,14 @@ impl Nearest {
         // branches 0 … m − 1: nearest σ first
         let mut order: Vec<usize> = (0..m).collect();
         order.sort_by(|&i, &j| {
-            dist(station.values[i], self.sigma).total_cmp(&dist(station.values[j], self.sigma))
+            self.target
+                .key(station.values[i])
+                .total_cmp(&self.target.key(station.values[j]))
         });
         station = station.permuted(&order);
         let mut ids: Vec<usize> = (0..m).collect();
         let mut rec = Recorder::new(grid.len(), self.keep_vectors);
-        rec.record(0, &station, &ids, self.k, self.sigma);
+        rec.record(0, &station, &ids, self.k, self.target);
         let mut events = Vec::new();
         let mut stats = WindowStats::default();
         let h_max = run.span;
@@ -448,8 +507,8 @@ impl Nearest {
                     Some(&station),
                 );
                 let pairing = matching::pair(&station, &new, &params);
-                let rank_old = ranks(&station.values, self.sigma);
-                let rank_new = ranks(&new.values, self.sigma);
+                let rank_old = ranks(&station.values, self.target);
+                let rank_new = ranks(&new.values, self.target);
                 let mut swaps = Vec::new();
                 let mut open = Vec::new();
                 for &i in &pairing.uncertain {
@@ -508,7 +567,7 @@ impl Nearest {
                     h_try = (2.0 * h).min(h_max);
                 }
             }
-            rec.record(si, &station, &ids, self.k, self.sigma);
+            rec.record(si, &station, &ids, self.k, self.target);
         }
         let dir = if grid.len() > 1 {
             (b - a).signum()
@@ -523,7 +582,8 @@ impl Nearest {
         Ok(WindowTracking {
             samples: grid,
             k: self.k,
-            sigma: self.sigma,
+            sigma: run.solver.sigma,
+            target: self.target,
             branches: rec.finish(),
             events,
             stats,
@@ -541,10 +601,40 @@ fn dist(l: Complex64, s: Complex64) -> f64 {
     }
 }
 
-/// The rank of each value by distance to σ (0 = nearest; ties by index).
-fn ranks(values: &[Complex64], sigma: Complex64) -> Vec<usize> {
+/// Which k eigenvalues a window holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    /// The k nearest σ (|λ − σ| smallest).
+    Nearest(Complex64),
+    /// The k with the largest real part (the rightmost: stability).
+    LargestReal,
+}
+
+impl Target {
+    /// The ranking key of λ: smaller is further inside the window (|λ − σ|, or −Re λ).
+    pub fn key(&self, l: Complex64) -> f64 {
+        match *self {
+            Target::Nearest(s) => dist(l, s),
+            Target::LargestReal if l.re.is_nan() => f64::INFINITY,
+            Target::LargestReal => -l.re,
+        }
+    }
+    /// d/dt of [`key`](Self::key) along a branch with value λ and slope λ′.
+    fn key_slope(&self, l: Complex64, sl: Complex64) -> f64 {
+        match *self {
+            Target::Nearest(s) => {
+                let r = dist(l, s).max(f64::MIN_POSITIVE);
+                ((l - s).conj() * sl).re / r
+            }
+            Target::LargestReal => -sl.re,
+        }
+    }
+}
+
+/// The rank of each value by the target's key (0 = furthest inside; ties by index).
+fn ranks(values: &[Complex64], target: Target) -> Vec<usize> {
     let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&i, &j| dist(values[i], sigma).total_cmp(&dist(values[j], sigma)));
+    order.sort_by(|&i, &j| target.key(values[i]).total_cmp(&target.key(values[j])));
     let mut r = vec![0; values.len()];
     for (k, &i) in order.iter().enumerate() {
         r[i] = k;
@@ -590,24 +680,21 @@ struct Run<'c> {
 }
 
 /// A condition between two branches: its value and t-derivative from (λa, λa′, λb, λb′)
-/// and σ.
-type Cond = fn(Complex64, Complex64, Complex64, Complex64, Complex64) -> (f64, f64);
+/// and the target.
+type Cond = fn(Complex64, Complex64, Complex64, Complex64, Target) -> (f64, f64);
 
-/// |λa − σ| − |λb − σ| and its derivative.
+/// key(λa) − key(λb) (|λa − σ| − |λb − σ|, or Re λb − Re λa) and its derivative.
 fn window_cond(
     la: Complex64,
     sa: Complex64,
     lb: Complex64,
     sb: Complex64,
-    s: Complex64,
+    target: Target,
 ) -> (f64, f64) {
-    let d = |l: Complex64, sl: Complex64| {
-        let r = dist(l, s).max(f64::MIN_POSITIVE);
-        (r, ((l - s).conj() * sl).re / r)
-    };
-    let (ra, da) = d(la, sa);
-    let (rb, db) = d(lb, sb);
-    (ra - rb, da - db)
+    (
+        target.key(la) - target.key(lb),
+        target.key_slope(la, sa) - target.key_slope(lb, sb),
+    )
 }
 
 /// Re(λa − λb) and its derivative.
@@ -616,7 +703,7 @@ fn crossing_cond(
     sa: Complex64,
     lb: Complex64,
     sb: Complex64,
-    _s: Complex64,
+    _target: Target,
 ) -> (f64, f64) {
     ((la - lb).re, (sa - sb).re)
 }
@@ -635,7 +722,7 @@ impl Run<'_> {
         events: &mut Vec<WindowEvent>,
     ) -> Result<()> {
         let k = self.cfg.k;
-        let sigma = self.cfg.sigma;
+        let sigma = self.cfg.target;
         let (r0, r1) = (ranks(&s0.values, sigma), ranks(&s1.values, sigma));
         let live = |i: usize| !swaps.contains(&i);
         let entering: Vec<usize> = (0..s0.len())
@@ -711,7 +798,7 @@ impl Run<'_> {
         events: &mut Vec<WindowEvent>,
     ) -> Result<usize> {
         let k = self.cfg.k;
-        let sigma = self.cfg.sigma;
+        let sigma = self.cfg.target;
         let (r0, r1) = (ranks(&s0.values, sigma), ranks(&s1.values, sigma));
         let real = |l: Complex64, s: &Point| l.im.abs() <= 1e-12 * s.scale;
         let tol = self.cfg.cluster_tol * s0.scale.max(s1.scale);
@@ -777,7 +864,7 @@ impl Run<'_> {
         cond: Cond,
         newton: usize,
     ) -> Result<(f64, f64, f64)> {
-        let sigma = self.cfg.sigma;
+        let sigma = self.cfg.target;
         let (t0, t1) = (s0.t, s1.t);
         let at = |t: f64| {
             let (la, sa) = hermite(
@@ -910,7 +997,7 @@ impl Recorder {
         });
         self.branches.len() - 1
     }
-    fn record(&mut self, s: usize, p: &Point, ids: &[usize], k: usize, sigma: Complex64) {
+    fn record(&mut self, s: usize, p: &Point, ids: &[usize], k: usize, sigma: Target) {
         while self.branches.len() <= ids.iter().copied().max().unwrap_or(0) {
             self.open();
         }
@@ -1118,6 +1205,7 @@ pub struct WindowTracking {
     samples: Vec<f64>,
     k: usize,
     sigma: Complex64,
+    target: Target,
     branches: Vec<WindowBranch>,
     events: Vec<WindowEvent>,
     stats: WindowStats,
@@ -1145,12 +1233,16 @@ impl WindowTracking {
     pub fn k(&self) -> usize {
         self.k
     }
-    /// The target σ.
+    /// The target σ (for [`Target::LargestReal`] the last shift of the factorisations).
     pub fn sigma(&self) -> Complex64 {
         self.sigma
     }
-    /// The window at sample s: (branch, real part of λ) for the k branches nearest σ,
-    /// nearest first.
+    /// Which eigenvalues the window holds.
+    pub fn target(&self) -> Target {
+        self.target
+    }
+    /// The window at sample s: (branch, real part of λ) for the k branches of the window,
+    /// furthest inside first (nearest σ, or rightmost).
     pub fn window(&self, s: usize) -> Vec<(usize, f64)> {
         let mut w: Vec<(usize, Complex64)> = self
             .branches
@@ -1159,7 +1251,7 @@ impl WindowTracking {
             .filter(|(_, b)| b.in_window.get(s).copied().unwrap_or(false))
             .filter_map(|(i, b)| b.values[s].map(|v| (i, v)))
             .collect();
-        w.sort_by(|x, y| dist(x.1, self.sigma).total_cmp(&dist(y.1, self.sigma)));
+        w.sort_by(|x, y| self.target.key(x.1).total_cmp(&self.target.key(y.1)));
         w.into_iter().map(|(i, v)| (i, v.re)).collect()
     }
 }

@@ -73,7 +73,10 @@ THE K EIGENVALUES NEAREST σ (track --nearest K --sigma S)
   this path); --policy diabatic, --resolution refine, --hermitian yes|no,
   --level, --gap-tol, --avoided-gap-max, --max-decompositions and --no-events
   are errors (the sparse path cannot honour them); the file's \"hermitian\" is
-  not used (the sparse path detects a Hermitian A(t) itself).
+  not used (the sparse path detects a Hermitian A(t) itself). A \"mass\" list
+  of terms in the family file makes it the pencil A(t)x = λB(t)x.
+  track --largest-real K instead follows the K eigenvalues with the largest
+  real part (method \"largest_real\"; sigma is then the last shift used).
 
 OUTPUT (JSON, to stdout unless --out)
   {\"samples\": [...], \"branches\": [{\"re\", \"im\", \"slope_re\", \"slope_im\",

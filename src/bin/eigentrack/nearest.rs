@@ -8,7 +8,7 @@ use crate::output::{emit, json_line, num};
 use crate::progress::Bar;
 use crate::{in_file, interrupt, Failure};
 use eigentrack::family_file::{SparseFamilyFile, SparseFileFamily};
-use eigentrack::sparse::{Nearest, WindowEvent, WindowTracking};
+use eigentrack::sparse::{Nearest, Target, WindowEvent, WindowTracking};
 use eigentrack::{Complex64, Error};
 use serde_json::{json, Value};
 use std::ops::ControlFlow;
@@ -106,7 +106,10 @@ pub(crate) fn window_json(tr: &WindowTracking, n: usize) -> Value {
         .collect();
     let s = tr.stats();
     json!({
-        "method": "nearest",
+        "method": match tr.target() {
+            Target::Nearest(_) => "nearest",
+            Target::LargestReal => "largest_real",
+        },
         "k": tr.k(),
         "sigma": {"re": num(tr.sigma().re), "im": num(tr.sigma().im)},
         "n": n,
@@ -158,10 +161,20 @@ fn summary(tr: &WindowTracking, n: usize) -> String {
     let ts = tr.samples();
     let (t0, t1) = (ts[0], ts[ts.len() - 1]);
     let sigma = tr.sigma();
+    let which = match tr.target() {
+        Target::Nearest(_) => format!(
+            "nearest σ = {}",
+            if sigma.im == 0.0 {
+                format!("{}", sigma.re)
+            } else {
+                format!("{sigma}")
+            }
+        ),
+        Target::LargestReal => "with the largest real part".to_string(),
+    };
     let mut out = format!(
-        "the {} eigenvalues nearest σ = {} of a {n} × {n} family over t ∈ [{t0}, {t1}], {} samples: {} branches\n",
+        "the {} eigenvalues {which} of a {n} × {n} family over t ∈ [{t0}, {t1}], {} samples: {} branches\n",
         tr.k(),
-        if sigma.im == 0.0 { format!("{}", sigma.re) } else { format!("{sigma}") },
         ts.len(),
         tr.branches().len()
     );
@@ -201,13 +214,18 @@ fn summary(tr: &WindowTracking, n: usize) -> String {
     out
 }
 
-/// Run `track --nearest K --sigma S`.
+/// Run `track --nearest K --sigma S` (`sigma` Some) or `track --largest-real K` (None).
 pub(crate) fn run_nearest(
     c: &Common,
     csv: Option<&Path>,
     k: u64,
-    sigma: Complex64,
+    sigma: Option<Complex64>,
 ) -> Result<(), Failure> {
+    let option = if sigma.is_some() {
+        "--nearest"
+    } else {
+        "--largest-real"
+    };
     if let Some(reason) = c.sparse_conflict() {
         return Err(Failure {
             message: format!("{reason} (see eigentrack track --help)"),
@@ -220,7 +238,7 @@ pub(crate) fn run_nearest(
     if k >= n {
         return Err(Failure {
             message: format!(
-                "--nearest {k}: K must be below the matrix size n = {n} of {} (the sparse path follows a few of the n eigenvalues; track all of them without --nearest)",
+                "{option} {k}: K must be below the matrix size n = {n} of {} (the sparse path follows a few of the n eigenvalues; track all of them without {option})",
                 c.family.display()
             ),
             code: 2,
@@ -234,23 +252,26 @@ pub(crate) fn run_nearest(
     let bar = Arc::new(Bar::new(1000, c.quiet));
     let start = std::time::Instant::now();
     let shown = bar.clone();
-    let nearest = Nearest::new(k, sigma)?
-        .samples(samples)?
-        .progress(move |p| {
-            if interrupt::requested() {
-                return ControlFlow::Break(());
-            }
-            if shown.enabled && start.elapsed().as_secs_f64() >= 1.0 {
-                let done = (p.fraction * 1000.0) as usize;
-                let label = format!(
-                    "t = {:<12.6}  {} factorisations, {} iterations",
-                    p.t, p.stats.solver.factorizations, p.stats.solver.iterations
-                );
-                shown.done.store(done.max(1), Ordering::SeqCst);
-                shown.draw(done.min(999), &label);
-            }
-            ControlFlow::Continue(())
-        });
+    let nearest = match sigma {
+        Some(sigma) => Nearest::new(k, sigma)?,
+        None => Nearest::largest_real(k)?,
+    }
+    .samples(samples)?
+    .progress(move |p| {
+        if interrupt::requested() {
+            return ControlFlow::Break(());
+        }
+        if shown.enabled && start.elapsed().as_secs_f64() >= 1.0 {
+            let done = (p.fraction * 1000.0) as usize;
+            let label = format!(
+                "t = {:<12.6}  {} factorisations, {} iterations",
+                p.t, p.stats.solver.factorizations, p.stats.solver.iterations
+            );
+            shown.done.store(done.max(1), Ordering::SeqCst);
+            shown.draw(done.min(999), &label);
+        }
+        ControlFlow::Continue(())
+    });
     let r = range.0..=range.1;
     let tracking = match (file.family(), file.mass()) {
         (SparseFileFamily::Real(f), None) => nearest.track(f, r),

@@ -29,6 +29,11 @@ pub(crate) struct TrackArgs {
     /// The target σ of --nearest: real or complex, e.g. 2.5, 1+2i, -0.5-3i, 2i.
     #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = parse_complex)]
     sigma: Option<Complex64>,
+    /// Track only the K eigenvalues with the largest real part (stability: where Re λ
+    /// crosses 0), on the sparse path; see THE K EIGENVALUES NEAREST σ below.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..),
+          conflicts_with_all = ["nearest", "sigma"])]
+    largest_real: Option<u64>,
 }
 
 /// Track one family. A non-finite A(t) is traced back to the coefficient and the
@@ -52,9 +57,12 @@ pub(crate) fn track_one<T: Scalar>(
 pub(crate) fn run_track(args: &TrackArgs) -> Result<(), Failure> {
     // Ctrl-C from here on stops the track at its next step
     interrupt::install();
+    if let Some(k) = args.largest_real {
+        return run_nearest(&args.common, args.csv.as_deref(), k, None);
+    }
     match (args.nearest, args.sigma) {
         (Some(k), Some(sigma)) => {
-            return run_nearest(&args.common, args.csv.as_deref(), k, sigma);
+            return run_nearest(&args.common, args.csv.as_deref(), k, Some(sigma));
         }
         (Some(_), None) => {
             return Err(Failure {
