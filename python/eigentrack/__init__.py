@@ -23,6 +23,7 @@ from ._api import (
     sensitivities,
     track,
 )
+from ._nearest import WindowEvent, WindowTracking, track_nearest
 from ._errors import (
     BudgetError,
     ConvergenceError,
@@ -52,6 +53,7 @@ __all__ = [
     "IllDefinedError", "InputError", "LevelCrossing", "OutputError", "Sensitivities",
     "Stats", "SweepError", "TrackInterrupted", "Tracking", "Unresolved", "eig", "eig_jvp",
     "eig_vjp", "eigh", "load_family", "plot_sweep", "sensitivities", "sweep", "track",
+    "track_nearest", "WindowEvent", "WindowTracking",
 ]
 
 __version__ = "0.1.0"
