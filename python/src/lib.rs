@@ -1,8 +1,9 @@
 //! `eigentrack._eigentrack`: the compiled half of the Python package `eigentrack`.
 //!
 //! It wraps the Rust library for Python: matrices come in as numpy arrays (or anything
-//! `numpy.asarray` takes, scipy.sparse matrices included), results go out as numpy
-//! arrays. The pure-Python layer (`python/eigentrack/`) gives the public API its
+//! `numpy.asarray` takes, scipy.sparse matrices included, densified), results go out as
+//! numpy arrays. The sparse path (`_track_nearest`, the k eigenvalues nearest σ) reads
+//! scipy.sparse matrices as CSC (`indptr`, `indices`, `data`) without densifying them. The pure-Python layer (`python/eigentrack/`) gives the public API its
 //! signatures, the typed events, the sweeps and the gradient wrappers.
 //!
 //! Three rules hold for every entry point:

@@ -141,7 +141,8 @@ def test_pencil_with_mass():
     """B(t) = (1 + t/2)·I: λ = λ_A/(1 + t/2), dλ/dt = (μ_i(1 + t/2) − λ_A/2)/(1 + t/2)²."""
     ident = sp.identity(MX * MY, format="csc")
     for mass in (lambda t: (1 + t / 2) * ident,
-                 [(lambda t: (1 + t / 2, 0.5, 0.0), ident)]):
+                 [(lambda t: (1 + t / 2, 0.5, 0.0), ident)],
+                 [(1.0, ident), (lambda t: (t / 2, 0.5, 0.0), ident.tocsr())]):
         tr = et.track_nearest([(lambda t: (1 + t, 1.0, 0.0), LX), (1.0, LY)], RANGE, 11,
                               k=3, sigma=0.6, mass=mass)
         lvls = []
@@ -174,6 +175,14 @@ def test_pencil_with_mass():
         want = np.sort(lam[np.argsort(np.abs(lam - 0.6))[:3]])
         got = np.sort([v for _, v in tr.window(-1)])
         assert np.allclose(got, want, atol=1e-10, rtol=0)
+
+
+def test_constant_mass_matrix():
+    """mass=B as one constant sparse matrix: B = 2·I halves every eigenvalue."""
+    tr = et.track_nearest(grid, RANGE, 3, k=2, sigma=0.5, mass=2 * sp.identity(MX * MY))
+    lam = closed(1.0)[0] / 2
+    want = np.sort(lam[np.argsort(np.abs(lam - 0.5))[:2]])
+    assert np.allclose(np.sort([v for _, v in tr.window(-1)]), want, atol=1e-10)
 
 
 def _nonhermitian_parts(n=40):
