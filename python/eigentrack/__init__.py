@@ -7,7 +7,8 @@ crossings, with exact derivatives and located events.
 ['avoided_crossing']
 
 The Rust library does the work with the GIL released; ``f`` is called back for every
-A(t) it needs. See README.md ("Python package") for the quick start.
+A(t) it needs. For a large sparse A(t) (scipy.sparse), :func:`track_nearest` follows the
+k eigenvalues nearest a target σ (also of a pencil A(t)x = λB(t)x) without densifying. See README.md ("Python package") for the quick start.
 """
 
 from ._api import (
@@ -23,6 +24,7 @@ from ._api import (
     sensitivities,
     track,
 )
+from ._nearest import WindowEvent, WindowTracking, track_nearest
 from ._errors import (
     BudgetError,
     ConvergenceError,
@@ -52,6 +54,7 @@ __all__ = [
     "IllDefinedError", "InputError", "LevelCrossing", "OutputError", "Sensitivities",
     "Stats", "SweepError", "TrackInterrupted", "Tracking", "Unresolved", "eig", "eig_jvp",
     "eig_vjp", "eigh", "load_family", "plot_sweep", "sensitivities", "sweep", "track",
+    "track_nearest", "WindowEvent", "WindowTracking",
 ]
 
 __version__ = "0.1.0"

@@ -145,8 +145,9 @@ def track(f, range=None, samples=201, *, grid=None, policy="adiabatic", levels=(
     ----------
     f : callable or Family
         ``f(t)`` returns A(t) as a square numpy array (real or complex; a scipy.sparse
-        matrix is densified), or a :class:`Family` from :func:`load_family` (then
-        ``range`` defaults to the file's).
+        matrix is densified: every eigenvalue is tracked), or a :class:`Family` from
+        :func:`load_family` (then ``range`` defaults to the file's). For a large sparse
+        A(t), follow the k eigenvalues nearest a target with :func:`track_nearest`.
     range : (a, b)
         The interval; b < a tracks backwards.
     samples : int

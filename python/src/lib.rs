@@ -1,8 +1,9 @@
 //! `eigentrack._eigentrack`: the compiled half of the Python package `eigentrack`.
 //!
 //! It wraps the Rust library for Python: matrices come in as numpy arrays (or anything
-//! `numpy.asarray` takes, scipy.sparse matrices included), results go out as numpy
-//! arrays. The pure-Python layer (`python/eigentrack/`) gives the public API its
+//! `numpy.asarray` takes, scipy.sparse matrices included, densified), results go out as
+//! numpy arrays. The sparse path (`_track_nearest`, the k eigenvalues nearest σ) reads
+//! scipy.sparse matrices as CSC (`indptr`, `indices`, `data`) without densifying them. The pure-Python layer (`python/eigentrack/`) gives the public API its
 //! signatures, the typed events, the sweeps and the gradient wrappers.
 //!
 //! Three rules hold for every entry point:
@@ -16,9 +17,16 @@
 //!   interrupts a long track.
 #![warn(missing_docs)]
 
-use eigentrack::family_file::{ExprFamily, FamilyFile, FileFamily};
+use eigentrack::dual::Dual2_64;
+use eigentrack::family_file::{
+    ExprFamily, FamilyFile, FileFamily, SparseFamilyFile, SparseFileFamily,
+};
 use eigentrack::nalgebra::{DMatrix, DVector};
+use eigentrack::nalgebra_sparse::CscMatrix;
 use eigentrack::sensitivity::{self, ParametricFamily};
+use eigentrack::sparse::{
+    Nearest, SparseFamily, SparseJet, SparseTerms, WindowBranch, WindowEvent, WindowTracking,
+};
 use eigentrack::{
     finite_difference_jet, Branch, Complex64, CrossingPolicy, Element, Error, Event, HermitianMode,
     Jet, MatrixFamily, Part, Resolution, Stats, Tracker, Tracking,
@@ -556,26 +564,7 @@ fn tracker(opts: &Options, failure: &Failure) -> PyResult<Tracker> {
     }
     let user = Python::with_gil(|py| opts.progress.as_ref().map(|p| p.clone_ref(py)));
     let failure = failure.clone();
-    Ok(tr.progress(move |p| {
-        Python::with_gil(|py| {
-            let r = py.check_signals().and_then(|()| match &user {
-                None => Ok(true),
-                Some(cb) => {
-                    let out = cb.bind(py).call1((p.fraction, p.t))?;
-                    // returning False stops the track (TrackInterrupted); None or True go on
-                    Ok(!out.is(pyo3::types::PyBool::new(py, false)))
-                }
-            });
-            match r {
-                Ok(true) => ControlFlow::Continue(()),
-                Ok(false) => ControlFlow::Break(()),
-                Err(e) => {
-                    failure.set(e);
-                    ControlFlow::Break(())
-                }
-            }
-        })
-    }))
+    Ok(tr.progress(move |p| progress_step(&user, &failure, p.fraction, p.t)))
 }
 
 /// The grid: `samples` uniform points of [a, b], or the user's `grid`.
@@ -1596,6 +1585,666 @@ fn _sensitivities_file<'py>(
     sens_out(py, failure.resolve(r)?)
 }
 
+// ---------------------------------------------------------------------------------------
+// the sparse path: the k eigenvalues nearest σ (Nearest, WindowTracking)
+
+/// The n × n CSC matrix with NaN on the diagonal: what a sparse family hands the tracker
+/// after a Python error (the tracker then stops; the stored exception is raised).
+fn nan_csc<T: Scalar>(n: usize) -> CscMatrix<T> {
+    CscMatrix::try_from_csc_data(
+        n,
+        n,
+        (0..=n).collect(),
+        (0..n).collect(),
+        vec![T::from_f64(f64::NAN); n],
+    )
+    .expect("the diagonal is a valid CSC pattern")
+}
+
+/// Whether `obj` (a scipy.sparse matrix or an array) has complex entries (dtype kind 'c').
+fn dtype_is_complex(obj: &Bound<'_, PyAny>) -> bool {
+    obj.getattr("dtype")
+        .and_then(|d| d.getattr("kind"))
+        .and_then(|k| k.extract::<String>())
+        .is_ok_and(|k| k == "c")
+}
+
+/// An index array of a scipy.sparse matrix as `usize`s.
+fn index_vec(np: &Bound<'_, PyModule>, a: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<usize>> {
+    let arr = np
+        .call_method1("ascontiguousarray", (a, "int64"))?
+        .downcast_into::<numpy::PyArray1<i64>>()?;
+    let ro = arr.readonly();
+    ro.as_slice()?
+        .iter()
+        .map(|&i| {
+            usize::try_from(i)
+                .map_err(|_| PyValueError::new_err(format!("{what}: negative index {i}")))
+        })
+        .collect()
+}
+
+/// Read a square sparse matrix of element type `T` from `obj` without densifying it: a
+/// scipy.sparse matrix or array of any format (converted by its `tocsc()`, its
+/// `indptr`/`indices`/`data` read), or a 2-D numpy array (all its entries kept). Checks
+/// the shape (square, `n`×`n` when given), the dtype and that every entry is finite;
+/// errors name the argument, t and the entry.
+fn read_sparse<T: Scalar>(
+    obj: &Bound<'_, PyAny>,
+    name: &str,
+    t: Option<f64>,
+    n: Option<usize>,
+) -> PyResult<CscMatrix<T>> {
+    let py = obj.py();
+    let expected = |rows: usize, cols: usize| -> PyResult<()> {
+        if rows != cols || rows == 0 {
+            return Err(PyValueError::new_err(format!(
+                "{} has shape ({rows}, {cols}); expected a non-empty square matrix",
+                origin(name, t)
+            )));
+        }
+        match n {
+            Some(n) if rows != n => Err(PyValueError::new_err(format!(
+                "{} has shape ({rows}, {cols}); expected {n}×{n}{}",
+                origin(name, t),
+                if t.is_some() {
+                    " (the size at the first evaluation)"
+                } else {
+                    " (the size of A)"
+                }
+            ))),
+            _ => Ok(()),
+        }
+    };
+    let is_array = obj.downcast::<numpy::PyUntypedArray>().is_ok();
+    if !is_array && obj.hasattr("tocsc")? {
+        let np = py.import("numpy")?;
+        let mut csc = obj.call_method0("tocsc").map_err(|e| {
+            PyTypeError::new_err(format!("{}: tocsc() failed: {e}", origin(name, t)))
+        })?;
+        let (rows, cols): (usize, usize) = csc.getattr("shape")?.extract().map_err(|_| {
+            PyValueError::new_err(format!("{} is not a 2-D sparse matrix", origin(name, t)))
+        })?;
+        expected(rows, cols)?;
+        // sorted row indices without duplicates (CSC's canonical format), without
+        // touching the caller's matrix
+        let canonical = csc
+            .getattr("has_canonical_format")
+            .and_then(|c| c.extract::<bool>())
+            .unwrap_or(false);
+        if !canonical {
+            csc = csc.call_method0("copy")?;
+            csc.call_method0("sum_duplicates")?;
+        }
+        let data = csc.getattr("data")?;
+        let kind: String = data.getattr("dtype")?.getattr("kind")?.extract()?;
+        if !matches!(kind.as_str(), "b" | "i" | "u" | "f" | "c") {
+            let dtype: String = data.getattr("dtype")?.str()?.extract()?;
+            return Err(PyTypeError::new_err(format!(
+                "{} is a sparse matrix of dtype {dtype}; expected real or complex numbers",
+                origin(name, t)
+            )));
+        }
+        let col_ptr = index_vec(&np, &csc.getattr("indptr")?, &origin(name, t))?;
+        let row_idx = index_vec(&np, &csc.getattr("indices")?, &origin(name, t))?;
+        // the column of each stored entry, for error messages
+        let entry = |p: usize| -> (usize, usize) {
+            let col = col_ptr.partition_point(|&s| s <= p).saturating_sub(1);
+            (row_idx.get(p).copied().unwrap_or(0), col)
+        };
+        let values: Vec<T> = if kind == "c" && T::DTYPE == "float64" {
+            let z = np
+                .call_method1("ascontiguousarray", (&data, "complex128"))?
+                .downcast_into::<numpy::PyArray1<Complex64>>()?;
+            let ro = z.readonly();
+            let z = ro.as_slice()?;
+            if let Some(p) = z.iter().position(|v| v.im != 0.0) {
+                let (i, j) = entry(p);
+                return Err(PyValueError::new_err(format!(
+                    "{} has a complex entry [{i}, {j}] but the family is real (it was real at \
+                     its first evaluation); pass dtype=complex to track a complex family",
+                    origin(name, t)
+                )));
+            }
+            z.iter().map(|v| T::from_f64(v.re)).collect()
+        } else {
+            let a = np
+                .call_method1("ascontiguousarray", (&data, T::DTYPE))?
+                .downcast_into::<numpy::PyArray1<T>>()?;
+            let ro = a.readonly();
+            ro.as_slice()?.to_vec()
+        };
+        if let Some(p) = values.iter().position(|v| !v.finite()) {
+            let (i, j) = entry(p);
+            let v = values[p].to_c64();
+            let shown = if v.im == 0.0 {
+                format!("{}", v.re)
+            } else {
+                format!("{v}")
+            };
+            return Err(PyValueError::new_err(format!(
+                "{}: entry [{i}, {j}] is not finite ({shown})",
+                origin(name, t)
+            )));
+        }
+        return CscMatrix::try_from_csc_data(rows, cols, col_ptr, row_idx, values).map_err(|e| {
+            PyValueError::new_err(format!("{}: not a valid CSC matrix: {e}", origin(name, t)))
+        });
+    }
+    if !is_array {
+        let type_name = obj.get_type().name()?.to_string();
+        return Err(PyTypeError::new_err(format!(
+            "{} is a {type_name}; expected a scipy.sparse matrix or array (any format), or a \
+             2-D numpy array",
+            origin(name, t)
+        )));
+    }
+    // a dense numpy array: every entry kept (a fixed pattern)
+    let m = read_matrix::<T>(obj, name, t, n)?;
+    let k = m.nrows();
+    CscMatrix::try_from_csc_data(
+        k,
+        k,
+        (0..=k).map(|j| j * k).collect(),
+        (0..k * k).map(|p| p % k).collect(),
+        m.as_slice().to_vec(),
+    )
+    .map_err(|e| PyValueError::new_err(format!("{}: {e}", origin(name, t))))
+}
+
+/// A sparse A(t) (or B(t)) from a Python callable `f(t)` returning a scipy.sparse matrix;
+/// derivatives by finite differences.
+struct PySparseCallback<T: Scalar> {
+    f: Py<PyAny>,
+    name: &'static str,
+    n: usize,
+    failure: Failure,
+    _elem: std::marker::PhantomData<T>,
+}
+
+impl<T: Scalar> SparseFamily for PySparseCallback<T> {
+    type Elem = T;
+    fn value(&self, t: f64) -> CscMatrix<T> {
+        if self.failure.failed() {
+            return nan_csc(self.n);
+        }
+        Python::with_gil(|py| {
+            match self
+                .f
+                .bind(py)
+                .call1((t,))
+                .and_then(|m| read_sparse::<T>(&m, self.name, Some(t), Some(self.n)))
+            {
+                Ok(m) => m,
+                Err(e) => {
+                    self.failure.set(e);
+                    nan_csc(self.n)
+                }
+            }
+        })
+    }
+}
+
+/// A sparse family given from Python: a callable, or terms Σ cₖ(t) Mₖ (exact derivatives).
+enum PySparse<T: Scalar> {
+    Callback(PySparseCallback<T>),
+    Terms(SparseTerms<T>),
+}
+
+impl<T: Scalar> SparseFamily for PySparse<T> {
+    type Elem = T;
+    fn value(&self, t: f64) -> CscMatrix<T> {
+        match self {
+            PySparse::Callback(f) => f.value(t),
+            PySparse::Terms(f) => f.value(t),
+        }
+    }
+    fn jet(&self, t: f64) -> Option<SparseJet<T>> {
+        match self {
+            PySparse::Callback(f) => f.jet(t),
+            PySparse::Terms(f) => f.jet(t),
+        }
+    }
+}
+
+/// One term of a family given as terms: its coefficient (a constant, real or complex, or
+/// a callable `coef(t) -> (c, c′, c″)`) and its matrix.
+fn read_term<T: Scalar>(
+    fam: SparseTerms<T>,
+    name: &str,
+    k: usize,
+    coef: &Bound<'_, PyAny>,
+    matrix: &Bound<'_, PyAny>,
+    n: usize,
+    failure: &Failure,
+) -> PyResult<SparseTerms<T>> {
+    let m = read_sparse::<T>(matrix, &format!("{name}[{k}] matrix"), None, Some(n))?;
+    let bad = |e: Error| PyValueError::new_err(format!("{name}[{k}]: {e}"));
+    if coef.is_callable() {
+        let f = coef.clone().unbind();
+        let failure = failure.clone();
+        let label = format!("{name}[{k}] coef(t)");
+        return fam
+            .term(m, move |d: Dual2_64| {
+                let nan = Dual2_64::from(f64::NAN);
+                if failure.failed() {
+                    return nan;
+                }
+                Python::with_gil(|py| {
+                    let read = || -> PyResult<(f64, f64, f64)> {
+                        let out = f.bind(py).call1((d.re,))?;
+                        out.extract::<(f64, f64, f64)>().map_err(|_| {
+                            PyTypeError::new_err(format!(
+                                "{label} at t = {}: expected a tuple (c, c′, c″) of three real \
+                                 numbers, got {}",
+                                d.re,
+                                out.repr().map(|r| r.to_string()).unwrap_or_default()
+                            ))
+                        })
+                    };
+                    match read() {
+                        Ok((c, c1, c2)) => {
+                            // the chain rule to second order at the dual number d
+                            Dual2_64::new(c, c1 * d.v1, c2 * d.v1 * d.v1 + c1 * d.v2)
+                        }
+                        Err(e) => {
+                            failure.set(e);
+                            nan
+                        }
+                    }
+                })
+            })
+            .map_err(bad);
+    }
+    let not_number = || {
+        PyTypeError::new_err(format!(
+            "{name}[{k}]: the coefficient must be a number or a callable coef(t) returning \
+             (c, c′, c″), got {}",
+            coef.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        ))
+    };
+    if coef.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(not_number());
+    }
+    let c: Complex64 = coef.extract().map_err(|_| not_number())?;
+    if !(c.re.is_finite() && c.im.is_finite()) {
+        return Err(PyValueError::new_err(format!(
+            "{name}[{k}]: the coefficient must be finite, got {c}"
+        )));
+    }
+    if c.im == 0.0 {
+        let c = c.re;
+        return fam.term(m, move |_| Dual2_64::from(c)).map_err(bad);
+    }
+    // a complex constant (complex family): scale the matrix
+    let mut scaled = m;
+    for v in scaled.values_mut() {
+        *v = T::from_c64(v.to_c64() * c);
+    }
+    fam.constant(scaled).map_err(bad)
+}
+
+/// How the Python layer passes a sparse family: ("callable", f) or ("terms", [(coef,
+/// matrix), …]) (a constant matrix is a single term).
+fn sparse_family<T: Scalar>(
+    kind: &str,
+    obj: &Bound<'_, PyAny>,
+    name: &'static str,
+    first: Option<&Bound<'_, PyAny>>,
+    t0: f64,
+    n: Option<usize>,
+    failure: &Failure,
+) -> PyResult<PySparse<T>> {
+    match kind {
+        "callable" => {
+            let first = first.ok_or_else(|| PyValueError::new_err("internal: no first value"))?;
+            let m0 = read_sparse::<T>(first, name, Some(t0), n)?;
+            Ok(PySparse::Callback(PySparseCallback {
+                f: obj.clone().unbind(),
+                name,
+                n: m0.nrows(),
+                failure: failure.clone(),
+                _elem: std::marker::PhantomData,
+            }))
+        }
+        _ => {
+            let terms: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = obj.extract()?;
+            if terms.is_empty() {
+                return Err(PyValueError::new_err(format!(
+                    "{name}: expected at least one term (coef, matrix)"
+                )));
+            }
+            let n = match n {
+                Some(n) => n,
+                None => {
+                    read_sparse::<T>(&terms[0].1, &format!("{name}[0] matrix"), None, None)?.nrows()
+                }
+            };
+            let mut fam = SparseTerms::<T>::new(n);
+            for (k, (coef, m)) in terms.iter().enumerate() {
+                fam = read_term(fam, name, k, coef, m, n, failure)?;
+            }
+            Ok(PySparse::Terms(fam))
+        }
+    }
+}
+
+/// Every option of `eigentrack.track_nearest`, as the Python layer passes them (types
+/// checked there; values checked by the Rust builder).
+#[derive(FromPyObject)]
+struct NearestOptions {
+    k: usize,
+    sigma: num_complex_in::C,
+    samples: usize,
+    tol: Option<f64>,
+    guard: Option<usize>,
+    warm_iterations: Option<usize>,
+    min_overlap: Option<f64>,
+    prediction_ratio: Option<f64>,
+    cluster_tol: Option<f64>,
+    h_min: Option<f64>,
+    keep_vectors: bool,
+    progress: Option<Py<PyAny>>,
+}
+
+/// After every step: check signals (Ctrl-C), then call the user's `progress(fraction,
+/// t)`; `False` stops the track, an exception is stored in `failure` and stops it too.
+fn progress_step(
+    user: &Option<Py<PyAny>>,
+    failure: &Failure,
+    fraction: f64,
+    t: f64,
+) -> ControlFlow<()> {
+    Python::with_gil(|py| {
+        let r = py.check_signals().and_then(|()| match user {
+            None => Ok(true),
+            Some(cb) => {
+                let out = cb.bind(py).call1((fraction, t))?;
+                // returning False stops the track (TrackInterrupted); None or True go on
+                Ok(!out.is(pyo3::types::PyBool::new(py, false)))
+            }
+        });
+        match r {
+            Ok(true) => ControlFlow::Continue(()),
+            Ok(false) => ControlFlow::Break(()),
+            Err(e) => {
+                failure.set(e);
+                ControlFlow::Break(())
+            }
+        }
+    })
+}
+
+/// The `Nearest` builder for `opts`, its progress callback checking signals and calling
+/// the user's.
+fn nearest(opts: &NearestOptions, failure: &Failure) -> PyResult<Nearest> {
+    let mut nr = Nearest::new(opts.k, opts.sigma.0)
+        .and_then(|n| n.samples(opts.samples))
+        .map_err(to_py)?
+        .keep_vectors(opts.keep_vectors);
+    if let Some(p) = opts.guard {
+        nr = nr.guard(p);
+    }
+    let set = |r: eigentrack::Result<Nearest>| r.map_err(to_py);
+    if let Some(v) = opts.tol {
+        nr = set(nr.tol(v))?;
+    }
+    if let Some(v) = opts.warm_iterations {
+        nr = set(nr.warm_iterations(v))?;
+    }
+    if let Some(v) = opts.min_overlap {
+        nr = set(nr.min_overlap(v))?;
+    }
+    if let Some(v) = opts.prediction_ratio {
+        nr = set(nr.prediction_ratio(v))?;
+    }
+    if let Some(v) = opts.cluster_tol {
+        nr = set(nr.cluster_tol(v))?;
+    }
+    if let Some(v) = opts.h_min {
+        nr = set(nr.h_min(v))?;
+    }
+    let user = Python::with_gil(|py| opts.progress.as_ref().map(|p| p.clone_ref(py)));
+    let failure = failure.clone();
+    Ok(nr.progress(move |p| progress_step(&user, &failure, p.fraction, p.t)))
+}
+
+/// NaN + NaN·i where a branch is not computed.
+fn or_nan(z: Option<Complex64>) -> Complex64 {
+    z.unwrap_or(Complex64::new(f64::NAN, f64::NAN))
+}
+
+/// A `WindowTracking` as a dict of numpy arrays and plain objects (the Python class
+/// `eigentrack.WindowTracking` is built from it).
+fn window_out<'py>(
+    py: Python<'py>,
+    tr: &WindowTracking,
+    n: usize,
+    real: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let bs = tr.branches();
+    let ns = tr.samples().len();
+    let d = PyDict::new(py);
+    d.set_item("t", vector_out(py, tr.samples()))?;
+    let grid = |get: &dyn Fn(&WindowBranch, usize) -> Complex64| {
+        Array2::from_shape_fn((ns, bs.len()), |(i, k)| get(&bs[k], i))
+            .into_pyarray(py)
+            .into_any()
+    };
+    d.set_item("values", grid(&|b, i| or_nan(b.values()[i])))?;
+    d.set_item("slopes", grid(&|b, i| or_nan(b.slopes()[i])))?;
+    d.set_item(
+        "condition",
+        Array2::from_shape_fn((ns, bs.len()), |(i, k)| {
+            bs[k].condition()[i].unwrap_or(f64::NAN)
+        })
+        .into_pyarray(py),
+    )?;
+    d.set_item(
+        "in_window",
+        Array2::from_shape_fn((ns, bs.len()), |(i, k)| bs[k].in_window()[i]).into_pyarray(py),
+    )?;
+    let right: Option<Vec<&[Option<DVector<Complex64>>]>> =
+        bs.iter().map(|b| b.right_vectors()).collect();
+    match right {
+        Some(r) if !bs.is_empty() => d.set_item(
+            "right",
+            Array3::from_shape_fn((ns, n, bs.len()), |(i, row, k)| {
+                r[k][i].as_ref().map_or(or_nan(None), |v| v[row])
+            })
+            .into_pyarray(py),
+        )?,
+        _ => d.set_item("right", py.None())?,
+    }
+    let events = PyList::empty(py);
+    for e in tr.events() {
+        let o = PyDict::new(py);
+        o.set_item("kind", e.kind())?;
+        o.set_item("t", e.t())?;
+        o.set_item("branches", PyTuple::new(py, e.branches())?)?;
+        match e {
+            WindowEvent::Entry { precision, .. }
+            | WindowEvent::Exit { precision, .. }
+            | WindowEvent::Crossing { precision, .. } => o.set_item("precision", precision)?,
+            WindowEvent::Unresolved { t1, .. } => o.set_item("t_end", t1)?,
+            _ => {}
+        }
+        events.append(o)?;
+    }
+    d.set_item("events", events)?;
+    let s = tr.stats();
+    let st = PyDict::new(py);
+    st.set_item("factorizations", s.solver.factorizations)?;
+    st.set_item("symbolic_analyses", s.solver.symbolic_analyses)?;
+    st.set_item("nudges", s.solver.nudges)?;
+    st.set_item("davidson_runs", s.solver.runs)?;
+    st.set_item("iterations", s.solver.iterations)?;
+    st.set_item("solves", s.solver.solves)?;
+    st.set_item("accepted_steps", s.accepted_steps)?;
+    st.set_item("rejected_steps", s.rejected_steps)?;
+    st.set_item("event_points", s.event_points)?;
+    st.set_item("avoided_crossings", s.avoided_crossings)?;
+    st.set_item("patterns", s.patterns)?;
+    st.set_item("seconds", s.seconds)?;
+    st.set_item("factor_seconds", s.solver.factor_seconds)?;
+    st.set_item("solve_seconds", s.solver.solve_seconds)?;
+    d.set_item("stats", st)?;
+    d.set_item("k", tr.k())?;
+    d.set_item("sigma", c(tr.sigma()))?;
+    d.set_item("n", n)?;
+    d.set_item("real", real)?;
+    Ok(d)
+}
+
+/// `_track_nearest(f_kind, f, mass_kind, mass, range, opts, complex)`: the k eigenvalues
+/// nearest σ of a sparse family given from Python (`kind` "callable" or "terms"), of the
+/// pencil A(t)x = λB(t)x when `mass` is given. A callable is called once at t₀ here to
+/// learn n and the dtype (`complex` forces complex arithmetic).
+#[pyfunction]
+#[pyo3(signature = (f_kind, f, mass_kind, mass, range, opts, complex=None))]
+#[allow(clippy::too_many_arguments)]
+fn _track_nearest<'py>(
+    py: Python<'py>,
+    f_kind: &str,
+    f: Bound<'py, PyAny>,
+    mass_kind: Option<&str>,
+    mass: Option<Bound<'py, PyAny>>,
+    range: (f64, f64),
+    opts: NearestOptions,
+    complex: Option<bool>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let t0 = range.0;
+    let first = |kind: &str, obj: &Bound<'py, PyAny>| -> PyResult<Option<Bound<'py, PyAny>>> {
+        Ok(if kind == "callable" {
+            Some(obj.call1((t0,))?)
+        } else {
+            None
+        })
+    };
+    // is a form complex: the first value of a callable, any matrix or constant of terms
+    let form_complex = |first: &Option<Bound<'py, PyAny>>, obj: &Bound<'py, PyAny>| {
+        if let Some(m) = first {
+            return Ok::<bool, PyErr>(dtype_is_complex(m));
+        }
+        let terms: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = obj.extract()?;
+        Ok(terms.iter().any(|(coef, m)| {
+            dtype_is_complex(m)
+                || (!coef.is_callable()
+                    && coef.is_instance_of::<pyo3::types::PyComplex>()
+                    && coef.extract::<Complex64>().is_ok_and(|z| z.im != 0.0))
+        }))
+    };
+    let fa = first(f_kind, &f)?;
+    let fb = match (mass_kind, &mass) {
+        (Some(kind), Some(m)) => first(kind, m)?,
+        _ => None,
+    };
+    let complex = match complex {
+        Some(c) => c,
+        None => {
+            form_complex(&fa, &f)?
+                || match (mass_kind, &mass) {
+                    (Some(_), Some(m)) => form_complex(&fb, m)?,
+                    _ => false,
+                }
+        }
+    };
+    let failure = Failure::default();
+    let nr = nearest(&opts, &failure)?;
+    macro_rules! go {
+        ($t:ty) => {{
+            let a = sparse_family::<$t>(f_kind, &f, "f", fa.as_ref(), t0, None, &failure)?;
+            let n = match &a {
+                PySparse::Callback(c) => c.n,
+                PySparse::Terms(t) => t.size(),
+            };
+            let b = match (mass_kind, &mass) {
+                (Some(kind), Some(m)) => Some(sparse_family::<$t>(
+                    kind,
+                    m,
+                    "mass",
+                    fb.as_ref(),
+                    t0,
+                    Some(n),
+                    &failure,
+                )?),
+                _ => None,
+            };
+            let r = py.allow_threads(|| match &b {
+                None => nr.track(&a, range.0..=range.1),
+                Some(b) => nr.track_pencil(&a, b, range.0..=range.1),
+            });
+            (failure.resolve(r)?, n)
+        }};
+    }
+    let (tr, n) = if complex { go!(Complex64) } else { go!(f64) };
+    window_out(py, &tr, n, !complex)
+}
+
+/// `_track_nearest_file(path, params, range, opts)`: the k eigenvalues nearest σ of a
+/// family file read by the sparse loader (its `"mass"` makes it a pencil), with the
+/// parameter values `params` (those of a `Family`; the file's own when empty).
+#[pyfunction]
+fn _track_nearest_file<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    params: Vec<(String, f64)>,
+    range: Option<(f64, f64)>,
+    opts: NearestOptions,
+) -> PyResult<Bound<'py, PyDict>> {
+    let file = if params.is_empty() {
+        SparseFamilyFile::load(&path).map_err(to_py)?
+    } else {
+        // the file with its parameters replaced (a Family's with_params)
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            to_py(Error::Input {
+                path: path.display().to_string(),
+                line: None,
+                column: None,
+                term: None,
+                reason: format!("cannot read the family file: {e}"),
+            })
+        })?;
+        let mut root: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| PyValueError::new_err(format!("{}: {e}", path.display())))?;
+        for (k, v) in &params {
+            root["params"][k.as_str()] = serde_json::json!(v);
+        }
+        SparseFamilyFile::parse(&root.to_string(), &path).map_err(to_py)?
+    };
+    let n = file.dim();
+    let range = range.unwrap_or_else(|| file.range());
+    let failure = Failure::default();
+    let nr = nearest(&opts, &failure)?;
+    let r = range.0..=range.1;
+    let r = py.allow_threads(|| match (file.family(), file.mass()) {
+        (SparseFileFamily::Real(f), None) => nr.track(f, r),
+        (SparseFileFamily::Complex(f), None) => nr.track(f, r),
+        (SparseFileFamily::Real(f), Some(SparseFileFamily::Real(b))) => nr.track_pencil(f, b, r),
+        (SparseFileFamily::Complex(f), Some(SparseFileFamily::Complex(b))) => {
+            nr.track_pencil(f, b, r)
+        }
+        _ => Err(Error::InvalidArgument {
+            name: "mass",
+            reason: "A and B of a family file in different arithmetic".into(),
+        }),
+    });
+    // a non-finite A(t) traced back to the coefficient that caused it (as the CLI does)
+    let r = r.map_err(|e| match e {
+        Error::NonFinite {
+            at: eigentrack::At(Some(t)),
+            ..
+        } => file.check_on(&[t]).err().unwrap_or(e),
+        e => e,
+    });
+    let tr = failure.resolve(r)?;
+    let real = matches!(file.family(), SparseFileFamily::Real(_));
+    window_out(py, &tr, n, real)
+}
+
 /// The compiled module.
 #[pymodule]
 fn _eigentrack(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -1613,6 +2262,8 @@ fn _eigentrack(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_eig_vjp, m)?)?;
     m.add_function(wrap_pyfunction!(_sensitivities, m)?)?;
     m.add_function(wrap_pyfunction!(_sensitivities_file, m)?)?;
+    m.add_function(wrap_pyfunction!(_track_nearest, m)?)?;
+    m.add_function(wrap_pyfunction!(_track_nearest_file, m)?)?;
     m.add("GAP_TOL", eigentrack::GAP_TOL)?;
     Ok(())
 }
