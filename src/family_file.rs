@@ -955,6 +955,17 @@ fn in_mass(e: Error) -> Error {
     }
 }
 
+/// The text of a family file, or [`Error::Input`] naming it.
+fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::Input {
+        path: path.display().to_string(),
+        line: None,
+        column: None,
+        term: None,
+        reason: format!("cannot read the family file: {e}"),
+    })
+}
+
 impl FamilyFile {
     /// Read and parse a family file.
     ///
@@ -962,14 +973,7 @@ impl FamilyFile {
     /// [`Error::Input`] when the file cannot be read, and everything
     /// [`parse`](Self::parse) reports.
     pub fn load(path: &Path) -> Result<FamilyFile> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
-            path: path.display().to_string(),
-            line: None,
-            column: None,
-            term: None,
-            reason: format!("cannot read the family file: {e}"),
-        })?;
-        Self::parse(&text, path)
+        Self::parse(&read_text(path)?, path)
     }
 
     /// Parse the text of a family file; `path` names it in errors and its directory is
@@ -1208,14 +1212,7 @@ impl SparseFamilyFile {
     /// [`Error::Input`] when the file cannot be read, and everything
     /// [`parse`](Self::parse) reports.
     pub fn load(path: &Path) -> Result<SparseFamilyFile> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
-            path: path.display().to_string(),
-            line: None,
-            column: None,
-            term: None,
-            reason: format!("cannot read the family file: {e}"),
-        })?;
-        Self::parse(&text, path)
+        Self::parse(&read_text(path)?, path)
     }
 
     /// Parse the text of a family file as a sparse family; `path` names it in errors and

@@ -1,17 +1,22 @@
-//! Large sparse families: follow the k eigenvalues of a sparse A(t) nearest a target σ.
+//! Large sparse families: follow the k eigenvalues of a sparse A(t) (or of a pencil
+//! A(t)x = λB(t)x) nearest a target σ, or the k with the largest real part.
 //!
 //! * [`SparseFamily`]: A(t) as nalgebra-sparse [`CscMatrix`](nalgebra_sparse::CscMatrix)
 //!   (`f64` or [`Complex64`](crate::Complex64)); every closure `Fn(f64) -> CscMatrix<T>`
 //!   is one (finite-difference derivatives), [`SparseTerms`] is Σ cₖ(t) Aₖ with exact
 //!   derivatives.
-//! * [`Nearest`] (made by [`Tracker::nearest`](crate::Tracker::nearest)): the builder of a
-//!   windowed track; [`WindowTracking`] its result, with [`WindowBranch`]es and
-//!   [`WindowEvent`]s (window entry and exit, crossings inside the window).
+//! * [`Nearest`] (made by [`Tracker::nearest`](crate::Tracker::nearest) or
+//!   [`Tracker::largest_real`](crate::Tracker::largest_real)): the builder of a windowed
+//!   track ([`Nearest::track`], or [`Nearest::track_pencil`] with a mass family B(t));
+//!   [`Target`] says which eigenvalues the window holds; [`WindowTracking`] its result,
+//!   with [`WindowBranch`]es and [`WindowEvent`]s (window entry and exit, crossings
+//!   inside the window).
 //!
 //! # Method
 //!
-//! Shift-invert with faer's sparse LU of A(t) − σI (symbolic analysis once per pattern),
-//! a block Davidson method preconditioned by the last factorisation, warm-started from the
+//! Shift-invert with faer's sparse LU of A(t) − σI (A − σB for a pencil; real factors and
+//! a real Davidson for real symmetric problems with a real σ; symbolic analysis once per
+//! pattern), a block Davidson method preconditioned by the last factorisation, warm-started from the
 //! previous step's Ritz vectors so that a new factorisation is needed only where the old
 //! one stops converging; m = k + p pairs (a guard band of p) at every step; the dense
 //! path's pairing by eigenvector overlap and predicted values (integer Hungarian). Left
@@ -22,7 +27,8 @@
 //! stays centred on σ.
 //!
 //! Conventions as on the dense path: ‖xᵢ‖ = 1, yᵢᴴxᵢ = 1, slopes yᵢᴴA′xᵢ, degenerate
-//! groups in the analytic basis of Y_cᴴA′X_c. Curvatures are not computed on this path
+//! groups in the analytic basis of Y_cᴴA′X_c; for a pencil yᵢᴴBxᵢ = 1, slopes
+//! yᵢᴴ(A′ − λᵢB′)xᵢ and groups in the basis of Y_cᴴ(A′ − λB′)X_c. Curvatures are not computed on this path
 //! (they would need the whole spectrum); the predictions use the change of slope over the
 //! last step.
 
