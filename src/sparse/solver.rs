@@ -166,7 +166,7 @@ impl Solver {
     /// is more than half the band's width (R − Rₖ, at least 1e-8·‖A‖₁) away; the next
     /// call factorises at the new shift.
     fn recentre(&mut self, values: &[Complex64], norm1: f64) {
-        if !self.rightmost || values.len() < self.strict {
+        if values.len() < self.strict {
             return;
         }
         let mut re: Vec<f64> = values.iter().map(|z| z.re).collect();
@@ -307,7 +307,9 @@ impl Solver {
         cluster_tol: f64,
     ) -> Result<Pairs> {
         let pairs = self.solve_pairs(v, t, prev, cluster_tol)?;
-        self.recentre(&pairs.values, v.pattern.norms(&v.a).0);
+        if self.rightmost {
+            self.recentre(&pairs.values, v.pattern.norms(&v.a).0);
+        }
         Ok(pairs)
     }
 
