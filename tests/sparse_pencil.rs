@@ -31,10 +31,6 @@ fn mul(a: &CscMatrix<f64>, b: &CscMatrix<f64>) -> CscMatrix<f64> {
     CscMatrix::from(&coo)
 }
 
-fn transpose(a: &CscMatrix<f64>) -> CscMatrix<f64> {
-    a.transpose()
-}
-
 const N: usize = 120;
 
 /// The masses mᵢ = 1 + 0.01 i, except m₁ = 1.5.
@@ -138,7 +134,7 @@ fn check(tr: &WindowTracking, tol: f64) {
 fn symmetric_congruence_keeps_the_crossing_and_the_slopes() {
     // A = Lᵀ… : L K Lᵀ and L M Lᵀ, a Hermitian-definite pencil
     let l = lower();
-    let (a, b) = mixed(&l, &transpose(&l));
+    let (a, b) = mixed(&l, &l.transpose());
     let tr = Nearest::new(4, 0.0)
         .unwrap()
         .samples(21)
@@ -259,7 +255,7 @@ fn gyroscopic_rotors_in_first_order_form() {
 #[test]
 fn bad_mass_matrices_are_named() {
     let l = lower();
-    let (a, _) = mixed(&l, &transpose(&l));
+    let (a, _) = mixed(&l, &l.transpose());
     // singular: a zero row and column
     let m: Vec<(usize, usize, f64)> = (0..N)
         .map(|i| (i, i, if i == 7 { 0.0 } else { 1.0 }))

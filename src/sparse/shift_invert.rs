@@ -186,8 +186,8 @@ impl Factor {
         if norm1 == 0.0 {
             return 0.0;
         }
-        let zero = vec![Complex64::new(0.0, 0.0); b.len()];
-        let Some(lu) = Self::try_factor(sym, b, Some(&zero), Complex64::new(0.0, 0.0)) else {
+        // B − 0·I: the plain factorisation of B
+        let Some(lu) = Self::try_factor(sym, b, None, Complex64::new(0.0, 0.0)) else {
             return 0.0;
         };
         let f = Factor {
