@@ -58,20 +58,45 @@ impl Field for Complex64 {
     }
 }
 
-/// `a · b`, or `aᴴ · b` with `adjoint` (faer, single-threaded).
-fn gemm<T: Field>(a: &DMatrix<T>, b: &DMatrix<T>, adjoint: bool) -> DMatrix<T> {
-    let av = MatRef::from_column_major_slice(a.as_slice(), a.nrows(), a.ncols());
+/// An r × c matrix of zeros (a zeroed allocation: `calloc` for `f64`, no element loop).
+pub(crate) fn zeros<T: Field>(r: usize, c: usize) -> DMatrix<T> {
+    DMatrix::from_vec(r, c, vec![T::of(0.0); r * c])
+}
+
+/// A faer view of a column-major slice holding `c` columns of length `r`.
+pub(super) fn view<T: Field>(s: &[T], r: usize, c: usize) -> MatRef<'_, T> {
+    MatRef::from_column_major_slice(&s[..r * c], r, c)
+}
+
+/// A faer view of a whole nalgebra matrix.
+pub(super) fn mat<T: Field>(m: &DMatrix<T>) -> MatRef<'_, T> {
+    view(m.as_slice(), m.nrows(), m.ncols())
+}
+
+/// `a · b`, or `aᴴ · b` with `adjoint` (faer, single-threaded), into a new matrix.
+pub(super) fn prod<T: Field>(a: MatRef<'_, T>, b: MatRef<'_, T>, adjoint: bool) -> DMatrix<T> {
     let rows = if adjoint { a.ncols() } else { a.nrows() };
-    let mut out = DMatrix::<T>::zeros(rows, b.ncols());
+    let mut out = zeros::<T>(rows, b.ncols());
     let (r, c) = out.shape();
     let dst = MatMut::from_column_major_slice_mut(out.as_mut_slice(), r, c);
-    let bv = MatRef::from_column_major_slice(b.as_slice(), b.nrows(), b.ncols());
     if adjoint {
-        matmul(dst, Accum::Replace, av.adjoint(), bv, T::of(1.0), Par::Seq);
+        matmul(dst, Accum::Replace, a.adjoint(), b, T::of(1.0), Par::Seq);
     } else {
-        matmul(dst, Accum::Replace, av, bv, T::of(1.0), Par::Seq);
+        matmul(dst, Accum::Replace, a, b, T::of(1.0), Par::Seq);
     }
     out
+}
+
+/// `dst −= a · b` (faer, single-threaded).
+pub(super) fn sub_prod<T: Field>(dst: &mut DMatrix<T>, a: MatRef<'_, T>, b: &DMatrix<T>) {
+    let (r, c) = dst.shape();
+    let d = MatMut::from_column_major_slice_mut(dst.as_mut_slice(), r, c);
+    matmul(d, Accum::Add, a, mat(b), T::of(-1.0), Par::Seq);
+}
+
+/// `a · b` or `aᴴ · b` for nalgebra matrices.
+pub(super) fn gemm<T: Field>(a: &DMatrix<T>, b: &DMatrix<T>, adjoint: bool) -> DMatrix<T> {
+    prod(mat(a), mat(b), adjoint)
 }
 
 /// The operator of one Davidson run: A (or Aᴴ) given by its values on a pattern.
@@ -97,18 +122,13 @@ pub(crate) struct Problem<'a, T> {
 }
 
 impl<T: Field> Problem<'_, T> {
-    fn apply(&self, v: &DMatrix<T>) -> DMatrix<T> {
-        self.product(self.a, v)
-    }
-    /// B v (Bᴴ v for the adjoint problem); None without a pencil.
-    fn apply_b(&self, v: &DMatrix<T>) -> Option<DMatrix<T>> {
-        self.b.map(|b| self.product(b, v))
-    }
-    fn product(&self, vals: &[T], v: &DMatrix<T>) -> DMatrix<T> {
+    /// `out` = M x (Mᴴ x for the adjoint problem) for the matrix M with values `vals` on
+    /// the pattern and a block x of columns (column-major, `out` of the same length).
+    pub(super) fn product_into(&self, vals: &[T], x: &[T], out: &mut [T]) {
         if self.adjoint {
-            self.pattern.mul_adj(vals, v)
+            self.pattern.mul_adj_into(vals, x, out)
         } else {
-            self.pattern.mul(vals, v)
+            self.pattern.mul_into(vals, x, out)
         }
     }
 }
@@ -187,43 +207,35 @@ impl<T: Field> Pending<T> {
     }
 }
 
-/// Append an orthonormal basis of the part of span(`w`) orthogonal to `v` to `v`, up to
-/// `cap` columns in all: two passes of block Gram–Schmidt against `v`, each followed by
-/// an orthonormalisation of the block through the eigen-decomposition of its Gram matrix
-/// (directions below 1e-10 of the largest column of `w` are dropped). Every product is a
-/// faer matrix product. Returns how many columns were added.
-pub(crate) fn extend_orthonormal<T: Field>(
-    v: &mut DMatrix<T>,
-    w: &DMatrix<T>,
-    cap: usize,
-) -> usize {
-    let n = w.nrows();
-    let d0 = v.ncols();
-    let room = cap.saturating_sub(d0);
-    if room == 0 || w.ncols() == 0 {
-        return 0;
+/// An orthonormal basis (n × r, r ≤ `cap`) of the part of span(`w`) orthogonal to the
+/// orthonormal columns of `v`: two passes of block Gram–Schmidt against `v`, each followed
+/// by an orthonormalisation of the block through the eigen-decomposition of its Gram
+/// matrix (directions below 1e-10 of the largest column of `w` are dropped; non-finite
+/// columns are ignored). Every product is a faer matrix product. None when nothing is
+/// left.
+fn orthonormal_part<T: Field>(v: MatRef<'_, T>, w: DMatrix<T>, cap: usize) -> Option<DMatrix<T>> {
+    if cap == 0 || w.ncols() == 0 {
+        return None;
     }
     let finite: Vec<usize> = (0..w.ncols())
         .filter(|&c| w.column(c).iter().all(|z| z.non_finite().is_none()))
         .collect();
     let mut b = if finite.len() == w.ncols() {
-        w.clone()
+        w
     } else {
         w.select_columns(finite.iter())
     };
     let reference = b.column_iter().map(|c| c.norm()).fold(0.0, f64::max);
     if reference.is_nan() || reference <= 0.0 {
-        return 0;
+        return None;
     }
     for pass in 0..2 {
-        if d0 > 0 {
-            let c = gemm(v, &b, true);
-            b -= gemm(v, &c, false);
+        if v.ncols() > 0 {
+            let c = prod(v, mat(&b), true);
+            sub_prod(&mut b, v, &c);
         }
         let g = gemm(&b, &b, true);
-        let Ok(e) = eig_with(&g, HermitianMode::Yes) else {
-            return 0;
-        };
+        let e = eig_with(&g, HermitianMode::Yes).ok()?;
         let floor = if pass == 0 {
             (1e-10 * reference).powi(2)
         } else {
@@ -233,8 +245,9 @@ pub(crate) fn extend_orthonormal<T: Field>(
             .filter(|&i| e.values()[i].re > floor)
             .collect();
         keep.sort_by(|&i, &j| e.values()[j].re.total_cmp(&e.values()[i].re));
+        keep.truncate(cap);
         if keep.is_empty() {
-            return 0;
+            return None;
         }
         // the Gram matrix of a real block is real symmetric: its eigenvectors are real
         let u = DMatrix::from_fn(g.ncols(), keep.len(), |r, c| {
@@ -242,26 +255,191 @@ pub(crate) fn extend_orthonormal<T: Field>(
         });
         b = gemm(&b, &u, false);
     }
-    let added = b.ncols().min(room);
-    let mut out = DMatrix::zeros(n, d0 + added);
-    out.columns_mut(0, d0).copy_from(v);
-    out.columns_mut(d0, added).copy_from(&b.columns(0, added));
-    *v = out;
+    Some(b)
+}
+
+/// Append an orthonormal basis of the part of span(`w`) orthogonal to `v` to `v`, up to
+/// `cap` columns in all (see [`orthonormal_part`]). Returns how many columns were added.
+pub(crate) fn extend_orthonormal<T: Field>(
+    v: &mut DMatrix<T>,
+    w: &DMatrix<T>,
+    cap: usize,
+) -> usize {
+    let d0 = v.ncols();
+    let Some(b) = orthonormal_part(mat(v), w.clone(), cap.saturating_sub(d0)) else {
+        return 0;
+    };
+    let added = b.ncols();
+    let mut data = Vec::with_capacity(v.len() + b.len());
+    data.extend_from_slice(v.as_slice());
+    data.extend_from_slice(b.as_slice());
+    *v = DMatrix::from_vec(w.nrows(), d0 + added, data);
     added
 }
 
-/// Fill `v` up to `want` columns with fixed pseudo-random directions (a space smaller than
-/// the pairs wanted: exact eigenvectors in the start, small n). Returns how many were
-/// added.
-fn fill<T: Field>(v: &mut DMatrix<T>, want: usize, salt: usize) -> usize {
-    let n = v.nrows();
-    let extra = DMatrix::from_fn(n, want - v.ncols() + 2, |i, k| {
-        let h = ((i * 7919 + k * 104_729 + salt * 15_485_863) as u64 + 1)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            >> 11;
-        T::of(h as f64 / (1u64 << 52) as f64 - 1.0)
+/// Fixed pseudo-random directions (n × c) with entries in [−1, 1).
+pub(super) fn noise<T: Field>(n: usize, c: usize, salt: usize) -> DMatrix<T> {
+    DMatrix::from_fn(n, c, |i, k| {
+        // splitmix64 of (salt, column, row)
+        let mut z =
+            ((salt as u64) << 48 ^ (k as u64) << 32 ^ i as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        T::of((z >> 11) as f64 / (1u64 << 52) as f64 - 1.0)
+    })
+}
+
+/// The search space of a run: V (orthonormal columns), A V and B V, stored column-major
+/// with room for `cap` columns so that growing never copies, and the projections
+/// H = Vᴴ A V, G = Vᴴ B V.
+struct Space<T> {
+    n: usize,
+    cap: usize,
+    d: usize,
+    v: Vec<T>,
+    av: Vec<T>,
+    bv: Option<Vec<T>>,
+    h: DMatrix<T>,
+    g: Option<DMatrix<T>>,
+}
+
+impl<T: Field> Space<T> {
+    fn new(n: usize, cap: usize, pencil: bool) -> Self {
+        let z = || vec![T::of(0.0); n * cap];
+        Space {
+            n,
+            cap,
+            d: 0,
+            v: z(),
+            av: z(),
+            bv: pencil.then(z),
+            h: zeros(0, 0),
+            g: pencil.then(|| zeros(0, 0)),
+        }
+    }
+    fn v(&self) -> MatRef<'_, T> {
+        view(&self.v, self.n, self.d)
+    }
+    fn av(&self) -> MatRef<'_, T> {
+        view(&self.av, self.n, self.d)
+    }
+    fn bv(&self) -> Option<MatRef<'_, T>> {
+        self.bv.as_ref().map(|b| view(b, self.n, self.d))
+    }
+
+    /// Append the part of span(`w`) orthogonal to V (as much as fits), with its images
+    /// and the new rows and columns of H and G. Returns how many columns were added.
+    fn extend(&mut self, p: &Problem<'_, T>, w: DMatrix<T>) -> usize {
+        let Some(q) = orthonormal_part(self.v(), w, self.cap - self.d) else {
+            return 0;
+        };
+        let (n, before, added) = (self.n, self.d, q.ncols());
+        let range = before * n..(before + added) * n;
+        self.v[range.clone()].copy_from_slice(q.as_slice());
+        p.product_into(p.a, q.as_slice(), &mut self.av[range.clone()]);
+        if let (Some(bv), Some(b)) = (self.bv.as_mut(), p.b) {
+            p.product_into(b, q.as_slice(), &mut bv[range.clone()]);
+        }
+        self.d = before + added;
+        self.h = grow(&self.h, self.v(), self.av(), before, p.hermitian);
+        if let (Some(g), Some(bv)) = (self.g.as_ref(), self.bv()) {
+            self.g = Some(grow(g, self.v(), bv, before, p.hermitian));
+        }
+        added
+    }
+
+    /// Restart on V S (the Ritz vectors of the columns of `s`).
+    fn restart(&mut self, p: &Problem<'_, T>, s: &DMatrix<T>) {
+        let w = prod(self.v(), mat(s), false);
+        if p.hermitian && p.b.is_none() {
+            // orthonormal Ritz vectors: V S is the new basis, A V S its image
+            let aw = prod(self.av(), mat(s), false);
+            let k = s.ncols();
+            self.v[..self.n * k].copy_from_slice(w.as_slice());
+            self.av[..self.n * k].copy_from_slice(aw.as_slice());
+            self.h = gemm(s, &gemm(&self.h, s, false), true);
+            self.d = k;
+        } else {
+            self.d = 0;
+            self.h = zeros(0, 0);
+            if self.g.is_some() {
+                self.g = Some(zeros(0, 0));
+            }
+            self.extend(p, w);
+        }
+    }
+}
+
+/// The projection Vᴴ W of the grown space from the old one (`old` = the first `before`
+/// rows and columns): only the new rows and columns are computed, and for a Hermitian
+/// operator the new rows are the adjoint of the new columns.
+fn grow<T: Field>(
+    old: &DMatrix<T>,
+    v: MatRef<'_, T>,
+    w: MatRef<'_, T>,
+    before: usize,
+    hermitian: bool,
+) -> DMatrix<T> {
+    let d = v.ncols();
+    let added = d - before;
+    let right = prod(v, w.subcols(before, added), true); // Vᴴ W_new
+    let mut out = zeros::<T>(d, d);
+    out.view_mut((0, 0), (before, before)).copy_from(old);
+    out.view_mut((0, before), (d, added)).copy_from(&right);
+    if hermitian {
+        let top = right.rows(0, before).adjoint();
+        out.view_mut((before, 0), (added, before)).copy_from(&top);
+    } else {
+        let bottom = prod(v.subcols(before, added), w.subcols(0, before), true);
+        out.view_mut((before, 0), (added, before))
+            .copy_from(&bottom);
+    }
+    out
+}
+
+/// The Ritz pairs a run wants, nearest the target first: the order of `evals` by
+/// distance to the target, and the residual tolerance of each of the first `want` (≥ m
+/// when there are as many: a degenerate group at the band's edge is taken whole). The
+/// window (extended over a group at its edge) and any guard pair close to another
+/// wanted pair get `tol`, the other guard pairs `guard_tol`.
+pub(crate) fn select<T>(
+    p: &Problem<'_, T>,
+    evals: &[Complex64],
+    m: usize,
+    tol: f64,
+) -> (Vec<usize>, Vec<f64>) {
+    let d = evals.len();
+    let mut order: Vec<usize> = (0..d).collect();
+    order.sort_by(|&i, &j| {
+        (evals[i] - p.target)
+            .norm()
+            .total_cmp(&(evals[j] - p.target).norm())
     });
-    extend_orthonormal(v, &extra, want)
+    let extend = |mut w: usize, within: f64| {
+        while w < d && w > 0 && (evals[order[w]] - evals[order[w - 1]]).norm() <= within {
+            w += 1;
+        }
+        w
+    };
+    // a guard pair as close to another as the guard tolerance lets its value wander
+    // may be half of a degenerate group: it, and its partner past the band, are
+    // converged to `tol` so that the group is seen whole
+    let near = p.group_tol.max(NEAR * p.guard_tol);
+    let want = extend(m.min(d), near);
+    let strict = extend(p.strict.min(want), p.group_tol);
+    let tols = (0..want)
+        .map(|c| {
+            let close =
+                (0..want).any(|j| j != c && (evals[order[j]] - evals[order[c]]).norm() <= near);
+            if c < strict || close {
+                tol
+            } else {
+                p.guard_tol.max(tol)
+            }
+        })
+        .collect();
+    (order, tols)
 }
 
 /// Run Davidson from the columns of `start` for the `m` eigenpairs nearest the target,
@@ -277,64 +455,31 @@ pub(crate) fn davidson<T: Field>(
     let n = p.pattern.n();
     let max_dim = (4 * m).max(m + 12).min(n);
     let keep = (2 * m).max(m + 4).min(max_dim);
-    let mut v = DMatrix::<T>::zeros(n, 0);
-    extend_orthonormal(&mut v, start, max_dim);
-    if v.ncols() < m.min(n) {
-        fill(&mut v, m.min(n), 0);
+    let mut space = Space::new(n, max_dim, p.b.is_some());
+    space.extend(p, start.clone());
+    if space.d < m.min(n) {
+        space.extend(p, noise(n, m.min(n) - space.d + 2, 0));
     }
-    let mut av = p.apply(&v);
-    let mut bv = p.apply_b(&v);
-    let mut hfull = gemm(&v, &av, true);
     let mut solves = 0;
     let mut best: Option<Pending<T>> = None;
     for it in 1..=max_iter.max(1) {
-        let d = v.ncols();
-        let g = bv.as_ref().map(|bv| gemm(&v, bv, true));
-        let Some((evals, evecs)) = projected(&hfull, g.as_ref(), p.hermitian) else {
+        let d = space.d;
+        let Some((evals, evecs)) = projected(&space.h, space.g.as_ref(), p.hermitian) else {
             break;
         };
-        let mut order: Vec<usize> = (0..d).collect();
-        order.sort_by(|&i, &j| {
-            (evals[i] - p.target)
-                .norm()
-                .total_cmp(&(evals[j] - p.target).norm())
-        });
-        let extend = |mut w: usize, within: f64| {
-            while w < d && w > 0 && (evals[order[w]] - evals[order[w - 1]]).norm() <= within {
-                w += 1;
-            }
-            w
-        };
-        // a guard pair as close to another as the guard tolerance lets its value wander
-        // may be half of a degenerate group: it, and its partner past the band, are
-        // converged to `tol` so that the group is seen whole
-        let near = p.group_tol.max(NEAR * p.guard_tol);
-        let want = extend(m.min(d), near);
-        let strict = extend(p.strict.min(want), p.group_tol);
-        let close: Vec<bool> = (0..want)
-            .map(|c| {
-                (0..want).any(|j| j != c && (evals[order[j]] - evals[order[c]]).norm() <= near)
-            })
-            .collect();
-        let tol_of = |c: usize| {
-            if c < strict || close[c] {
-                tol
-            } else {
-                p.guard_tol.max(tol)
-            }
-        };
+        let (order, tols) = select(p, &evals, m, tol);
+        let want = tols.len();
         // real arithmetic only runs Hermitian problems: real Ritz vectors
         let s = DMatrix::from_fn(d, want, |r, c| T::of_c(evecs[(r, order[c])]));
-        let mut x = gemm(&v, &s, false);
-        let mut ax = gemm(&av, &s, false);
-        let mut bx = bv.as_ref().map(|bv| gemm(bv, &s, false));
+        let mut x = prod(space.v(), mat(&s), false);
+        // A x, turned into the residual A x − θ B x column by column
+        let mut r = prod(space.av(), mat(&s), false);
+        let mut bx = space.bv().map(|bv| prod(bv, mat(&s), false));
         let mut values = Vec::with_capacity(want);
         let mut residuals = Vec::with_capacity(want);
-        let mut r = ax.clone();
         for c in 0..want {
             let nx = x.column(c).norm();
             x.column_mut(c).scale_mut(1.0 / nx);
-            ax.column_mut(c).scale_mut(1.0 / nx);
             let rx = &mut r.column_mut(c);
             rx.scale_mut(1.0 / nx);
             let mut theta = match bx.as_mut() {
@@ -347,7 +492,7 @@ pub(crate) fn davidson<T: Field>(
                 }
                 // the Rayleigh quotient of the unit vector; r = A x − θ x
                 None => {
-                    let theta = x.column(c).dotc(&ax.column(c)).to_c64();
+                    let theta = x.column(c).dotc(rx).to_c64();
                     let theta = if p.hermitian {
                         Complex64::new(theta.re, 0.0)
                     } else {
@@ -363,7 +508,7 @@ pub(crate) fn davidson<T: Field>(
             residuals.push(rx.norm());
             values.push(theta);
         }
-        let converged = want >= m && residuals.iter().enumerate().all(|(c, &q)| q <= tol_of(c));
+        let converged = want >= m && residuals.iter().zip(&tols).all(|(q, t)| q <= t);
         let worst = residuals.iter().copied().fold(0.0, f64::max);
         let improved = best
             .as_ref()
@@ -384,9 +529,7 @@ pub(crate) fn davidson<T: Field>(
             };
         }
         // expansion: P⁻¹ r for the unconverged residuals
-        let open: Vec<usize> = (0..want)
-            .filter(|&c| ritz.residuals[c] > tol_of(c))
-            .collect();
+        let open: Vec<usize> = (0..want).filter(|&c| ritz.residuals[c] > tols[c]).collect();
         let rs = if open.len() == want {
             r
         } else {
@@ -398,24 +541,11 @@ pub(crate) fn davidson<T: Field>(
             // restart on the `keep` Ritz vectors nearest the target
             let k2 = keep.min(d);
             let s2 = DMatrix::from_fn(d, k2, |r, c| T::of_c(evecs[(r, order[c])]));
-            let w = gemm(&v, &s2, false);
-            if p.hermitian && p.b.is_none() {
-                // orthonormal Ritz vectors: V S₂ is the new basis, A V S₂ its image
-                v = w;
-                av = gemm(&av, &s2, false);
-                hfull = gemm(&s2, &gemm(&hfull, &s2, false), true);
-            } else {
-                v = DMatrix::zeros(n, 0);
-                extend_orthonormal(&mut v, &w, max_dim);
-                av = p.apply(&v);
-                bv = p.apply_b(&v);
-                hfull = gemm(&v, &av, true);
-            }
+            space.restart(p, &s2);
         }
-        let before = v.ncols();
-        let mut added = extend_orthonormal(&mut v, &t, max_dim);
-        if v.ncols() < m.min(n) {
-            added += fill(&mut v, m.min(n), it);
+        let mut added = space.extend(p, t);
+        if space.d < m.min(n) {
+            added += space.extend(p, noise(n, m.min(n) - space.d + 2, it));
         }
         if added == 0 {
             // nothing new: this is as far as the space goes
@@ -425,28 +555,6 @@ pub(crate) fn davidson<T: Field>(
                 best.expect("kept").done()
             };
         }
-        let new_cols = v.columns(before, added).into_owned();
-        let anew = p.apply(&new_cols);
-        av = av.insert_columns(before, added, T::of(0.0));
-        av.columns_mut(before, added).copy_from(&anew);
-        if let Some(bv) = bv.as_mut() {
-            let bnew = p.apply_b(&new_cols).expect("a pencil");
-            *bv = std::mem::replace(bv, DMatrix::zeros(0, 0)).insert_columns(
-                before,
-                added,
-                T::of(0.0),
-            );
-            bv.columns_mut(before, added).copy_from(&bnew);
-        }
-        // H grows by the new rows and columns only
-        let d1 = before + added;
-        let right = gemm(&v, &anew, true); // Vᴴ A V_new
-        let bottom = gemm(&new_cols, &av.columns(0, before).into_owned(), true); // V_newᴴ A V_old
-        let mut h2 = DMatrix::zeros(d1, d1);
-        h2.view_mut((0, 0), (before, before)).copy_from(&hfull);
-        h2.view_mut((0, before), (d1, added)).copy_from(&right);
-        h2.view_mut((before, 0), (added, before)).copy_from(&bottom);
-        hfull = h2;
         if improved {
             best = Some(ritz);
         }

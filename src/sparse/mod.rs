@@ -14,17 +14,22 @@
 //!
 //! # Method
 //!
-//! Shift-invert with faer's sparse LU of A(t) − σI (A − σB for a pencil; real factors and
-//! a real Davidson for real symmetric problems with a real σ; symbolic analysis once per
-//! pattern), a block Davidson method preconditioned by the last factorisation, warm-started from the
-//! previous step's Ritz vectors so that a new factorisation is needed only where the old
-//! one stops converging; m = k + p pairs (a guard band of p) at every step; the dense
-//! path's pairing by eigenvector overlap and predicted values (integer Hungarian). Left
-//! eigenvectors of non-Hermitian A come from the same method on Aᴴ with the conjugate
-//! transposed solves of the same factorisation, scaled so that Yᴴ X = I. A target σ on an
-//! eigenvalue (a singular A(t) − σI) is detected by the factorisation's probe solve and
-//! the shift is nudged off it (counted in [`SolverStats::nudges`]); the window itself
-//! stays centred on σ.
+//! Shift-invert: faer's sparse LDLᵀ of A(t) − σB (AMD ordering) for real symmetric
+//! problems with a real σ, its sparse LU otherwise (real factors for real problems,
+//! complex ones else); symbolic analyses once per pattern. Hermitian A (and
+//! Hermitian-definite pencils) with a real σ: a thick-restart block Lanczos method on
+//! (A − σB)⁻¹B with a factorisation at every new t, warm-started from the previous step's
+//! Ritz vectors, whose residuals come from its recurrence until the final check.
+//! Everything else: a block Davidson method preconditioned by the last factorisation,
+//! warm-started the same way, so that a new factorisation is needed only where the old
+//! one stops converging. m = k + p pairs (a guard band of p) at every step; the dense
+//! path's pairing by eigenvector overlap and predicted values (integer Hungarian). Two
+//! branches that meet are resolved locally: the few eigenpairs nearest their meeting
+//! value, with a factorisation there, rather than the whole band. Left eigenvectors of
+//! non-Hermitian A come from Davidson on Aᴴ with the conjugate transposed solves of the
+//! same factorisation, scaled so that Yᴴ X = I. A target σ on an eigenvalue (a singular
+//! A(t) − σI) is detected by the factorisation's probe solve and the shift is nudged off
+//! it (counted in [`SolverStats::nudges`]); the window itself stays centred on σ.
 //!
 //! Conventions as on the dense path: ‖xᵢ‖ = 1, yᵢᴴxᵢ = 1, slopes yᵢᴴA′xᵢ, degenerate
 //! groups in the analytic basis of Y_cᴴA′X_c; for a pencil yᵢᴴBxᵢ = 1, slopes
@@ -34,6 +39,7 @@
 
 mod davidson;
 mod family;
+mod lanczos;
 mod pattern;
 mod point;
 mod shift_invert;

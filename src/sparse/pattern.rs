@@ -139,21 +139,31 @@ impl Pattern {
         vals: &[T],
         x: &DMatrix<T>,
     ) -> DMatrix<T> {
-        let (n, b) = (self.n, x.ncols());
-        let mut y = DMatrix::zeros(n, b);
-        for c in 0..b {
-            let xc = &x.as_slice()[c * n..(c + 1) * n];
-            let yc = &mut y.as_mut_slice()[c * n..(c + 1) * n];
+        let mut y = DMatrix::from_vec(
+            self.n,
+            x.ncols(),
+            vec![<T as Element>::from_f64(0.0); x.len()],
+        );
+        self.mul_into(vals, x.as_slice(), y.as_mut_slice());
+        y
+    }
+
+    /// `y` = A X for a block X of columns stored column-major in `x` (`y` as long).
+    pub fn mul_into<T: Element + nalgebra::ComplexField>(&self, vals: &[T], x: &[T], y: &mut [T]) {
+        let n = self.n;
+        let zero = <T as Element>::from_f64(0.0);
+        y.fill(zero);
+        for (xc, yc) in x.chunks_exact(n).zip(y.chunks_exact_mut(n)) {
             for (j, &xj) in xc.iter().enumerate() {
-                if xj == <T as Element>::from_f64(0.0) {
+                if xj == zero {
                     continue;
                 }
-                for k in self.col_ptr[j]..self.col_ptr[j + 1] {
-                    yc[self.row_idx[k]] += vals[k] * xj;
+                let (a, b) = (self.col_ptr[j], self.col_ptr[j + 1]);
+                for (&r, &v) in self.row_idx[a..b].iter().zip(&vals[a..b]) {
+                    yc[r] += v * xj;
                 }
             }
         }
-        y
     }
 
     /// Y = Aᴴ X.
@@ -162,20 +172,33 @@ impl Pattern {
         vals: &[T],
         x: &DMatrix<T>,
     ) -> DMatrix<T> {
-        let (n, b) = (self.n, x.ncols());
-        let mut y = DMatrix::zeros(n, b);
-        for c in 0..b {
-            let xc = &x.as_slice()[c * n..(c + 1) * n];
-            let yc = &mut y.as_mut_slice()[c * n..(c + 1) * n];
+        let mut y = DMatrix::from_vec(
+            self.n,
+            x.ncols(),
+            vec![<T as Element>::from_f64(0.0); x.len()],
+        );
+        self.mul_adj_into(vals, x.as_slice(), y.as_mut_slice());
+        y
+    }
+
+    /// `y` = Aᴴ X for a block X of columns stored column-major in `x` (`y` as long).
+    pub fn mul_adj_into<T: Element + nalgebra::ComplexField>(
+        &self,
+        vals: &[T],
+        x: &[T],
+        y: &mut [T],
+    ) {
+        let n = self.n;
+        for (xc, yc) in x.chunks_exact(n).zip(y.chunks_exact_mut(n)) {
             for (j, yj) in yc.iter_mut().enumerate() {
+                let (a, b) = (self.col_ptr[j], self.col_ptr[j + 1]);
                 let mut s = <T as Element>::from_f64(0.0);
-                for k in self.col_ptr[j]..self.col_ptr[j + 1] {
-                    s += Element::conjugate(vals[k]) * xc[self.row_idx[k]];
+                for (&r, &v) in self.row_idx[a..b].iter().zip(&vals[a..b]) {
+                    s += Element::conjugate(v) * xc[r];
                 }
                 *yj = s;
             }
         }
-        y
     }
 
     /// Whether the matrix with values `vals` is Hermitian within `tol` (relative to the

@@ -1,14 +1,17 @@
 //! The eigenpairs of A(t) nearest σ at one t: the factorisation policy (symbolic analysis
-//! once per pattern, a numeric factorisation only when the warm-started Davidson run
-//! stalls), cold and warm starts, and left vectors for non-Hermitian A.
+//! once per pattern; for Hermitian problems a numeric factorisation at every new t and
+//! Lanczos on it, for the others one only when the warm-started Davidson run stalls),
+//! cold and warm starts, and left vectors for non-Hermitian A.
 
-use super::davidson::{davidson, extend_orthonormal, Field, Problem, Ritz};
+use super::davidson::{davidson, extend_orthonormal, noise, Field, Problem, Ritz};
 use super::family::Values;
+use super::lanczos::lanczos;
 use super::shift_invert::{Factor, Symbolic, SINGULAR_GROWTH};
 use crate::eigen::clusters::group_close;
 use crate::error::{At, Error, Result};
 use nalgebra::DMatrix;
 use num_complex::Complex64;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Work counters of the sparse path.
@@ -34,6 +37,21 @@ pub struct SolverStats {
     pub solve_seconds: f64,
 }
 
+impl SolverStats {
+    /// Add the work of another solver (a local one) to these counters.
+    pub(crate) fn absorb(&mut self, o: &SolverStats) {
+        self.factorizations += o.factorizations;
+        self.symbolic_analyses += o.symbolic_analyses;
+        self.nudges += o.nudges;
+        self.runs += o.runs;
+        self.iterations += o.iterations;
+        self.solves += o.solves;
+        self.recentrings += o.recentrings;
+        self.factor_seconds += o.factor_seconds;
+        self.solve_seconds += o.solve_seconds;
+    }
+}
+
 /// What one t gives: eigenvalues, unit right vectors, biorthonormal left vectors (None
 /// for Hermitian A).
 pub(crate) struct Pairs {
@@ -57,7 +75,7 @@ pub(crate) struct Solver {
     band_radius: f64,
     /// Values within this of each other form a group (cluster_tol·‖A‖_F), set per t.
     group_tol: f64,
-    sym: Option<Symbolic>,
+    sym: Option<Arc<Symbolic>>,
     factor: Option<Factor>,
     /// For a pencil: whether B was checked (nonsingular) on the current pattern, and
     /// whether it is Hermitian positive definite there.
@@ -65,6 +83,8 @@ pub(crate) struct Solver {
     definite: bool,
     /// Rank by largest real part; the shift follows the band.
     rightmost: bool,
+    /// Block size of the Lanczos runs: above the largest group of equal values seen.
+    block: usize,
     /// Samples still to be factorised up front because a warm run on a stale
     /// factorisation failed lately (its iterations were wasted).
     cold_streak: usize,
@@ -78,6 +98,13 @@ const COLD_AFTER_FAILURE: usize = 2;
 /// The guard pairs' residual tolerance over the window's: 10⁴, so a guard residual of
 /// 10⁻⁸‖A‖₁ at the default tol (the eigenvalue then still to ≈ r²/gap on Hermitian A).
 const GUARD_TOL: f64 = 1e4;
+
+/// The move of A − σB, over the band's radius, up to which a Hermitian problem keeps
+/// a stale factorisation.
+const STALE_HERMITIAN: f64 = 1e-3;
+
+/// The smallest Lanczos block.
+const MIN_BLOCK: usize = 4;
 
 /// Iterations allowed with a fresh factorisation.
 const FRESH_ITERATIONS: usize = 300;
@@ -116,6 +143,38 @@ fn start_in<T: Field>(s: &DMatrix<Complex64>) -> DMatrix<T> {
     out
 }
 
+/// A Lanczos run (Hermitian A or Hermitian-definite pencil, real shift, right vectors,
+/// factorisation at the current t) from the previous vectors and two pseudo-random
+/// columns, or from a pseudo-random block; None where Lanczos does not apply or broke
+/// down (the caller then runs Davidson).
+fn try_lanczos<T: Field>(
+    p: &Problem<'_, T>,
+    f: &Factor,
+    m: usize,
+    start: Option<&DMatrix<Complex64>>,
+    tol: f64,
+    block: usize,
+) -> Option<Ritz> {
+    if !p.hermitian || p.adjoint || f.shift.im != 0.0 {
+        return None;
+    }
+    let n = p.pattern.n();
+    let (s, b) = match start {
+        Some(s) => {
+            let mut st = start_in::<T>(s);
+            let extra = noise::<T>(n, 2, s.ncols());
+            st = st.insert_columns(s.ncols(), 2, T::of(0.0));
+            st.columns_mut(s.ncols(), 2).copy_from(&extra);
+            (st, block)
+        }
+        None => {
+            let b = (m / 2).max(block).min(m);
+            (noise::<T>(n, b, 3), b)
+        }
+    };
+    lanczos(p, f, m, &s, tol, b, 40 * (m / b + 2))
+}
+
 impl Solver {
     pub fn new(sigma: Complex64, k: usize, m: usize, tol: f64, warm_iterations: usize) -> Self {
         Solver {
@@ -132,8 +191,21 @@ impl Solver {
             definite: false,
             rightmost: false,
             cold_streak: 0,
+            block: MIN_BLOCK,
             stats: SolverStats::default(),
         }
+    }
+
+    /// A solver for a local question about a few branches: the `m` eigenpairs nearest
+    /// `shift`, all to the window's tolerance, sharing this solver's symbolic analysis and
+    /// its checks of B. Its factorisations are its own (at `shift`); add its counters back
+    /// with [`SolverStats::absorb`].
+    pub fn local(&self, shift: Complex64, m: usize) -> Solver {
+        let mut s = Solver::new(shift, m, m, self.tol, self.warm_iterations);
+        s.sym = self.sym.clone();
+        s.mass_checked = self.mass_checked;
+        s.definite = self.definite;
+        s
     }
 
     /// Rank by largest real part, with the first shift at the right edge of the
@@ -186,7 +258,12 @@ impl Solver {
         let sym = self.sym.as_ref().expect("analysed");
         let t0 = Instant::now();
         let b = v.b.as_ref().map(|b| &b[0][..]);
-        let f = Factor::new(sym, &v.a, b, self.sigma, norm1, t)?;
+        // real symmetric A − σB: LDLᵀ
+        let symmetric = self.sigma.im == 0.0
+            && v.a.iter().chain(b.unwrap_or(&[])).all(|z| z.im == 0.0)
+            && v.pattern.is_hermitian(&v.a, 0.0)
+            && b.is_none_or(|b| v.pattern.is_hermitian(b, 0.0));
+        let f = Factor::new(sym, &v.a, b, self.sigma, norm1, t, symmetric)?;
         self.stats.factor_seconds += t0.elapsed().as_secs_f64();
         self.stats.factorizations += 1;
         self.stats.nudges += f.nudges;
@@ -226,6 +303,60 @@ impl Solver {
             guard_tol: GUARD_TOL * tol,
             b,
         };
+        let fresh = self.factor.as_ref().is_some_and(|f| f.t == t);
+        let t0 = Instant::now();
+        let krylov = if fresh {
+            let f = self.factor.as_ref().expect("factorised");
+            try_lanczos(&problem, f, m, start, tol, self.block).filter(|r| r.converged)
+        } else {
+            None
+        };
+        let run = match krylov {
+            Some(run) => {
+                self.stats.solve_seconds += t0.elapsed().as_secs_f64();
+                self.stats.runs += 1;
+                self.stats.iterations += run.iterations;
+                self.stats.solves += run.solves;
+                run
+            }
+            None => self.davidson_side(&problem, v, t, fresh, start, norm1, m, t0)?,
+        };
+        // the next Lanczos block exceeds the largest group of equal values
+        let largest = group_close(&run.values, self.group_tol)
+            .iter()
+            .map(Vec::len)
+            .max()
+            .unwrap_or(1);
+        self.block = (largest + 2).clamp(MIN_BLOCK, m.max(MIN_BLOCK));
+        if !run.converged {
+            let worst = run.residuals.iter().copied().fold(0.0, f64::max);
+            return Err(Error::NoConvergence {
+                n,
+                residual: worst / norm1.max(f64::MIN_POSITIVE),
+                at: At(Some(t)),
+            });
+        }
+        Ok(run)
+    }
+
+    /// The Davidson side of [`side`](Self::side): warm on the last factorisation (which
+    /// may be stale), and on a new one when that does not converge within
+    /// `warm_iterations` (then Lanczos first where it applies).
+    #[allow(clippy::too_many_arguments)]
+    fn davidson_side<T: Field>(
+        &mut self,
+        problem: &Problem<'_, T>,
+        v: &Values,
+        t: f64,
+        fresh: bool,
+        start: Option<&DMatrix<Complex64>>,
+        norm1: f64,
+        m: usize,
+        t0: Instant,
+    ) -> Result<Ritz> {
+        let n = v.pattern.n();
+        let adjoint = problem.adjoint;
+        let tol = self.tol * norm1;
         let cold = |f: &Factor| {
             let b = (m + (m / 2).max(4)).min(n);
             // two steps of shift-invert subspace iteration on a random block
@@ -239,7 +370,6 @@ impl Solver {
             extend_orthonormal(&mut out, &T::solve(f, &q, adjoint), b);
             out
         };
-        let fresh = self.factor.as_ref().is_some_and(|f| f.t == t);
         let f = self.factor.as_ref().expect("factorised");
         // warm: the previous vectors and a few lookout vectors, a random block through
         // the (possibly stale) shift-invert twice, whose components along the
@@ -258,13 +388,12 @@ impl Solver {
             }
             None => cold(f),
         };
-        let t0 = Instant::now();
         let iters = if fresh {
             FRESH_ITERATIONS
         } else {
             self.warm_iterations
         };
-        let mut run = davidson(&problem, f, m, &start_block, tol, iters);
+        let mut run = davidson(problem, f, m, &start_block, tol, iters);
         self.stats.runs += 1;
         self.stats.iterations += run.iterations;
         self.stats.solves += run.solves;
@@ -277,21 +406,19 @@ impl Solver {
             // continue from what the stale run found, with the old start as back-up
             let mut s = start_in::<T>(&run.x);
             extend_orthonormal(&mut s, &start_block, 2 * m);
-            run = davidson(&problem, f, m, &s, tol, FRESH_ITERATIONS);
+            let found = s.map(|z| z.to_c64());
+            run = match try_lanczos(problem, f, m, Some(&found), tol, self.block)
+                .filter(|r| r.converged)
+            {
+                Some(r) => r,
+                None => davidson(problem, f, m, &s, tol, FRESH_ITERATIONS),
+            };
             self.stats.runs += 1;
             self.stats.iterations += run.iterations;
             self.stats.solves += run.solves;
             self.stats.solve_seconds += t1.elapsed().as_secs_f64();
         } else {
             self.stats.solve_seconds += t0.elapsed().as_secs_f64();
-        }
-        if !run.converged {
-            let worst = run.residuals.iter().copied().fold(0.0, f64::max);
-            return Err(Error::NoConvergence {
-                n,
-                residual: worst / norm1.max(f64::MIN_POSITIVE),
-                at: At(Some(t)),
-            });
         }
         Ok(run)
     }
@@ -321,7 +448,7 @@ impl Solver {
         cluster_tol: f64,
     ) -> Result<Pairs> {
         if !self.sym.as_ref().is_some_and(|s| s.is_for(&v.pattern)) {
-            self.sym = Some(Symbolic::new(v.pattern.clone())?);
+            self.sym = Some(Arc::new(Symbolic::new(v.pattern.clone())?));
             self.stats.symbolic_analyses += 1;
             self.factor = None;
             self.mass_checked = false;
@@ -342,8 +469,15 @@ impl Solver {
                 && Factor::positive_definite(sym, b);
             self.mass_checked = true;
         }
+        let hermitian = v.pattern.is_hermitian(&v.a, crate::eigen::HERMITIAN_TOL)
+            && (mass.is_none() || self.definite);
         // a factorisation whose A − σB has moved by more than a quarter of the band's
-        // radius no longer brings in the pairs that come into the band: factorise anew
+        // radius no longer brings in the pairs that come into the band: factorise anew.
+        // Hermitian problems run Lanczos on a factorisation at the current t, which costs
+        // a fraction of the solves of a warm Davidson run on a stale one: they keep a
+        // stale factorisation only for moves below 1e-3 of the radius (event location,
+        // refined steps), where one Davidson iteration or two suffice
+        let reach = if hermitian { STALE_HERMITIAN } else { 0.25 };
         let stale = self.factor.as_ref().is_some_and(|f| {
             f.t != t && {
                 let moved = |new: &[Complex64], old: &[Complex64]| {
@@ -354,7 +488,7 @@ impl Solver {
                     (Some(b), Some(fb)) => self.sigma.norm() * moved(b, fb),
                     _ => 0.0,
                 };
-                moved(&v.a, &f.a) + db > 0.25 * self.band_radius
+                moved(&v.a, &f.a) + db > reach * self.band_radius
             }
         });
         let up_front = self.cold_streak > 0 && self.factor.as_ref().is_some_and(|f| f.t != t);
@@ -363,8 +497,6 @@ impl Solver {
             self.refactor(v, norm1, t)?;
         }
         self.group_tol = cluster_tol * fro;
-        let hermitian = v.pattern.is_hermitian(&v.a, crate::eigen::HERMITIAN_TOL)
-            && (mass.is_none() || self.definite);
         let real = hermitian
             && self.sigma.im == 0.0
             && v.a.iter().chain(mass.unwrap_or(&[])).all(|z| z.im == 0.0);

@@ -74,7 +74,7 @@ impl std::fmt::Debug for ProgressFn {
 /// | [`samples`](Self::samples) | 201 uniform samples, both ends included |
 /// | [`guard`](Self::guard) | p = ⌈k/2⌉ + 2 extra pairs computed beyond the k |
 /// | [`tol`](Self::tol) | 1e-12: residual ‖Axᵢ − λᵢxᵢ‖ ≤ tol·‖A‖₁ |
-/// | [`warm_iterations`](Self::warm_iterations) | 6 Rayleigh–Ritz iterations on the last factorisation before a new one |
+/// | [`warm_iterations`](Self::warm_iterations) | 6 Davidson iterations on the last factorisation before a new one |
 /// | [`min_overlap`](Self::min_overlap) | 0.5 |
 /// | [`prediction_ratio`](Self::prediction_ratio) | 0.5 |
 /// | [`cluster_tol`](Self::cluster_tol) | 1e-10 (relative to ‖A‖_F) |
@@ -85,16 +85,21 @@ impl std::fmt::Debug for ProgressFn {
 /// # What is computed
 ///
 /// At every step the m = k + p eigenpairs of A(t) nearest σ (a *guard band* of p pairs
-/// beyond the window, so that a branch about to enter the window is already tracked) by
-/// a block Davidson method preconditioned with a sparse LU factorisation of A(t_f) − σI
-/// (faer; symbolic analysis once per pattern). The first sample is a cold start; every
-/// later step starts from the previous step's Ritz vectors and keeps the last
-/// factorisation until it stops converging in `warm_iterations` iterations
-/// ([`SolverStats::factorizations`] counts them). The pairs are paired with the previous
-/// step's by the dense path's matching (eigenvector overlap and predicted values, integer
-/// Hungarian); a pairing in question halves the step. A branch that leaves the guard band
-/// ends there and the pair that replaces it starts a new branch. Nothing of size n × n is
-/// ever formed: the memory is the LU factors and O(n·m) vectors.
+/// beyond the window, so that a branch about to enter the window is already tracked),
+/// by shift-invert with a sparse factorisation of A(t) − σI (faer; LDLᵀ for real
+/// symmetric A and real σ, LU otherwise; symbolic analysis once per pattern). Hermitian
+/// A with a real σ: a thick-restart block Lanczos method on (A(t) − σI)⁻¹ with a
+/// factorisation at every new t (a factorisation is kept only for moves below 1e-3 of
+/// the band's radius, where a warm Davidson run is cheaper). Other problems: a block
+/// Davidson method preconditioned by the last factorisation, kept until it stops
+/// converging in `warm_iterations` iterations ([`SolverStats::factorizations`] counts
+/// them). Every step after the first starts from the previous step's Ritz vectors. The
+/// pairs are paired with the previous step's by the dense path's matching (eigenvector
+/// overlap and predicted values, integer Hungarian); a pairing in question halves the
+/// step. A branch that leaves the guard band ends there and the pair that replaces it
+/// starts a new branch. Where two branches meet, the meeting is located by Newton steps
+/// on local solves (the four eigenpairs nearest the meeting value). Nothing of size
+/// n × n is ever formed: the memory is the factors and O(n·m) vectors.
 ///
 /// Branch numbers are given in order of appearance: branches 0 … m − 1 are the pairs at
 /// the first sample, nearest σ first. Slopes are yᵢᴴA′xᵢ with exact A′ for
@@ -201,8 +206,10 @@ impl Nearest {
         self.tol = tol;
         Ok(self)
     }
-    /// Rayleigh–Ritz iterations allowed on the last factorisation before A(t) − σI is
+    /// Davidson iterations allowed on the last factorisation before A(t) − σI is
     /// factorised anew (default 6, valid 1 … 100; 1 factorises at nearly every step).
+    /// Hermitian problems with a real σ factorise at every new t unless the move is tiny
+    /// (their Lanczos method needs the current factorisation).
     pub fn warm_iterations(mut self, it: usize) -> Result<Self> {
         if !(1..=100).contains(&it) {
             return Err(invalid(
@@ -671,6 +678,10 @@ fn hermite(
     (v, d)
 }
 
+/// How many eigenpairs a local solve at a meeting of two branches computes: the two and
+/// their nearest neighbours (a third level at the meeting is seen).
+const LOCAL_PAIRS: usize = 4;
+
 /// The state of one track shared by the step loop and the event locators.
 struct Run<'c> {
     cfg: &'c Nearest,
@@ -756,7 +767,7 @@ impl Run<'_> {
             let (t, precision) = match partner {
                 Some(q) => {
                     let x = exiting.remove(q);
-                    let (t, prec, _) = self.locate(asm, s0, s1, e, x, window_cond, 4)?;
+                    let (t, prec, _) = self.locate(asm, s0, s1, e, x, window_cond, 4, false)?;
                     events.push(WindowEvent::Exit {
                         t,
                         branch: ids[x],
@@ -822,7 +833,8 @@ impl Run<'_> {
                 let mut branches = [ids[a], ids[b]];
                 branches.sort_unstable();
                 if (f0 > tol && f1 < -tol) || (f0 < -tol && f1 > tol) {
-                    let (t, precision, gap) = self.locate(asm, s0, s1, a, b, crossing_cond, 3)?;
+                    let (t, precision, gap) =
+                        self.locate(asm, s0, s1, a, b, crossing_cond, 3, true)?;
                     if gap > tol {
                         // avoided: each branch keeps its side
                         let mut perm: Vec<usize> = (0..m).collect();
@@ -851,8 +863,11 @@ impl Run<'_> {
 
     /// The root of `cond` between branches a and b on the step s0 → s1: bisection on the
     /// cubic Hermite interpolants of both, then up to `newton` Newton steps on fresh solves
-    /// (warm-started from s0). Returns t and the size of the last Newton correction (or
-    /// the bracket when Newton could not be used).
+    /// (warm-started from s0). With `local` (two real values meeting) the solves are local:
+    /// the [`LOCAL_PAIRS`] eigenpairs nearest the interpolated meeting value, with their
+    /// own factorisation there, instead of the whole band (the main solver is used when a
+    /// local solve fails). Returns t and the size of the last Newton correction (or the
+    /// bracket when Newton could not be used).
     #[allow(clippy::too_many_arguments)]
     fn locate<F: SparseFamily + ?Sized>(
         &mut self,
@@ -863,6 +878,7 @@ impl Run<'_> {
         b: usize,
         cond: Cond,
         newton: usize,
+        local: bool,
     ) -> Result<(f64, f64, f64)> {
         let sigma = self.cfg.target;
         let (t0, t1) = (s0.t, s1.t);
@@ -901,11 +917,56 @@ impl Run<'_> {
         let mut precision = (t1 - t0).abs();
         let mut last = f64::NAN;
         let (tmin, tmax) = (t0.min(t1), t0.max(t1));
+        let mut near = local.then(|| {
+            let meet = |i: usize| {
+                hermite(
+                    t0,
+                    t1,
+                    s0.values[i],
+                    s1.values[i],
+                    s0.slopes[i],
+                    s1.slopes[i],
+                    t,
+                )
+                .0
+            };
+            // off the meeting value (an exact crossing is an eigenvalue there) by a
+            // quarter of the distance to the nearest other branch, so the local band is the
+            // two and their neighbours and A − sB is far from singular
+            let mid = 0.5 * (meet(a) + meet(b)).re;
+            let other = (0..s0.len())
+                .filter(|&j| j != a && j != b)
+                .map(|j| (meet(j).re - mid).abs())
+                .fold(f64::INFINITY, f64::min);
+            let off = if other.is_finite() && other > 0.0 {
+                0.25 * other
+            } else {
+                1e-6 * s0.scale.max(s1.scale)
+            };
+            let shift = Complex64::new(mid + off, 0.0);
+            let cols = [a, b];
+            let x = s0.x.select_columns(cols.iter());
+            let y = s0.left.as_ref().map(|y| y.select_columns(cols.iter()));
+            (self.solver.local(shift, LOCAL_PAIRS.min(s0.len())), x, y)
+        });
+        let cluster_tol = self.cfg.cluster_tol;
         for _ in 0..newton {
             let v = asm.jet(t)?;
-            let pairs =
-                self.solver
-                    .pairs(&v, t, Some((&s0.x, s0.left.as_ref())), self.cfg.cluster_tol)?;
+            let solved = near
+                .as_mut()
+                .map(|(solver, x, y)| solver.pairs(&v, t, Some((x, y.as_ref())), cluster_tol));
+            let pairs = match solved {
+                Some(Ok(p)) => p,
+                other => {
+                    if other.is_some() {
+                        // the local solve failed: the band from here on
+                        let (solver, _, _) = near.take().expect("local");
+                        self.solver.stats.absorb(&solver.stats);
+                    }
+                    self.solver
+                        .pairs(&v, t, Some((&s0.x, s0.left.as_ref())), cluster_tol)?
+                }
+            };
             let p = trim(
                 analyze(
                     t,
@@ -966,6 +1027,9 @@ impl Run<'_> {
             if precision <= 1e-13 * self.span.max(t.abs()) {
                 break;
             }
+        }
+        if let Some((solver, _, _)) = near {
+            self.solver.stats.absorb(&solver.stats);
         }
         Ok((t, precision, last))
     }
