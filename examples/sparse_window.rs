@@ -223,7 +223,7 @@ fn main() -> eigentrack::Result<()> {
         );
     }
     println!(
-        "{} factorisations ({:.2} s), {} Davidson iterations, {} steps, {} event points; {:.2} s in all",
+        "{} factorisations ({:.2} s), {} solver iterations, {} steps, {} event points; {:.2} s in all",
         s.solver.factorizations,
         s.solver.factor_seconds,
         s.solver.iterations,

@@ -217,8 +217,9 @@ def track_nearest(f, range=None, samples=201, *, k, sigma, mass=None, dtype=None
     """Track the ``k`` eigenvalues of a large sparse A(t) nearest the target ``sigma``
     over ``range = (a, b)``, or those of the pencil A(t)x = λB(t)x with ``mass=B``.
 
-    Nothing of size n × n is formed: shift-invert on a sparse LU of A(t) − σB(t), a block
-    Davidson method warm-started from the previous step, and k + ``guard`` pairs at every
+    Nothing of size n × n is formed: shift-invert on a sparse factorisation of A(t) − σB(t)
+    (LDLᵀ when real symmetric, LU otherwise), block Lanczos (Hermitian, real σ) or block
+    Davidson warm-started from the previous step, and k + ``guard`` pairs at every
     step so that a level is followed before it enters the window (the Rust
     ``sparse::Nearest``; see README.md, "Large sparse families").
 

@@ -17,15 +17,16 @@ use std::time::Instant;
 /// Work counters of the sparse path.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SolverStats {
-    /// Numeric LU factorisations of A(t) − sI.
+    /// Numeric factorisations (LDLᵀ or LU) of A(t) − sI (A − sB).
     pub factorizations: usize,
-    /// Symbolic LU analyses (one per distinct pattern).
+    /// Symbolic analyses (one per distinct pattern).
     pub symbolic_analyses: usize,
     /// Shifts moved off an eigenvalue (a singular A(t) − σI).
     pub nudges: usize,
-    /// Davidson runs (one per t for Hermitian A, two with left vectors).
+    /// Solver runs: Lanczos or Davidson (one per t for Hermitian A, two with left vectors;
+    /// a Davidson run after a failed one counts again).
     pub runs: usize,
-    /// Rayleigh–Ritz iterations, all runs.
+    /// Iterations, all runs: Lanczos block steps and Davidson Rayleigh–Ritz iterations.
     pub iterations: usize,
     /// Columns solved with a factorisation.
     pub solves: usize,
@@ -33,7 +34,7 @@ pub struct SolverStats {
     pub recentrings: usize,
     /// Seconds in numeric factorisations.
     pub factor_seconds: f64,
-    /// Seconds in Davidson runs (products, solves, Rayleigh–Ritz).
+    /// Seconds in solver runs (products, solves, orthogonalisation, Rayleigh–Ritz).
     pub solve_seconds: f64,
 }
 

@@ -45,7 +45,7 @@ pub struct WindowProgress<'a> {
     pub fraction: f64,
     /// The parameter reached.
     pub t: f64,
-    /// The statistics so far (factorisations, Davidson iterations, steps, …; `seconds` is
+    /// The statistics so far (factorisations, solver iterations, steps, …; `seconds` is
     /// filled in at the end).
     pub stats: &'a WindowStats,
 }
@@ -1232,7 +1232,7 @@ impl WindowEvent {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WindowStats {
-    /// The shift-invert solver's counters (factorisations, Davidson iterations, …).
+    /// The shift-invert solver's counters (factorisations, solver iterations, …).
     pub solver: SolverStats,
     /// Steps accepted.
     pub accepted_steps: usize,

@@ -203,7 +203,7 @@ fn summary(tr: &WindowTracking, n: usize) -> String {
     }
     let s = tr.stats();
     out.push_str(&format!(
-        "  {} factorisations, {} Davidson iterations, {} steps ({} halved), {} event points, {:.3} s",
+        "  {} factorisations, {} solver iterations, {} steps ({} halved), {} event points, {:.3} s",
         s.solver.factorizations,
         s.solver.iterations,
         s.accepted_steps,
