@@ -308,16 +308,20 @@ impl Solver {
         let t0 = Instant::now();
         let krylov = if fresh {
             let f = self.factor.as_ref().expect("factorised");
-            try_lanczos(&problem, f, m, start, tol, self.block).filter(|r| r.converged)
+            try_lanczos(&problem, f, m, start, tol, self.block)
         } else {
             None
         };
-        let run = match krylov {
+        if let Some(run) = &krylov {
+            // counted whether kept or not (a run that did not converge hands over to
+            // Davidson)
+            self.stats.runs += 1;
+            self.stats.iterations += run.iterations;
+            self.stats.solves += run.solves;
+        }
+        let run = match krylov.filter(|r| r.converged) {
             Some(run) => {
                 self.stats.solve_seconds += t0.elapsed().as_secs_f64();
-                self.stats.runs += 1;
-                self.stats.iterations += run.iterations;
-                self.stats.solves += run.solves;
                 run
             }
             None => self.davidson_side(&problem, v, t, fresh, start, norm1, m, t0)?,
@@ -408,15 +412,22 @@ impl Solver {
             let mut s = start_in::<T>(&run.x);
             extend_orthonormal(&mut s, &start_block, 2 * m);
             let found = s.map(|z| z.to_c64());
-            run = match try_lanczos(problem, f, m, Some(&found), tol, self.block)
-                .filter(|r| r.converged)
-            {
+            let krylov = try_lanczos(problem, f, m, Some(&found), tol, self.block);
+            if let Some(r) = &krylov {
+                self.stats.runs += 1;
+                self.stats.iterations += r.iterations;
+                self.stats.solves += r.solves;
+            }
+            run = match krylov.filter(|r| r.converged) {
                 Some(r) => r,
-                None => davidson(problem, f, m, &s, tol, FRESH_ITERATIONS),
+                None => {
+                    let r = davidson(problem, f, m, &s, tol, FRESH_ITERATIONS);
+                    self.stats.runs += 1;
+                    self.stats.iterations += r.iterations;
+                    self.stats.solves += r.solves;
+                    r
+                }
             };
-            self.stats.runs += 1;
-            self.stats.iterations += run.iterations;
-            self.stats.solves += run.solves;
             self.stats.solve_seconds += t1.elapsed().as_secs_f64();
         } else {
             self.stats.solve_seconds += t0.elapsed().as_secs_f64();

@@ -950,7 +950,9 @@ impl Run<'_> {
             (self.solver.local(shift, LOCAL_PAIRS.min(s0.len())), x, y)
         });
         let cluster_tol = self.cfg.cluster_tol;
-        for _ in 0..newton {
+        let mut step = 0;
+        while step < newton {
+            step += 1;
             let v = asm.jet(t)?;
             let solved = near
                 .as_mut()
@@ -981,6 +983,12 @@ impl Run<'_> {
             );
             self.event_points += 1;
             let Some(rows) = matching::pair_rows(s0, &p, &[a, b]) else {
+                if let Some((solver, _, _)) = near.take() {
+                    // the local band did not hold the two: this step again on the band
+                    self.solver.stats.absorb(&solver.stats);
+                    step -= 1;
+                    continue;
+                }
                 // the two cannot be told apart here: the gap is the distance between the
                 // two values nearest their interpolated mean
                 let (la, _) = hermite(
