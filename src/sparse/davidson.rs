@@ -25,8 +25,8 @@ use faer::{Accum, MatMut, MatRef, Par};
 use nalgebra::DMatrix;
 use num_complex::Complex64;
 
-/// Guard pairs closer than this many guard tolerances to another wanted pair are
-/// converged to the window's tolerance (they may be a degenerate group).
+/// A guard pair's residual is at most its distance to the nearest other Ritz value over
+/// this (vectors good to r/δ ≤ 1e-3).
 const NEAR: f64 = 1e3;
 
 /// The arithmetic of a Davidson run: `f64` (real symmetric A, real target) or
@@ -400,9 +400,15 @@ fn grow<T: Field>(
 
 /// The Ritz pairs a run wants, nearest the target first: the order of `evals` by
 /// distance to the target, and the residual tolerance of each of the first `want` (≥ m
-/// when there are as many: a degenerate group at the band's edge is taken whole). The
-/// window (extended over a group at its edge) and any guard pair close to another
-/// wanted pair get `tol`, the other guard pairs `guard_tol`.
+/// when there are as many; values past the band's edge within NEAR·guard_tol of its last
+/// value are taken too, at most m/2 of them, so that a degenerate group at the edge is
+/// taken whole). The window (extended over a group at its edge) gets `tol`; a guard pair
+/// gets `guard_tol`, or δ/[`NEAR`] when that is smaller (δ its distance to the nearest
+/// other Ritz value, in the band or past it), so that its vector is good to r/δ ≤ 1e-3
+/// against its neighbours — a guard pair close to another, a degenerate group split at
+/// the band's edge included, converges to `tol` — but never below `tol`. (A fixed
+/// closeness threshold of NEAR·guard_tol spanned many levels on fine grids, where
+/// ‖A‖₁ ≫ |λ − σ|, and made every guard pair strict.)
 pub(crate) fn select<T>(
     p: &Problem<'_, T>,
     evals: &[Complex64],
@@ -416,27 +422,27 @@ pub(crate) fn select<T>(
             .norm()
             .total_cmp(&(evals[j] - p.target).norm())
     });
-    let extend = |mut w: usize, within: f64| {
-        while w < d && w > 0 && (evals[order[w]] - evals[order[w - 1]]).norm() <= within {
+    let extend = |mut w: usize, within: f64, most: usize| {
+        while w < d.min(most) && w > 0 && (evals[order[w]] - evals[order[w - 1]]).norm() <= within {
             w += 1;
         }
         w
     };
-    // a guard pair as close to another as the guard tolerance lets its value wander
-    // may be half of a degenerate group: it, and its partner past the band, are
-    // converged to `tol` so that the group is seen whole
+    // past the band's edge: values as close to the last as a guard pair's value may
+    // wander (a degenerate group not yet resolved), at most m/2 more
     let near = p.group_tol.max(NEAR * p.guard_tol);
-    let want = extend(m.min(d), near);
-    let strict = extend(p.strict.min(want), p.group_tol);
+    let want = extend(m.min(d), near, m + m.div_ceil(2));
+    let strict = extend(p.strict.min(want), p.group_tol, want);
     let tols = (0..want)
         .map(|c| {
-            let close =
-                (0..want).any(|j| j != c && (evals[order[j]] - evals[order[c]]).norm() <= near);
-            if c < strict || close {
-                tol
-            } else {
-                p.guard_tol.max(tol)
+            if c < strict {
+                return tol;
             }
+            let gap = (0..d)
+                .filter(|&j| j != order[c])
+                .map(|j| (evals[j] - evals[order[c]]).norm())
+                .fold(f64::INFINITY, f64::min);
+            (gap / NEAR).min(p.guard_tol).max(tol)
         })
         .collect();
     (order, tols)
