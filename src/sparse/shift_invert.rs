@@ -109,6 +109,28 @@ enum Factors {
     Complex(Lu<usize, Complex64>),
 }
 
+/// A complex block solved with real factors: its real and imaginary parts as real columns
+/// (only the real ones when the block is real), `solve(x, w)` in place on the n × w
+/// column-major block x.
+fn by_parts(b: &DMatrix<Complex64>, solve: impl FnOnce(&mut [f64], usize)) -> DMatrix<Complex64> {
+    let (n, c) = b.shape();
+    let real = b.iter().all(|z| z.im == 0.0);
+    let w = if real { c } else { 2 * c };
+    let mut x = vec![0.0; n * w];
+    for (k, z) in b.as_slice().iter().enumerate() {
+        x[k] = z.re;
+        if !real {
+            x[n * c + k] = z.im;
+        }
+    }
+    solve(&mut x, w);
+    DMatrix::from_fn(n, c, |i, j| {
+        let re = x[i + n * j];
+        let im = if real { 0.0 } else { x[n * c + i + n * j] };
+        Complex64::new(re, im)
+    })
+}
+
 /// Solve with real LDLᵀ factors in place (columns of length n, column-major).
 fn ldlt_solve(symbolic: &SymbolicCholesky<usize>, values: &[f64], x: &mut [f64], n: usize) {
     let cols = x.len() / n.max(1);
@@ -389,44 +411,16 @@ impl Factor {
                 x
             }
             Factors::Ldlt { symbolic, values } => {
-                let real = b.iter().all(|z| z.im == 0.0);
-                let w = if real { c } else { 2 * c };
-                let mut x = vec![0.0; n * w];
-                for (k, z) in b.as_slice().iter().enumerate() {
-                    x[k] = z.re;
-                    if !real {
-                        x[n * c + k] = z.im;
-                    }
-                }
-                ldlt_solve(symbolic, values, &mut x, n);
-                DMatrix::from_fn(n, c, |i, j| {
-                    let re = x[i + n * j];
-                    let im = if real { 0.0 } else { x[n * c + i + n * j] };
-                    Complex64::new(re, im)
-                })
+                by_parts(b, |x, _| ldlt_solve(symbolic, values, x, n))
             }
-            Factors::Real(lu) => {
-                let real = b.iter().all(|z| z.im == 0.0);
-                let w = if real { c } else { 2 * c };
-                let mut x = vec![0.0; n * w];
-                for (k, z) in b.as_slice().iter().enumerate() {
-                    x[k] = z.re;
-                    if !real {
-                        x[n * c + k] = z.im;
-                    }
-                }
-                let view = MatMut::from_column_major_slice_mut(&mut x, n, w);
+            Factors::Real(lu) => by_parts(b, |x, w| {
+                let view = MatMut::from_column_major_slice_mut(x, n, w);
                 if adjoint {
                     lu.solve_transpose_in_place_with_conj(Conj::No, view);
                 } else {
                     lu.solve_in_place_with_conj(Conj::No, view);
                 }
-                DMatrix::from_fn(n, c, |i, j| {
-                    let re = x[i + n * j];
-                    let im = if real { 0.0 } else { x[n * c + i + n * j] };
-                    Complex64::new(re, im)
-                })
-            }
+            }),
         }
     }
 }
