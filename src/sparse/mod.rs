@@ -44,6 +44,7 @@ mod pattern;
 mod point;
 mod shift_invert;
 mod solver;
+mod supernodal;
 mod window;
 
 pub use family::{SparseFamily, SparseJet, SparseTerms};

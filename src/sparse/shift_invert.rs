@@ -13,7 +13,7 @@ use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::ldlt::factor::LdltRegularization;
 use faer::linalg::solvers::SolveCore;
 use faer::sparse::linalg::cholesky::{
-    factorize_symbolic_cholesky, LdltRef, SymbolicCholesky, SymmetricOrdering,
+    factorize_symbolic_cholesky, LdltRef, SymbolicCholesky, SymbolicCholeskyRaw, SymmetricOrdering,
 };
 use faer::sparse::linalg::solvers::{Llt, Lu, SymbolicLlt, SymbolicLu};
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMat, SymbolicSparseColMatRef};
@@ -131,8 +131,14 @@ fn by_parts(b: &DMatrix<Complex64>, solve: impl FnOnce(&mut [f64], usize)) -> DM
     })
 }
 
-/// Solve with real LDLᵀ factors in place (columns of length n, column-major).
+/// Solve with real LDLᵀ factors in place (columns of length n, column-major): the
+/// supernodal factors of large problems with [`supernodal`](super::supernodal)'s
+/// block kernel, the simplicial ones of small problems with faer's solve.
 fn ldlt_solve(symbolic: &SymbolicCholesky<usize>, values: &[f64], x: &mut [f64], n: usize) {
+    if let SymbolicCholeskyRaw::Supernodal(s) = symbolic.raw() {
+        let fwd = symbolic.perm().map(|p| p.arrays().0);
+        return super::supernodal::solve_in_place(s, fwd, values, x, n);
+    }
     let cols = x.len() / n.max(1);
     let mut mem = MemBuffer::new(symbolic.solve_in_place_scratch::<f64>(cols, Par::Seq));
     let view = MatMut::from_column_major_slice_mut(x, n, cols);
