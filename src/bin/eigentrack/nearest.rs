@@ -284,9 +284,7 @@ pub(crate) fn run_nearest(
         }
         _ => unreachable!("a family file's A and B share one arithmetic"),
     };
-    if bar.enabled && bar.done.load(Ordering::SeqCst) > 0 {
-        eprintln!();
-    }
+    bar.finish();
     let tracking = tracking
         .map_err(|e| match e {
             Error::NonFinite {

@@ -79,8 +79,8 @@ pub(crate) fn run_track(args: &TrackArgs) -> Result<(), Failure> {
         (None, None) => {}
     }
     let s = setup(&args.common)?;
-    // a bar on stderr once the track has run for a second (not with --quiet or when
-    // stderr is not a terminal)
+    // progress on stderr once the track has run for a second (not with --quiet): a bar
+    // on a terminal, plain lines otherwise
     let bar = std::sync::Arc::new(Bar::new(1000, args.common.quiet));
     let start = std::time::Instant::now();
     let shown = bar.clone();
@@ -103,9 +103,7 @@ pub(crate) fn run_track(args: &TrackArgs) -> Result<(), Failure> {
         FileFamily::Real(f) => track_one(f, &s, &tracker),
         FileFamily::Complex(f) => track_one(f, &s, &tracker),
     };
-    if bar.enabled && bar.done.load(Ordering::SeqCst) > 0 {
-        eprintln!();
-    }
+    bar.finish();
     let tracking = tracking.map_err(|e| interrupt::failure(&args.common.family, e))?;
     if let Some(csv) = &args.csv {
         emit(Some(csv), &tracking.to_csv())?;
