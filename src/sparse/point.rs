@@ -69,8 +69,8 @@ pub(crate) fn analyze(
     cluster_tol: f64,
 ) -> Point {
     let m = values.len();
-    let fro = |v: &[Complex64]| v.iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt();
-    let scale = fro(&jet.a);
+    let norm = |v: &[Complex64]| jet.pattern.norm_bound(v);
+    let scale = norm(&jet.a);
     if left.is_none()
         && !jet
             .pattern
@@ -79,8 +79,8 @@ pub(crate) fn analyze(
         // A Hermitian, A′ not (complex input): Y = X, but the general formulas
         left = Some(x.clone());
     }
-    // κ = ‖x‖‖y‖/|yᴴx| = ‖y‖ (‖x‖ = 1, yᴴx = 1); for a pencil ‖y‖‖B‖_F (yᴴBx = 1)
-    let bnorm = jet.b.as_ref().map_or(1.0, |b| fro(&b[0]));
+    // κ = ‖x‖‖y‖/|yᴴx| = ‖y‖ (‖x‖ = 1, yᴴx = 1); for a pencil ‖y‖‖B‖ (yᴴBx = 1)
+    let bnorm = jet.b.as_ref().map_or(1.0, |b| norm(&b[0]));
     let mut kappa: Vec<f64> = match &left {
         Some(y) => (0..m).map(|i| y.column(i).norm() * bnorm).collect(),
         None => vec![1.0; m],
@@ -88,7 +88,8 @@ pub(crate) fn analyze(
     let (cluster, groups) = multiple_groups(&values, cluster_tol * scale);
     let mut defective = vec![false; m];
     let mut tied = Vec::new();
-    let dnorm = (fro(&jet.da) + jet.b.as_ref().map_or(0.0, |b| fro(&b[1]))).max(f64::MIN_POSITIVE);
+    let dnorm =
+        (norm(&jet.da) + jet.b.as_ref().map_or(0.0, |b| norm(&b[1]))).max(f64::MIN_POSITIVE);
     for g in &groups {
         if g.iter()
             .any(|&i| kappa[i].is_nan() || kappa[i] >= DEFECTIVE_CONDITION)

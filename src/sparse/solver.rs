@@ -74,7 +74,7 @@ pub(crate) struct Solver {
     pub warm_iterations: usize,
     /// The largest |λ − σ| of the last pairs computed (∞ before the first).
     band_radius: f64,
-    /// Values within this of each other form a group (cluster_tol·‖A‖_F), set per t.
+    /// Values within this of each other form a group (cluster_tol·‖A‖, ‖A‖ = max(‖A‖₁, ‖A‖∞)), set per t.
     group_tol: f64,
     sym: Option<Arc<Symbolic>>,
     factor: Option<Factor>,
@@ -465,7 +465,8 @@ impl Solver {
             self.factor = None;
             self.mass_checked = false;
         }
-        let (norm1, fro) = v.pattern.norms(&v.a);
+        let norm1 = v.pattern.norms(&v.a).0;
+        let scale = v.pattern.norm_bound(&v.a);
         let mass = v.b.as_ref().map(|b| &b[0][..]);
         if let (Some(b), false) = (mass, self.mass_checked) {
             let sym = self.sym.as_ref().expect("analysed");
@@ -508,7 +509,7 @@ impl Solver {
         if self.factor.is_none() || stale || up_front {
             self.refactor(v, norm1, t)?;
         }
-        self.group_tol = cluster_tol * fro;
+        self.group_tol = cluster_tol * scale;
         let real = hermitian
             && self.sigma.im == 0.0
             && v.a.iter().chain(mass.unwrap_or(&[])).all(|z| z.im == 0.0);
@@ -531,13 +532,15 @@ impl Solver {
         if hermitian {
             let left = match &bx {
                 // a Hermitian-definite pencil: Y = X (Xᴴ B X)⁻¹ within each group
-                Some(bx) => Some(biorthonormal(&right, &right, bx, cluster_tol * fro).ok_or(
-                    Error::NoConvergence {
-                        n: v.pattern.n(),
-                        residual: f64::INFINITY,
-                        at: At(Some(t)),
-                    },
-                )?),
+                Some(bx) => Some(
+                    biorthonormal(&right, &right, bx, cluster_tol * scale).ok_or(
+                        Error::NoConvergence {
+                            n: v.pattern.n(),
+                            residual: f64::INFINITY,
+                            at: At(Some(t)),
+                        },
+                    )?,
+                ),
                 None => None,
             };
             return Ok(Pairs {
@@ -553,7 +556,7 @@ impl Solver {
         let left = self.side(v, (&v.a, mass), t, false, true, start_left, norm1, m)?;
         let bx = bx.unwrap_or_else(|| right.x.clone());
         let y =
-            biorthonormal(&right, &left, &bx, cluster_tol * fro).ok_or(Error::NoConvergence {
+            biorthonormal(&right, &left, &bx, cluster_tol * scale).ok_or(Error::NoConvergence {
                 n: v.pattern.n(),
                 residual: f64::INFINITY,
                 at: At(Some(t)),

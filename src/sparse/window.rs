@@ -77,7 +77,7 @@ impl std::fmt::Debug for ProgressFn {
 /// | [`warm_iterations`](Self::warm_iterations) | 6 Davidson iterations on the last factorisation before a new one |
 /// | [`min_overlap`](Self::min_overlap) | 0.5 |
 /// | [`prediction_ratio`](Self::prediction_ratio) | 0.5 |
-/// | [`cluster_tol`](Self::cluster_tol) | 1e-10 (relative to ‖A‖_F) |
+/// | [`cluster_tol`](Self::cluster_tol) | 1e-10 (relative to ‖A‖ = max(‖A‖₁, ‖A‖∞)) |
 /// | [`h_min`](Self::h_min) | 1e-9 (relative to the range) |
 /// | [`keep_vectors`](Self::keep_vectors) | false |
 /// | [`progress`](Self::progress) | none |
@@ -231,8 +231,9 @@ impl Nearest {
         self.prediction_ratio = in_open_unit("prediction_ratio", r)?;
         Ok(self)
     }
-    /// Eigenvalues closer than `tol·‖A‖_F` form one degenerate group (default 1e-10,
-    /// valid [1e-15, 1e-3]).
+    /// Eigenvalues closer than `tol·‖A‖` form one degenerate group, with ‖A‖ =
+    /// max(‖A‖₁, ‖A‖∞) ≥ ‖A‖₂, a scale that does not grow with n on a grid, unlike
+    /// ‖A‖_F (default 1e-10, valid [1e-15, 1e-3]).
     pub fn cluster_tol(mut self, tol: f64) -> Result<Self> {
         if !(1e-15..=1e-3).contains(&tol) {
             return Err(invalid(
@@ -367,7 +368,7 @@ impl Nearest {
     /// definite B (checked by a sparse Cholesky factorisation of B) keeps real eigenvalues
     /// and the Hermitian path, everything else is the general path. Conventions: unit
     /// right vectors xᵢ, left vectors with yᵢᴴBxᵢ = 1 (yᵢ = xᵢ/(xᵢᴴBxᵢ) for a
-    /// Hermitian-definite pencil), slopes yᵢᴴ(A′ − λᵢB′)xᵢ, condition numbers ‖yᵢ‖‖B‖_F.
+    /// Hermitian-definite pencil), slopes yᵢᴴ(A′ − λᵢB′)xᵢ, condition numbers ‖yᵢ‖‖B‖ (‖B‖ = max(‖B‖₁, ‖B‖∞)).
     /// The pairing of branches between samples uses the overlaps of the unit right
     /// vectors, as for A(t) alone.
     ///
@@ -795,7 +796,7 @@ impl Run<'_> {
 
     /// Two branches with real values that exchange order over the step `s0` → `s1` either
     /// cross or avoid each other: the point where Re(λa − λb) = 0 is located by Newton on
-    /// fresh solves. A gap there below `cluster_tol`·‖A‖_F is a crossing (the pairing
+    /// fresh solves. A gap there below `cluster_tol`·‖A‖ is a crossing (the pairing
     /// stands; reported when a branch is in the window); above it the branches avoid each
     /// other and each keeps its side (adiabatic, as on the dense path): their columns of
     /// `s1` are exchanged. Returns the number of avoided crossings.
