@@ -1,5 +1,14 @@
+import signal
+
 import numpy as np
 import pytest
+
+# The Ctrl-C tests need Python's KeyboardInterrupt handler. A process started in the
+# background by a shell without job control inherits SIGINT as ignored, and Python then
+# leaves it ignored (and `_thread.interrupt_main` does nothing): restore the handler so
+# those tests test eigentrack, not how pytest was launched. Child processes of the tests
+# get the default action back on exec, and Python installs its handler there.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def crossing_family(t):
