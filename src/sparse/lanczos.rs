@@ -76,7 +76,8 @@ fn normaliser<T: Field>(
 }
 
 /// A new block from W: W = V C + Q R with Q B-orthonormal and B-orthogonal to the
-/// columns of V (`bv` = B V), by two passes of block Gram–Schmidt in the B-inner product.
+/// columns of V (`bv` = B V), by two passes of block Gram–Schmidt in the B-inner product
+/// (one before and one after the normalisation).
 /// Returns (C, Q, B Q, R); None when W has (numerically) lost rank against V.
 #[allow(clippy::type_complexity)]
 fn orthogonalise<T: Field>(
@@ -90,12 +91,10 @@ fn orthogonalise<T: Field>(
         return None;
     }
     let (vf, bvf) = (v, bv);
-    let mut c = zeros::<T>(v.ncols(), w.ncols());
-    for _ in 0..2 {
-        let c1 = prod(bvf, mat(&w), true);
-        sub_prod(&mut w, vf, &c1);
-        c += c1;
-    }
+    // classical Gram–Schmidt twice ("twice is enough"): this pass, the normalisation
+    // (and rank test), then the second pass below
+    let mut c = prod(bvf, mat(&w), true);
+    sub_prod(&mut w, vf, &c);
     let bw = times_b(p, &w);
     let (f, r1) = normaliser(&w, &bw, reference)?;
     let mut q = gemm(&w, &f, false);
