@@ -53,7 +53,8 @@ pub(crate) struct Point {
     /// Whether `curv` holds the second-order formula (false: an estimate from the slopes
     /// of the previous step, or zero at the start).
     pub curv_exact: bool,
-    /// ‖A(t)‖_F.
+    /// The scale of A(t) in tolerances: ‖A(t)‖_F on the dense path, max(‖A‖₁, ‖A‖∞) on
+    /// the sparse path.
     pub scale: f64,
     /// A(t), A′(t), A″(t), kept (shared, not copied) to compute couplings and single
     /// curvatures when locating events.
