@@ -74,7 +74,8 @@ pub(crate) struct Solver {
     pub warm_iterations: usize,
     /// The largest |λ − σ| of the last pairs computed (∞ before the first).
     band_radius: f64,
-    /// Values within this of each other form a group (cluster_tol·‖A‖, ‖A‖ = max(‖A‖₁, ‖A‖∞)), set per t.
+    /// Values within this of each other form a group (cluster_tol·‖A‖ with
+    /// ‖A‖ = max(‖A‖₁, ‖A‖∞)), set per t.
     group_tol: f64,
     sym: Option<Arc<Symbolic>>,
     factor: Option<Factor>,

@@ -175,8 +175,9 @@ fn one_line(e: &clap::Error) -> String {
 /// at n = 1.6·10⁵, 130 MB at 10⁶) from a fresh mmap and unmaps it when freed, so each is
 /// cleared page by page by the kernel again: 14 % of the wall time of the `dot` family at
 /// n = 1.6·10⁵ (6 s of system time in 44 s) and 106 s of 374 at 10⁶. Kept in the heap
-/// and not trimmed, freed blocks are reused: 35–37 s with 0.4 s of system time there, for
-/// 5 % more peak memory. (glibc still maps a block that the heap cannot grow to hold.)
+/// and not trimmed, freed blocks are reused: 33–36 s with 0.4 s of system time there
+/// (4 min 28 s with 5 s at 10⁶), for 5–10 % more peak memory. (glibc still maps a block
+/// that the heap cannot grow to hold.)
 fn keep_large_blocks() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets two allocator parameters, before any thread exists
