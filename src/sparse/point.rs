@@ -69,7 +69,7 @@ pub(crate) fn analyze(
     cluster_tol: f64,
 ) -> Point {
     let m = values.len();
-    let norm = |v: &[Complex64]| jet.pattern.norm_bound(v);
+    let norm = |v: &[Complex64]| jet.pattern.norms(v).1;
     let scale = norm(&jet.a);
     if left.is_none()
         && !jet

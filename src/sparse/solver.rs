@@ -466,8 +466,7 @@ impl Solver {
             self.factor = None;
             self.mass_checked = false;
         }
-        let norm1 = v.pattern.norms(&v.a).0;
-        let scale = v.pattern.norm_bound(&v.a);
+        let (norm1, scale) = v.pattern.norms(&v.a);
         let mass = v.b.as_ref().map(|b| &b[0][..]);
         if let (Some(b), false) = (mass, self.mass_checked) {
             let sym = self.sym.as_ref().expect("analysed");
