@@ -125,6 +125,116 @@ fn laplacian_closed_form_through_exact_crossings() {
     assert!(tr.events().iter().any(|e| e.kind() == "window_entry"));
 }
 
+#[test]
+fn crossings_between_samples_are_located_on_the_projection() {
+    // nx ≠ ny: λᵢⱼ = e^t μᵢ + νⱼ and λₖₗ cross where e^t = (νₗ − νⱼ)/(μᵢ − μₖ), between
+    // the samples. The branches' vectors do not depend on t, so every event is located
+    // on the projection onto them (no factorisation, no solve) and certified there
+    let (nx, ny) = (24, 31);
+    let fam = aniso(nx, ny);
+    let sigma = 0.5;
+    let tr = Tracker::new()
+        .samples(8)
+        .unwrap()
+        .nearest(6, sigma)
+        .unwrap()
+        .track(&fam, -0.3..=0.4)
+        .unwrap();
+    check_closed_form(&tr, nx, ny, sigma, 1e-10);
+    let (mx, my) = (mu(nx), mu(ny));
+    // (i, j) of a branch from its value and slope at its first sample
+    let label = |b: usize| {
+        let br = &tr.branches()[b];
+        let s = br.values().iter().position(|v| v.is_some()).unwrap();
+        let (t, l, d) = (
+            tr.samples()[s],
+            br.values()[s].unwrap().re,
+            br.slopes()[s].unwrap().re,
+        );
+        let mut best = (f64::INFINITY, 0, 0);
+        for (i, &m) in mx.iter().enumerate() {
+            for (j, &n) in my.iter().enumerate() {
+                let e = (t.exp() * m + n - l).abs() + (t.exp() * m - d).abs();
+                if e < best.0 {
+                    best = (e, i, j);
+                }
+            }
+        }
+        (best.1, best.2)
+    };
+    let mut crossings = 0;
+    for e in tr.events() {
+        if e.kind() != "crossing" {
+            continue;
+        }
+        crossings += 1;
+        let [a, b] = [e.branches()[0], e.branches()[1]];
+        let ((i, j), (k, l)) = (label(a), label(b));
+        let exact = ((my[l] - my[j]) / (mx[i] - mx[k])).ln();
+        assert!(
+            (e.t() - exact).abs() <= 1e-10,
+            "crossing of ({i}, {j}) and ({k}, {l}) at {} against {exact}",
+            e.t()
+        );
+        assert!(
+            tr.samples().iter().all(|s| (s - exact).abs() > 1e-3),
+            "the crossing at {exact} is between samples"
+        );
+    }
+    let s = tr.stats();
+    eprintln!("{s:?}");
+    assert!(crossings >= 2, "{:?}", tr.events());
+    assert!(s.projected_events >= crossings, "{s:?}");
+    assert_eq!(s.event_points, 0, "{s:?}");
+}
+
+#[test]
+fn an_avoided_crossing_is_not_certified_on_the_projection() {
+    // two levels 10 + t and 11 − t coupled by g = 1e-4 (gap 2g at t = 1/2, between the
+    // samples 1/3 and 2/3) among constant levels 0 … 199: the branches' vectors turn
+    // inside the step, so the projection cannot certify a root; the fresh solves find
+    // the gap and each branch keeps its side
+    let n = 200;
+    let g = 1e-4;
+    let mut d0 = CooMatrix::new(n, n);
+    let mut d1 = CooMatrix::new(n, n);
+    for i in 0..n {
+        d0.push(i, i, i as f64);
+    }
+    d0.push(11, 11, 0.0);
+    d0.push(10, 11, g);
+    d0.push(11, 10, g);
+    d1.push(10, 10, 1.0);
+    d1.push(11, 11, -1.0);
+    let fam = SparseTerms::new(n)
+        .constant(CscMatrix::from(&d0))
+        .unwrap()
+        .term(CscMatrix::from(&d1), |t| t)
+        .unwrap();
+    let tr = Tracker::new()
+        .samples(4)
+        .unwrap()
+        .nearest(4, 10.5)
+        .unwrap()
+        .track(&fam, 0.0..=1.0)
+        .unwrap();
+    let s = tr.stats();
+    assert_eq!(s.avoided_crossings, 1, "{s:?}");
+    assert_eq!(s.projected_events, 0, "{s:?}");
+    assert!(tr.events().iter().all(|e| e.kind() != "crossing"));
+    // adiabatic: the lower of the two stays lower, λ = 10.5 ∓ √((t − 1/2)² + g²)
+    let lower = |t: f64| 10.5 - ((t - 0.5f64).powi(2) + g * g).sqrt();
+    let b = tr
+        .branches()
+        .iter()
+        .find(|b| (b.values()[1].unwrap().re - lower(1.0 / 3.0)).abs() < 1e-9)
+        .expect("the lower level");
+    for (s, v) in b.values().iter().enumerate() {
+        let t = tr.samples()[s];
+        assert!((v.unwrap().re - lower(t)).abs() < 1e-9, "t = {t}: {v:?}");
+    }
+}
+
 /// A 2D grid Laplacian plus t·(a smooth potential) plus t²·(a sparse symmetric coupling):
 /// no closed form, so the dense path is the reference.
 fn grid_family(nx: usize, ny: usize) -> (SparseTerms<f64>, Vec<nalgebra::DMatrix<f64>>) {

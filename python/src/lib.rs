@@ -2086,6 +2086,7 @@ fn window_out<'py>(
     st.set_item("accepted_steps", s.accepted_steps)?;
     st.set_item("rejected_steps", s.rejected_steps)?;
     st.set_item("event_points", s.event_points)?;
+    st.set_item("projected_events", s.projected_events)?;
     st.set_item("avoided_crossings", s.avoided_crossings)?;
     st.set_item("patterns", s.patterns)?;
     st.set_item("seconds", s.seconds)?;

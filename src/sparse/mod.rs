@@ -24,8 +24,14 @@
 //! warm-started the same way, so that a new factorisation is needed only where the old
 //! one stops converging. m = k + p pairs (a guard band of p) at every step; the dense
 //! path's pairing by eigenvector overlap and predicted values (integer Hungarian). Two
-//! branches that meet are resolved locally: the few eigenpairs nearest their meeting
-//! value, with a factorisation there, rather than the whole band. Left eigenvectors of
+//! branches that meet (or change places at the window's edge) are resolved locally:
+//! first on the Rayleigh–Ritz projection of A(t) − λB(t) onto the two branches' vectors
+//! at both ends of the step, with Newton in t and no solve, which stands when the Ritz
+//! pairs' residuals on the true A(t*) certify it (counted in
+//! [`WindowStats::projected_events`]: where the branches' vectors do not turn, as in
+//! separable and symmetric problems whose levels cross exactly); otherwise on the few
+//! eigenpairs nearest their meeting value, with a factorisation there, rather than the
+//! whole band. Left eigenvectors of
 //! non-Hermitian A come from Davidson on Aᴴ with the conjugate transposed solves of the
 //! same factorisation, scaled so that Yᴴ X = I. A target σ on an eigenvalue (a singular
 //! A(t) − σI) is detected by the factorisation's probe solve and the shift is nudged off
@@ -42,6 +48,7 @@ mod family;
 mod lanczos;
 mod pattern;
 mod point;
+mod projected;
 mod shift_invert;
 mod solver;
 mod supernodal;

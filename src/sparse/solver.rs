@@ -99,7 +99,7 @@ const COLD_AFTER_FAILURE: usize = 2;
 
 /// The guard pairs' residual tolerance over the window's: 10⁴, so a guard residual of
 /// 10⁻⁸‖A‖₁ at the default tol (the eigenvalue then still to ≈ r²/gap on Hermitian A).
-const GUARD_TOL: f64 = 1e4;
+pub(super) const GUARD_TOL: f64 = 1e4;
 
 /// The move of A − σB, over the band's radius, up to which a Hermitian problem keeps
 /// a stale factorisation.
@@ -254,6 +254,13 @@ impl Solver {
             self.factor = None;
             self.stats.recentrings += 1;
         }
+    }
+
+    /// Whether A(t) is Hermitian and B (if any) Hermitian positive definite: Lanczos and
+    /// the projected event location apply (B is checked at the first t of a pattern).
+    pub fn hermitian(&self, v: &Values) -> bool {
+        v.pattern.is_hermitian(&v.a, crate::eigen::HERMITIAN_TOL)
+            && (v.b.is_none() || self.definite)
     }
 
     fn refactor(&mut self, v: &Values, norm1: f64, t: f64) -> Result<()> {
@@ -482,8 +489,7 @@ impl Solver {
                 && Factor::positive_definite(sym, b);
             self.mass_checked = true;
         }
-        let hermitian = v.pattern.is_hermitian(&v.a, crate::eigen::HERMITIAN_TOL)
-            && (mass.is_none() || self.definite);
+        let hermitian = self.hermitian(v);
         // a factorisation whose A − σB has moved by more than a quarter of the band's
         // radius no longer brings in the pairs that come into the band: factorise anew.
         // Hermitian problems run Lanczos on a factorisation at the current t, which costs

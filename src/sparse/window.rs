@@ -3,7 +3,8 @@
 
 use super::family::{Assembler, SparseFamily};
 use super::point::{analyze, trim};
-use super::solver::{Solver, SolverStats};
+use super::projected;
+use super::solver::{Solver, SolverStats, GUARD_TOL};
 use crate::error::{in_open_unit, invalid, Result};
 use crate::linalg::{cabs, col, dotc};
 use crate::matching::{self, MatchParams};
@@ -459,6 +460,7 @@ impl Nearest {
                 .rightmost(self.target == Target::LargestReal, &v0),
             span: (b - a).abs(),
             event_points: 0,
+            projected_events: 0,
         };
         let pairs = run.solver.pairs(&v0, grid[0], None, self.cluster_tol)?;
         let mut station = trim(
@@ -557,6 +559,7 @@ impl Nearest {
                 if let Some(ProgressFn(f)) = &self.progress {
                     stats.solver = run.solver.stats.clone();
                     stats.event_points = run.event_points;
+                    stats.projected_events = run.projected_events;
                     stats.patterns = asm.patterns;
                     let progress = WindowProgress {
                         fraction: if run.span > 0.0 {
@@ -585,6 +588,7 @@ impl Nearest {
         events.sort_by(|x, y| (dir * x.t()).total_cmp(&(dir * y.t())));
         stats.solver = run.solver.stats.clone();
         stats.event_points = run.event_points;
+        stats.projected_events = run.projected_events;
         stats.patterns = asm.patterns;
         stats.seconds = start.elapsed().as_secs_f64();
         Ok(WindowTracking {
@@ -689,6 +693,7 @@ struct Run<'c> {
     solver: Solver,
     span: f64,
     event_points: usize,
+    projected_events: usize,
 }
 
 /// A condition between two branches: its value and t-derivative from (λa, λa′, λb, λb′)
@@ -863,7 +868,9 @@ impl Run<'_> {
     }
 
     /// The root of `cond` between branches a and b on the step s0 → s1: bisection on the
-    /// cubic Hermite interpolants of both, then up to `newton` Newton steps on fresh solves
+    /// cubic Hermite interpolants of both; then, for Hermitian problems, Newton on the
+    /// projection onto the two branches' vectors at both ends, which stands where its
+    /// residuals certify it (see `projected`); else up to `newton` Newton steps on fresh solves
     /// (warm-started from s0). With `local` (two real values meeting) the solves are local:
     /// the [`LOCAL_PAIRS`] eigenpairs nearest the interpolated meeting value, with their
     /// own factorisation there, instead of the whole band (the main solver is used when a
@@ -915,6 +922,29 @@ impl Run<'_> {
             }
         }
         let mut t = 0.5 * (lo + hi);
+        // first on the projection onto the two branches' vectors (no solve)
+        let v = asm.jet(t)?;
+        if self.solver.hermitian(&v) {
+            let scale = self.solver.tol * v.pattern.norms(&v.a).0;
+            let k = self.cfg.k;
+            let (r0, r1) = (ranks(&s0.values, sigma), ranks(&s1.values, sigma));
+            // the tolerance the branch was computed to at the step's ends (window pairs
+            // at both ends: tol; otherwise the guard band's)
+            let res_tol = [a, b].map(|i| {
+                if r0[i] < k && r1[i] < k {
+                    scale
+                } else {
+                    GUARD_TOL * scale
+                }
+            });
+            let real = |x: f64| Complex64::new(x, 0.0);
+            let c = |la, sa, lb, sb| cond(real(la), real(sa), real(lb), real(sb), sigma);
+            if let Some(l) = projected::locate(asm, (t, v), s0, s1, (a, b), c, res_tol, self.span)?
+            {
+                self.projected_events += 1;
+                return Ok((l.t, l.precision, l.gap));
+            }
+        }
         let mut precision = (t1 - t0).abs();
         let mut last = f64::NAN;
         let (tmin, tmax) = (t0.min(t1), t0.max(t1));
@@ -1249,6 +1279,9 @@ pub struct WindowStats {
     pub rejected_steps: usize,
     /// Extra points solved to locate events and tell crossings from avoided crossings.
     pub event_points: usize,
+    /// Events located and certified on the projection onto the two branches' vectors,
+    /// with no solve (see [`Nearest`]'s method).
+    pub projected_events: usize,
     /// Avoided crossings seen (two branches that exchange order without meeting: each
     /// keeps its side, as on the dense path's adiabatic policy).
     pub avoided_crossings: usize,

@@ -126,6 +126,7 @@ pub(crate) fn window_json(tr: &WindowTracking, n: usize) -> Value {
             "accepted_steps": s.accepted_steps,
             "rejected_steps": s.rejected_steps,
             "event_points": s.event_points,
+            "projected_events": s.projected_events,
             "avoided_crossings": s.avoided_crossings,
             "patterns": s.patterns,
             "seconds": s.seconds,
@@ -203,12 +204,13 @@ fn summary(tr: &WindowTracking, n: usize) -> String {
     }
     let s = tr.stats();
     out.push_str(&format!(
-        "  {} factorisations, {} solver iterations, {} steps ({} halved), {} event points, {:.3} s",
+        "  {} factorisations, {} solver iterations, {} steps ({} halved), {} event points solved, {} events located on the projection, {:.3} s",
         s.solver.factorizations,
         s.solver.iterations,
         s.accepted_steps,
         s.rejected_steps,
         s.event_points,
+        s.projected_events,
         s.seconds
     ));
     out
