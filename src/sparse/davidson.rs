@@ -124,8 +124,9 @@ pub(crate) struct Problem<'a, T> {
 impl<T: Field> Problem<'_, T> {
     /// `out` = M x (Mᴴ x for the adjoint problem) for the matrix M with values `vals` on
     /// the pattern and a block x of columns (column-major, `out` of the same length).
+    /// Hermitian problems (whose A and B are Hermitian) take the gather form Mᴴ x too.
     pub(super) fn product_into(&self, vals: &[T], x: &[T], out: &mut [T]) {
-        if self.adjoint {
+        if self.adjoint || self.hermitian {
             self.pattern.mul_adj_into(vals, x, out)
         } else {
             self.pattern.mul_into(vals, x, out)
