@@ -78,42 +78,36 @@ fn normaliser<T: Field>(
 /// A new block from W: W = V C + Q R with Q B-orthonormal and B-orthogonal to the
 /// columns of V (`bv` = B V), by two passes of block Gram–Schmidt in the B-inner product
 /// (one before and one after the normalisation).
-/// Returns (C, Q, B Q, R); None when W has (numerically) lost rank against V.
+/// Returns (C, Q, B Q (None without a pencil), R); None when W has (numerically) lost
+/// rank against V.
 #[allow(clippy::type_complexity)]
 fn orthogonalise<T: Field>(
     p: &Problem<'_, T>,
     v: MatRef<'_, T>,
     bv: MatRef<'_, T>,
     mut w: DMatrix<T>,
-) -> Option<(DMatrix<T>, DMatrix<T>, DMatrix<T>, DMatrix<T>)> {
+) -> Option<(DMatrix<T>, DMatrix<T>, Option<DMatrix<T>>, DMatrix<T>)> {
     let reference = w.column_iter().map(|c| c.norm()).fold(0.0, f64::max);
     if !reference.is_finite() || reference <= 0.0 {
         return None;
     }
-    let (vf, bvf) = (v, bv);
     // classical Gram–Schmidt twice ("twice is enough"): this pass, the normalisation
     // (and rank test), then the second pass below
-    let mut c = prod(bvf, mat(&w), true);
-    sub_prod(&mut w, vf, &c);
-    let bw = times_b(p, &w);
-    let (f, r1) = normaliser(&w, &bw, reference)?;
+    let mut c = prod(bv, mat(&w), true);
+    sub_prod(&mut w, v, &c);
+    let bw = p.b.map(|_| times_b(p, &w));
+    let (f, r1) = normaliser(&w, bw.as_ref().unwrap_or(&w), reference)?;
     let mut q = gemm(&w, &f, false);
-    let mut bq = gemm(&bw, &f, false);
+    let mut bq = bw.map(|bw| gemm(&bw, &f, false));
     // second pass: Q = V C₂ + Q₂ R₂
-    let c2 = prod(bvf, mat(&q), true);
-    sub_prod(&mut q, vf, &c2);
-    if p.b.is_some() {
-        sub_prod(&mut bq, bvf, &c2);
-    } else {
-        bq = q.clone();
+    let c2 = prod(bv, mat(&q), true);
+    sub_prod(&mut q, v, &c2);
+    if let Some(bq) = bq.as_mut() {
+        sub_prod(bq, bv, &c2);
     }
-    let (f2, r2) = normaliser(&q, &bq, 1.0)?;
+    let (f2, r2) = normaliser(&q, bq.as_ref().unwrap_or(&q), 1.0)?;
     let q2 = gemm(&q, &f2, false);
-    let bq2 = if p.b.is_some() {
-        gemm(&bq, &f2, false)
-    } else {
-        q2.clone()
-    };
+    let bq2 = bq.map(|bq| gemm(&bq, &f2, false));
     c += gemm(&c2, &r1, false);
     Some((c, q2, bq2, gemm(&r2, &r1, false)))
 }
@@ -141,10 +135,11 @@ impl<T: Field> Basis<T> {
         let src = self.bv.as_ref().unwrap_or(&self.v);
         DMatrix::from_column_slice(self.n, cols, &src[from * self.n..(from + cols) * self.n])
     }
-    fn put(&mut self, at: usize, q: &DMatrix<T>, bq: &DMatrix<T>) {
+    /// Columns `at..` of V (and of B V with a pencil: `bq`).
+    fn put(&mut self, at: usize, q: &DMatrix<T>, bq: Option<&DMatrix<T>>) {
         let r = at * self.n..at * self.n + q.len();
         self.v[r.clone()].copy_from_slice(q.as_slice());
-        if let Some(bv) = self.bv.as_mut() {
+        if let (Some(bv), Some(bq)) = (self.bv.as_mut(), bq) {
             bv[r].copy_from_slice(bq.as_slice());
         }
     }
@@ -198,7 +193,7 @@ pub(crate) fn lanczos<T: Field>(
     // direction of the start is in it
     let w0 = gemm(start, &noise(start.ncols(), b, 7), false);
     let (_, q, bq, _) = orthogonalise(p, basis.v(0, 0), basis.bv(0, 0), w0)?;
-    basis.put(0, &q, &bq);
+    basis.put(0, &q, bq.as_ref());
     let mut d = 0;
     let mut solves = 0;
     let mut steps = 0;
@@ -214,7 +209,7 @@ pub(crate) fn lanczos<T: Field>(
         h.view_mut((0, d), (d + b, b)).copy_from(&c);
         h.view_mut((d + b, d), (b, b)).copy_from(&r);
         d += b;
-        basis.put(d, &q, &bq);
+        basis.put(d, &q, bq.as_ref());
         if d < m {
             continue;
         }
@@ -238,10 +233,13 @@ pub(crate) fn lanczos<T: Field>(
         let u = DMatrix::from_fn(d, d, |r, c| T::of_c(e.right()[(r, c)]));
         let uw = DMatrix::from_fn(d, want, |r, c| u[(r, order[c])]);
         // Z = (A − sB) V₊ and the couplings E U of the wanted pairs
-        let next = DMatrix::from_column_slice(n, b, &basis.v[d * n..(d + b) * n]);
+        let next = &basis.v[d * n..(d + b) * n];
         let mut z = zeros::<T>(n, b);
-        p.product_into(p.a, next.as_slice(), z.as_mut_slice());
-        z -= basis.bv_owned(d, b).scale(s);
+        p.product_into(p.a, next, z.as_mut_slice());
+        let next_bv = basis.bv.as_ref().map_or(next, |bv| &bv[d * n..(d + b) * n]);
+        z.iter_mut()
+            .zip(next_bv)
+            .for_each(|(z, &w)| *z -= w * T::of(s));
         let gz = gemm(&z, &z, true);
         let eu = gemm(&h.view((d, 0), (b, d)).into_owned(), &uw, false);
         let estimates: Vec<f64> = (0..want)
@@ -272,14 +270,12 @@ pub(crate) fn lanczos<T: Field>(
             let k = keep.max(want).min(d - b);
             let uk = DMatrix::from_fn(d, k, |r, c| u[(r, order[c])]);
             let vk = prod(basis.v(0, d), mat(&uk), false);
-            let bvk = match p.b {
-                Some(_) => prod(basis.bv(0, d), mat(&uk), false),
-                None => vk.clone(),
-            };
-            let next_bv = basis.bv_owned(d, b);
+            let bvk = p.b.map(|_| prod(basis.bv(0, d), mat(&uk), false));
+            let next = DMatrix::from_column_slice(n, b, &basis.v[d * n..(d + b) * n]);
+            let next_bv = p.b.map(|_| basis.bv_owned(d, b));
             let ek = gemm(&h.view((d, 0), (b, d)).into_owned(), &uk, false);
-            basis.put(0, &vk, &bvk);
-            basis.put(k, &next, &next_bv);
+            basis.put(0, &vk, bvk.as_ref());
+            basis.put(k, &next, next_bv.as_ref());
             h.fill(T::of(0.0));
             for (i, &j) in order.iter().take(k).enumerate() {
                 h[(i, i)] = T::of(e.values()[j].re);
