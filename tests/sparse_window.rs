@@ -186,6 +186,13 @@ fn crossings_between_samples_are_located_on_the_projection() {
     assert!(crossings >= 2, "{:?}", tr.events());
     assert!(s.projected_events >= crossings, "{s:?}");
     assert_eq!(s.event_points, 0, "{s:?}");
+    // steps are halved here (pairings in question), and the end point of a halved step
+    // is solved once: reused when the halves come back to it
+    assert!(s.rejected_steps >= 2, "{s:?}");
+    assert!(
+        s.solver.factorizations <= s.accepted_steps + 2,
+        "one factorisation per distinct t: {s:?}"
+    );
 }
 
 #[test]

@@ -495,6 +495,8 @@ impl Nearest {
             min_overlap: self.min_overlap,
             prediction_ratio: self.prediction_ratio,
         };
+        // points of halved steps not reached yet, with the shift they were computed at
+        let mut ahead: Vec<(Point, Complex64)> = Vec::new();
         for (si, &target) in grid.iter().enumerate().skip(1) {
             while station.t != target {
                 let dir = (target - station.t).signum();
@@ -504,18 +506,28 @@ impl Nearest {
                 } else {
                     (h_try, station.t + dir * h_try)
                 };
-                let v1 = asm.jet(t1)?;
-                let pairs = run.solver.pairs(
-                    &v1,
-                    t1,
-                    Some((&station.x, station.left.as_ref())),
-                    self.cluster_tol,
-                )?;
-                let new = trim(
-                    analyze(t1, pairs.values, pairs.x, pairs.left, v1, self.cluster_tol),
-                    m,
-                    Some(&station),
-                );
+                // a halved step comes back to the t of the step it replaced: the pairs
+                // there are already known (converged, whatever the start)
+                let known = ahead
+                    .iter()
+                    .position(|(p, s)| p.t == t1 && *s == run.solver.sigma);
+                let new = match known {
+                    Some(i) => ahead.swap_remove(i).0,
+                    None => {
+                        let v1 = asm.jet(t1)?;
+                        let pairs = run.solver.pairs(
+                            &v1,
+                            t1,
+                            Some((&station.x, station.left.as_ref())),
+                            self.cluster_tol,
+                        )?;
+                        trim(
+                            analyze(t1, pairs.values, pairs.x, pairs.left, v1, self.cluster_tol),
+                            m,
+                            Some(&station),
+                        )
+                    }
+                };
                 let pairing = matching::pair(&station, &new, &params);
                 let rank_old = ranks(&station.values, self.target);
                 let rank_new = ranks(&new.values, self.target);
@@ -533,6 +545,7 @@ impl Nearest {
                 if !open.is_empty() && h > h_min {
                     stats.rejected_steps += 1;
                     h_try = (h / 2.0).max(h_min);
+                    ahead.push((new, run.solver.sigma));
                     continue;
                 }
                 if !open.is_empty() {
@@ -556,6 +569,7 @@ impl Nearest {
                 run.window_events(&mut asm, &station, &next, &ids, &swaps, &mut events)?;
                 station = next;
                 stats.accepted_steps += 1;
+                ahead.retain(|(p, _)| dir * (p.t - station.t) > 0.0);
                 if let Some(ProgressFn(f)) = &self.progress {
                     stats.solver = run.solver.stats.clone();
                     stats.event_points = run.event_points;
