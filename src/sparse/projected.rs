@@ -46,8 +46,8 @@ const DEPENDENT: f64 = 1e-8;
 /// Newton steps at most.
 const NEWTON: usize = 8;
 
-/// The Ritz vectors taken for a and b must have at least this B-overlap with the
-/// branch's vectors at the ends (the sum over both ends is compared).
+/// The Ritz vectors taken for a and b must have at least this B-overlap (|cos| of the
+/// B-angle) with the branch's vectors at the ends, on average over both ends.
 const MIN_OVERLAP: f64 = 0.5;
 
 /// A root located and certified on the projection.
