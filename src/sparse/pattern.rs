@@ -163,53 +163,7 @@ impl Pattern {
     /// Columns go four at a time through rows interleaved in a scratch buffer, so that
     /// every entry of A is loaded once per four columns (then two, then one).
     pub fn mul_into<T: Element + nalgebra::ComplexField>(&self, vals: &[T], x: &[T], y: &mut [T]) {
-        let n = self.n;
-        if n == 0 {
-            return;
-        }
-        let cols = x.len() / n;
-        let mut c = 0;
-        while c < cols {
-            let (xs, ys) = (&x[c * n..], &mut y[c * n..]);
-            c += match cols - c {
-                1 => self.mul_block::<T, 1>(vals, xs, ys),
-                2 | 3 => self.mul_block::<T, 2>(vals, xs, ys),
-                _ => self.mul_block::<T, 4>(vals, xs, ys),
-            };
-        }
-    }
-
-    /// The first W columns of `y` = A X (column-major, length n each); returns W.
-    fn mul_block<T: Element + nalgebra::ComplexField, const W: usize>(
-        &self,
-        vals: &[T],
-        x: &[T],
-        y: &mut [T],
-    ) -> usize {
-        let n = self.n;
-        let zero = <T as Element>::from_f64(0.0);
-        let mut xi = vec![[zero; W]; n];
-        for (k, col) in x.chunks_exact(n).take(W).enumerate() {
-            for (row, &v) in xi.iter_mut().zip(col) {
-                row[k] = v;
-            }
-        }
-        let mut yi = vec![[zero; W]; n];
-        for (j, xj) in xi.iter().enumerate() {
-            let (a, b) = (self.col_ptr[j], self.col_ptr[j + 1]);
-            for (&r, &v) in self.row_idx[a..b].iter().zip(&vals[a..b]) {
-                let yr = &mut yi[r];
-                for k in 0..W {
-                    yr[k] += v * xj[k];
-                }
-            }
-        }
-        for (k, col) in y.chunks_exact_mut(n).take(W).enumerate() {
-            for (out, row) in col.iter_mut().zip(&yi) {
-                *out = row[k];
-            }
-        }
-        W
+        self.product(vals, x, y, false)
     }
 
     /// Y = Aᴴ X.
@@ -229,12 +183,23 @@ impl Pattern {
 
     /// `y` = Aᴴ X for a block X of columns stored column-major in `x` (`y` as long): each
     /// entry of y a sum over one column of A (no scattered writes), four columns of X at a
-    /// time through rows interleaved in a scratch buffer (then two, then one).
+    /// time as in [`mul_into`](Self::mul_into).
     pub fn mul_adj_into<T: Element + nalgebra::ComplexField>(
         &self,
         vals: &[T],
         x: &[T],
         y: &mut [T],
+    ) {
+        self.product(vals, x, y, true)
+    }
+
+    /// `y` = A X, or Aᴴ X with `adjoint`, in blocks of four columns (then two, then one).
+    fn product<T: Element + nalgebra::ComplexField>(
+        &self,
+        vals: &[T],
+        x: &[T],
+        y: &mut [T],
+        adjoint: bool,
     ) {
         let n = self.n;
         if n == 0 {
@@ -245,19 +210,22 @@ impl Pattern {
         while c < cols {
             let (xs, ys) = (&x[c * n..], &mut y[c * n..]);
             c += match cols - c {
-                1 => self.mul_adj_block::<T, 1>(vals, xs, ys),
-                2 | 3 => self.mul_adj_block::<T, 2>(vals, xs, ys),
-                _ => self.mul_adj_block::<T, 4>(vals, xs, ys),
+                1 => self.product_block::<T, 1>(vals, xs, ys, adjoint),
+                2 | 3 => self.product_block::<T, 2>(vals, xs, ys, adjoint),
+                _ => self.product_block::<T, 4>(vals, xs, ys, adjoint),
             };
         }
     }
 
-    /// The first W columns of `y` = Aᴴ X (column-major, length n each); returns W.
-    fn mul_adj_block<T: Element + nalgebra::ComplexField, const W: usize>(
+    /// The first W columns of `y` = A X or Aᴴ X (column-major, length n each), with the
+    /// rows of X interleaved: A X scatters column j of A times row j of X into interleaved
+    /// rows of y, Aᴴ X gathers row j of y from column j of A. Returns W.
+    fn product_block<T: Element + nalgebra::ComplexField, const W: usize>(
         &self,
         vals: &[T],
         x: &[T],
         y: &mut [T],
+        adjoint: bool,
     ) -> usize {
         let n = self.n;
         let zero = <T as Element>::from_f64(0.0);
@@ -267,17 +235,37 @@ impl Pattern {
                 row[k] = v;
             }
         }
-        for j in 0..n {
+        let column = |j: usize| {
             let (a, b) = (self.col_ptr[j], self.col_ptr[j + 1]);
-            let mut s = [zero; W];
-            for (&r, &v) in self.row_idx[a..b].iter().zip(&vals[a..b]) {
-                let (v, xr) = (Element::conjugate(v), &xi[r]);
-                for k in 0..W {
-                    s[k] += v * xr[k];
+            self.row_idx[a..b].iter().zip(&vals[a..b])
+        };
+        if adjoint {
+            for j in 0..n {
+                let mut s = [zero; W];
+                for (&r, &v) in column(j) {
+                    let (v, xr) = (Element::conjugate(v), &xi[r]);
+                    for k in 0..W {
+                        s[k] += v * xr[k];
+                    }
+                }
+                for (k, sk) in s.into_iter().enumerate() {
+                    y[k * n + j] = sk;
                 }
             }
-            for (k, sk) in s.into_iter().enumerate() {
-                y[k * n + j] = sk;
+            return W;
+        }
+        let mut yi = vec![[zero; W]; n];
+        for (j, xj) in xi.iter().enumerate() {
+            for (&r, &v) in column(j) {
+                let yr = &mut yi[r];
+                for k in 0..W {
+                    yr[k] += v * xj[k];
+                }
+            }
+        }
+        for (k, col) in y.chunks_exact_mut(n).take(W).enumerate() {
+            for (out, row) in col.iter_mut().zip(&yi) {
+                *out = row[k];
             }
         }
         W
