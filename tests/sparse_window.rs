@@ -45,6 +45,34 @@ fn aniso(nx: usize, ny: usize) -> SparseTerms<f64> {
         .unwrap()
 }
 
+/// The closed-form level (i, j) of a branch (λᵢⱼ = e^t μᵢ + νⱼ, slope e^t μᵢ), from its
+/// value and slope at its first computed sample, and that sample; None where it has none.
+fn level(
+    tr: &WindowTracking,
+    branch: usize,
+    nx: usize,
+    ny: usize,
+) -> Option<(usize, usize, usize)> {
+    let (mx, my) = (mu(nx), mu(ny));
+    let b = &tr.branches()[branch];
+    let s = b.values().iter().position(|v| v.is_some())?;
+    let (t, l, d) = (
+        tr.samples()[s],
+        b.values()[s].unwrap().re,
+        b.slopes()[s].unwrap().re,
+    );
+    let mut best = (f64::INFINITY, 0, 0);
+    for (i, &m) in mx.iter().enumerate() {
+        for (j, &n) in my.iter().enumerate() {
+            let e = (t.exp() * m + n - l).abs() + (t.exp() * m - d).abs();
+            if e < best.0 {
+                best = (e, i, j);
+            }
+        }
+    }
+    Some((best.1, best.2, s))
+}
+
 /// Every branch keeps one closed-form eigenvalue (i, j) at every sample where it is
 /// computed, to `tol` relative in value and slope; and the window at every sample is the
 /// k closed-form eigenvalues nearest σ.
@@ -52,26 +80,9 @@ fn check_closed_form(tr: &WindowTracking, nx: usize, ny: usize, sigma: f64, tol:
     let (mx, my) = (mu(nx), mu(ny));
     let exact = |i: usize, j: usize, t: f64| (t.exp() * mx[i] + my[j], t.exp() * mx[i]);
     for (bi, b) in tr.branches().iter().enumerate() {
-        let Some(s0) = b.values().iter().position(|v| v.is_some()) else {
+        let Some((i, j, _)) = level(tr, bi, nx, ny) else {
             continue;
         };
-        let (t0, l0, d0) = (
-            tr.samples()[s0],
-            b.values()[s0].unwrap().re,
-            b.slopes()[s0].unwrap().re,
-        );
-        // identify (i, j) by value and slope
-        let mut best = (f64::INFINITY, 0, 0);
-        for i in 0..nx {
-            for j in 0..ny {
-                let (l, d) = exact(i, j, t0);
-                let e = (l - l0).abs() + (d - d0).abs();
-                if e < best.0 {
-                    best = (e, i, j);
-                }
-            }
-        }
-        let (_, i, j) = best;
         for (s, (v, d)) in b.values().iter().zip(b.slopes()).enumerate() {
             let (Some(v), Some(d)) = (v, d) else { continue };
             let t = tr.samples()[s];
@@ -142,25 +153,9 @@ fn crossings_between_samples_are_located_on_the_projection() {
         .unwrap();
     check_closed_form(&tr, nx, ny, sigma, 1e-10);
     let (mx, my) = (mu(nx), mu(ny));
-    // (i, j) of a branch from its value and slope at its first sample
     let label = |b: usize| {
-        let br = &tr.branches()[b];
-        let s = br.values().iter().position(|v| v.is_some()).unwrap();
-        let (t, l, d) = (
-            tr.samples()[s],
-            br.values()[s].unwrap().re,
-            br.slopes()[s].unwrap().re,
-        );
-        let mut best = (f64::INFINITY, 0, 0);
-        for (i, &m) in mx.iter().enumerate() {
-            for (j, &n) in my.iter().enumerate() {
-                let e = (t.exp() * m + n - l).abs() + (t.exp() * m - d).abs();
-                if e < best.0 {
-                    best = (e, i, j);
-                }
-            }
-        }
-        (best.1, best.2)
+        let (i, j, _) = level(&tr, b, nx, ny).expect("computed somewhere");
+        (i, j)
     };
     let mut crossings = 0;
     for e in tr.events() {
