@@ -148,13 +148,13 @@ fn trial(v: &Values, c: &DMatrix<Complex64>) -> Option<Trial> {
 
 /// The root of `cond` (value and t-derivative from θ_a, θ_a′, θ_b, θ_b′) between
 /// branches `a` and `b` on the step s0 → s1 (both in branch order), from `t` inside the
-/// step (whose jet is `v`), located on the projection and certified with residuals ≤
+/// step (whose jet is `first`), located on the projection and certified with residuals ≤
 /// `res_tol` (see the module). None when it cannot be certified (or Newton leaves the
 /// step): the caller then solves.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn locate<F: SparseFamily + ?Sized>(
     asm: &mut Assembler<'_, F>,
-    (t, v): (f64, Values),
+    (t, first): (f64, &Values),
     s0: &Point,
     s1: &Point,
     (a, b): (usize, usize),
@@ -170,9 +170,11 @@ pub(super) fn locate<F: SparseFamily + ?Sized>(
     ];
     let c = DMatrix::from_columns(&cols);
     let (tmin, tmax) = (s0.t.min(s1.t), s0.t.max(s1.t));
-    let (mut t, mut v) = (t, v);
+    let mut t = t;
+    // the jet at a t past the first
+    let mut later: Option<Values> = None;
     for _ in 0..NEWTON {
-        let Some(p) = trial(&v, &c) else {
+        let Some(p) = trial(later.as_ref().unwrap_or(first), &c) else {
             return Ok(None);
         };
         let (f, df) = cond(p.values[0], p.slopes[0], p.values[1], p.slopes[1]);
@@ -191,7 +193,7 @@ pub(super) fn locate<F: SparseFamily + ?Sized>(
             }));
         }
         t = next;
-        v = asm.jet(t)?;
+        later = Some(asm.jet(t)?);
     }
     Ok(None)
 }

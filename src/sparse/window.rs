@@ -571,10 +571,7 @@ impl Nearest {
                 stats.accepted_steps += 1;
                 ahead.retain(|(p, _)| dir * (p.t - station.t) > 0.0);
                 if let Some(ProgressFn(f)) = &self.progress {
-                    stats.solver = run.solver.stats.clone();
-                    stats.event_points = run.event_points;
-                    stats.projected_events = run.projected_events;
-                    stats.patterns = asm.patterns;
+                    run.counters(&mut stats, asm.patterns);
                     let progress = WindowProgress {
                         fraction: if run.span > 0.0 {
                             ((station.t - grid[0]).abs() / run.span).min(1.0)
@@ -600,10 +597,7 @@ impl Nearest {
             1.0
         };
         events.sort_by(|x, y| (dir * x.t()).total_cmp(&(dir * y.t())));
-        stats.solver = run.solver.stats.clone();
-        stats.event_points = run.event_points;
-        stats.projected_events = run.projected_events;
-        stats.patterns = asm.patterns;
+        run.counters(&mut stats, asm.patterns);
         stats.seconds = start.elapsed().as_secs_f64();
         Ok(WindowTracking {
             samples: grid,
@@ -740,6 +734,14 @@ fn crossing_cond(
 }
 
 impl Run<'_> {
+    /// The run's work counters into `stats` (with the patterns the assembler built).
+    fn counters(&self, stats: &mut WindowStats, patterns: usize) {
+        stats.solver = self.solver.stats.clone();
+        stats.event_points = self.event_points;
+        stats.projected_events = self.projected_events;
+        stats.patterns = patterns;
+    }
+
     /// Window entries and exits (a branch's rank by |λ − σ| passes k) over the accepted
     /// step `s0` → `s1` (both in branch order; columns
     /// in `swaps` changed branch and take no part).
@@ -936,9 +938,10 @@ impl Run<'_> {
             }
         }
         let mut t = 0.5 * (lo + hi);
-        // first on the projection onto the two branches' vectors (no solve)
-        let v = asm.jet(t)?;
-        if self.solver.hermitian(&v) {
+        // first on the projection onto the two branches' vectors (no solve); its jet at t
+        // serves the first solve too when the projection cannot certify
+        let mut first = Some(asm.jet(t)?);
+        if let Some(v) = first.as_ref().filter(|v| self.solver.hermitian(v)) {
             let scale = self.solver.tol * v.pattern.norms(&v.a).0;
             let k = self.cfg.k;
             let (r0, r1) = (ranks(&s0.values, sigma), ranks(&s1.values, sigma));
@@ -998,7 +1001,10 @@ impl Run<'_> {
         let mut step = 0;
         while step < newton {
             step += 1;
-            let v = asm.jet(t)?;
+            let v = match first.take() {
+                Some(v) => v,
+                None => asm.jet(t)?,
+            };
             let solved = near
                 .as_mut()
                 .map(|(solver, x, y)| solver.pairs(&v, t, Some((x, y.as_ref())), cluster_tol));
