@@ -194,8 +194,8 @@ fn crossings_between_samples_are_located_on_the_projection() {
 fn an_avoided_crossing_is_not_certified_on_the_projection() {
     // two levels 10 + t and 11 − t coupled by g = 1e-4 (gap 2g at t = 1/2, between the
     // samples 1/3 and 2/3) among constant levels 0 … 199: the branches' vectors turn
-    // inside the step, so the projection cannot certify a root; the fresh solves find
-    // the gap and each branch keeps its side
+    // inside the step, so the projection cannot certify a root; a fresh solve finds the
+    // gap and each branch keeps its side
     let n = 200;
     let g = 1e-4;
     let mut d0 = CooMatrix::new(n, n);
@@ -223,6 +223,9 @@ fn an_avoided_crossing_is_not_certified_on_the_projection() {
     let s = tr.stats();
     assert_eq!(s.avoided_crossings, 1, "{s:?}");
     assert_eq!(s.projected_events, 0, "{s:?}");
+    // one solve at the interpolated meeting point decides: there f′ ≈ 0 and Newton's
+    // root lies past the step's end, where nothing new is to be learned
+    assert_eq!(s.event_points, 1, "{s:?}");
     assert!(tr.events().iter().all(|e| e.kind() != "crossing"));
     // adiabatic: the lower of the two stays lower, λ = 10.5 ∓ √((t − 1/2)² + g²)
     let lower = |t: f64| 10.5 - ((t - 0.5f64).powi(2) + g * g).sqrt();

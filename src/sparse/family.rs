@@ -295,6 +295,11 @@ pub(crate) struct Values {
     pub dda: Vec<Complex64>,
     /// B(t), B′(t), B″(t) of a pencil (None: B = I).
     pub b: Option<[Vec<Complex64>; 3]>,
+    /// [`Pattern::norms`] of A(t): ‖A‖₁ and the sparse path's scale max(‖A‖₁, ‖A‖∞),
+    /// computed once per t.
+    pub norms: (f64, f64),
+    /// Whether A(t) is Hermitian within [`HERMITIAN_TOL`](crate::eigen::HERMITIAN_TOL).
+    pub a_hermitian: bool,
 }
 
 /// What one family gives at t before it is placed on the pattern: the exact jet, or the
@@ -515,8 +520,11 @@ impl<'a, F: SparseFamily + ?Sized> Assembler<'a, F> {
         let mut placed = self.place(&mats);
         let vb = placed.split_off(na);
         let [a, da, dda] = ra.finish(placed);
+        let pattern = self.pattern.clone().expect("placed");
         Ok(Values {
-            pattern: self.pattern.clone().expect("placed"),
+            norms: pattern.norms(&a),
+            a_hermitian: pattern.is_hermitian(&a, crate::eigen::HERMITIAN_TOL),
+            pattern,
             a,
             da,
             dda,

@@ -70,7 +70,7 @@ pub(crate) fn analyze(
 ) -> Point {
     let m = values.len();
     let norm = |v: &[Complex64]| jet.pattern.norms(v).1;
-    let scale = norm(&jet.a);
+    let scale = jet.norms.1;
     if left.is_none()
         && !jet
             .pattern

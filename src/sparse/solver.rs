@@ -259,8 +259,7 @@ impl Solver {
     /// Whether A(t) is Hermitian and B (if any) Hermitian positive definite: Lanczos and
     /// the projected event location apply (B is checked at the first t of a pattern).
     pub fn hermitian(&self, v: &Values) -> bool {
-        v.pattern.is_hermitian(&v.a, crate::eigen::HERMITIAN_TOL)
-            && (v.b.is_none() || self.definite)
+        v.a_hermitian && (v.b.is_none() || self.definite)
     }
 
     fn refactor(&mut self, v: &Values, norm1: f64, t: f64) -> Result<()> {
@@ -455,7 +454,7 @@ impl Solver {
     ) -> Result<Pairs> {
         let pairs = self.solve_pairs(v, t, prev, cluster_tol)?;
         if self.rightmost {
-            self.recentre(&pairs.values, v.pattern.norms(&v.a).0);
+            self.recentre(&pairs.values, v.norms.0);
         }
         Ok(pairs)
     }
@@ -473,7 +472,7 @@ impl Solver {
             self.factor = None;
             self.mass_checked = false;
         }
-        let (norm1, scale) = v.pattern.norms(&v.a);
+        let (norm1, scale) = v.norms;
         let mass = v.b.as_ref().map(|b| &b[0][..]);
         if let (Some(b), false) = (mass, self.mass_checked) {
             let sym = self.sym.as_ref().expect("analysed");

@@ -942,7 +942,7 @@ impl Run<'_> {
         // serves the first solve too when the projection cannot certify
         let mut first = Some(asm.jet(t)?);
         if let Some(v) = first.as_ref().filter(|v| self.solver.hermitian(v)) {
-            let scale = self.solver.tol * v.pattern.norms(&v.a).0;
+            let scale = self.solver.tol * v.norms.0;
             let k = self.cfg.k;
             let (r0, r1) = (ranks(&s0.values, sigma), ranks(&s1.values, sigma));
             // the tolerance the branch was computed to at the step's ends (window pairs
@@ -1080,6 +1080,13 @@ impl Run<'_> {
                 break;
             }
             let step = f / df;
+            if local && !(tmin..=tmax).contains(&(t - step)) {
+                // two real values whose linear model meets past the step's end, where
+                // both are known and apart: they avoid each other near t (at the
+                // narrowest gap f′ ≈ 0), and a solve at the end would add nothing. The
+                // gap measured here decides
+                break;
+            }
             let next = (t - step).clamp(tmin, tmax);
             precision = (next - t).abs();
             t = next;
