@@ -52,12 +52,13 @@ fn times_b<T: Field>(p: &Problem<'_, T>, w: &DMatrix<T>) -> DMatrix<T> {
 }
 
 /// The factor F = U Λ^{-1/2} that makes W F B-orthonormal (G = Wᴴ B W = U Λ Uᴴ), and
-/// R = Λ^{1/2} Uᴴ with W = (W F) R. None when λ_min(G) < (DEFICIENT·reference)².
+/// R = Λ^{1/2} Uᴴ with W = (W F) R, and √λ_min(G) (the smallest B-singular value of W).
+/// None when λ_min(G) < (DEFICIENT·reference)².
 fn normaliser<T: Field>(
     w: &DMatrix<T>,
     bw: &DMatrix<T>,
     reference: f64,
-) -> Option<(DMatrix<T>, DMatrix<T>)> {
+) -> Option<(DMatrix<T>, DMatrix<T>, f64)> {
     let g = gemm(w, bw, true);
     let g = (&g + g.adjoint()).scale(0.5);
     let e = eig_with(&g, HermitianMode::Yes).ok()?;
@@ -72,12 +73,24 @@ fn normaliser<T: Field>(
     let rr = DMatrix::from_fn(b, b, |r, c| {
         T::of_c(e.right()[(c, r)].conj() * e.values()[r].re.sqrt())
     });
-    Some((f, rr))
+    let smallest = e
+        .values()
+        .iter()
+        .map(|l| l.re)
+        .fold(f64::INFINITY, f64::min);
+    Some((f, rr, smallest.sqrt()))
 }
 
 /// A new block from W: W = V C + Q R with Q B-orthonormal and B-orthogonal to the
 /// columns of V (`bv` = B V), by two passes of block Gram–Schmidt in the B-inner product
-/// (one before and one after the normalisation).
+/// (one before and one after the normalisation). The first pass runs against the columns
+/// `local..` of V only: those W = OP V₊ has Lanczos coefficients on (the current and the
+/// previous block; all of V on the first step after a restart), where the cancellation
+/// is. On the other columns W has only the rounding the recurrence carries, which the
+/// second pass, against all of V, removes ("twice is enough" needs the first pass to
+/// leave a block far from span V, which the rank test and the size of what the second
+/// pass removes check: a third pass runs when it took away more than half a direction);
+/// one pass over the whole basis per step instead of two.
 /// Returns (C, Q, B Q (None without a pencil), R); None when W has (numerically) lost
 /// rank against V.
 #[allow(clippy::type_complexity)]
@@ -86,30 +99,40 @@ fn orthogonalise<T: Field>(
     v: MatRef<'_, T>,
     bv: MatRef<'_, T>,
     mut w: DMatrix<T>,
+    local: usize,
 ) -> Option<(DMatrix<T>, DMatrix<T>, Option<DMatrix<T>>, DMatrix<T>)> {
     let reference = w.column_iter().map(|c| c.norm()).fold(0.0, f64::max);
     if !reference.is_finite() || reference <= 0.0 {
         return None;
     }
-    // classical Gram–Schmidt twice ("twice is enough"): this pass, the normalisation
+    let (d, local) = (v.ncols(), local.min(v.ncols()));
+    // classical Gram–Schmidt twice: this pass (on the local columns), the normalisation
     // (and rank test), then the second pass below
-    let mut c = prod(bv, mat(&w), true);
-    sub_prod(&mut w, v, &c);
+    let cl = prod(bv.subcols(local, d - local), mat(&w), true);
+    sub_prod(&mut w, v.subcols(local, d - local), &cl);
+    let mut c = zeros::<T>(d, w.ncols());
+    c.rows_mut(local, d - local).copy_from(&cl);
     let bw = p.b.map(|_| times_b(p, &w));
-    let (f, r1) = normaliser(&w, bw.as_ref().unwrap_or(&w), reference)?;
+    let (f, mut r, _) = normaliser(&w, bw.as_ref().unwrap_or(&w), reference)?;
     let mut q = gemm(&w, &f, false);
     let mut bq = bw.map(|bw| gemm(&bw, &f, false));
-    // second pass: Q = V C₂ + Q₂ R₂
-    let c2 = prod(bv, mat(&q), true);
-    sub_prod(&mut q, v, &c2);
-    if let Some(bq) = bq.as_mut() {
-        sub_prod(bq, bv, &c2);
+    // W = V C + Q R so far; each further pass: Q = V C₂ + Q₂ R₂
+    for _ in 0..2 {
+        let c2 = prod(bv, mat(&q), true);
+        sub_prod(&mut q, v, &c2);
+        if let Some(bq) = bq.as_mut() {
+            sub_prod(bq, bv, &c2);
+        }
+        let (f2, r2, kept) = normaliser(&q, bq.as_ref().unwrap_or(&q), 1.0)?;
+        q = gemm(&q, &f2, false);
+        bq = bq.map(|bq| gemm(&bq, &f2, false));
+        c += gemm(&c2, &r, false);
+        r = gemm(&r2, &r, false);
+        if kept >= 0.5 {
+            break;
+        }
     }
-    let (f2, r2) = normaliser(&q, bq.as_ref().unwrap_or(&q), 1.0)?;
-    let q2 = gemm(&q, &f2, false);
-    let bq2 = bq.map(|bq| gemm(&bq, &f2, false));
-    c += gemm(&c2, &r1, false);
-    Some((c, q2, bq2, gemm(&r2, &r1, false)))
+    Some((c, q, bq, r))
 }
 
 /// The basis of a run: columns 0..d carry the relation, d..d+b are the next block.
@@ -192,9 +215,11 @@ pub(crate) fn lanczos<T: Field>(
     // the first block: pseudo-random combinations of the start columns, so that every
     // direction of the start is in it
     let w0 = gemm(start, &noise(start.ncols(), b, 7), false);
-    let (_, q, bq, _) = orthogonalise(p, basis.v(0, 0), basis.bv(0, 0), w0)?;
+    let (_, q, bq, _) = orthogonalise(p, basis.v(0, 0), basis.bv(0, 0), w0, 0)?;
     basis.put(0, &q, bq.as_ref());
     let mut d = 0;
+    // the first column of V that the next W = OP V₊ has Lanczos coefficients on
+    let mut local = 0;
     let mut solves = 0;
     let mut steps = 0;
     // estimates must reach trust·tol (lowered when a measured residual disagrees)
@@ -205,7 +230,10 @@ pub(crate) fn lanczos<T: Field>(
         let w = T::solve(pre, &rhs, false);
         solves += b;
         steps += 1;
-        let (c, q, bq, r) = orthogonalise(p, basis.v(0, d + b), basis.bv(0, d + b), w)?;
+        let (c, q, bq, r) = orthogonalise(p, basis.v(0, d + b), basis.bv(0, d + b), w, local)?;
+        // the next block's coefficients: on this block and the next (after a restart
+        // the first step's are on all the kept vectors too)
+        local = d;
         h.view_mut((0, d), (d + b, b)).copy_from(&c);
         h.view_mut((d + b, d), (b, b)).copy_from(&r);
         d += b;
@@ -282,6 +310,7 @@ pub(crate) fn lanczos<T: Field>(
             }
             h.view_mut((k, 0), (b, k)).copy_from(&ek);
             d = k;
+            local = 0;
         }
     }
 }
