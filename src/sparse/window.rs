@@ -929,6 +929,8 @@ impl Run<'_> {
         };
         let (mut lo, mut hi) = (t0, t1);
         let flo = at(lo);
+        // the condition's mean slope over the step
+        let secant = (at(hi) - flo) / (t1 - t0);
         for _ in 0..60 {
             let mid = 0.5 * (lo + hi);
             if (at(mid) > 0.0) == (flo > 0.0) {
@@ -1080,11 +1082,11 @@ impl Run<'_> {
                 break;
             }
             let step = f / df;
-            if local && !(tmin..=tmax).contains(&(t - step)) {
+            if local && !(tmin..=tmax).contains(&(t - step)) && df.abs() < 0.5 * secant.abs() {
                 // two real values whose linear model meets past the step's end, where
-                // both are known and apart: they avoid each other near t (at the
-                // narrowest gap f′ ≈ 0), and a solve at the end would add nothing. The
-                // gap measured here decides
+                // both are known and apart, with a slope well below the step's mean: they
+                // avoid each other near t (at the narrowest gap f′ ≈ 0), and a solve at the
+                // end would add nothing. The gap measured here decides
                 break;
             }
             let next = (t - step).clamp(tmin, tmax);
