@@ -183,7 +183,10 @@ pub(crate) fn lanczos<T: Field>(
 ) -> Option<Ritz> {
     let n = p.pattern.n();
     let b = block.clamp(1, m.max(1));
-    let cap = (2 * m + 2 * b).max(m + 4 * b);
+    // the restart space: m wanted pairs, as many again and four blocks (each step reads
+    // the basis once; the larger space took 6 % fewer solves and 16 % less time than
+    // 2m + 2b on the dot at n = 4·10⁴, the same on the FE pencil)
+    let cap = 2 * m + 4 * b;
     if cap + b > n / 2 || start.ncols() == 0 || !p.hermitian || p.adjoint {
         return None;
     }
