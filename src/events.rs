@@ -27,7 +27,7 @@
 //! Locations are converged to |Δt| ≤ 1e-13 · |b − a| (or to the last representable step).
 
 use crate::error::Result;
-use crate::linalg::{cdist, cdiv};
+use crate::linalg::{cabs, cdist, cdiv};
 use crate::local::Outcome;
 use crate::matching::{self, MatchParams};
 use crate::perturb::{Derivs, Point};
@@ -499,7 +499,14 @@ impl EventScan {
                     && vb1.im.abs() <= tol_im(s1);
                 let may_touch =
                     segment_distance(va0 - vb0, va1 - vb1) <= 1e-6 * s0.scale.max(s1.scale);
-                if (both_real || may_touch) && phi(s0).0 < 0.0 && phi(s1).0 >= 0.0 {
+                // parallel levels (equal slopes to 1e-10·‖A‖ at both ends: a symmetry) have
+                // no gap minimum; φ's sign is then rounding
+                let parallel = |p: &Point| cabs(p.slopes[a] - p.slopes[b]) <= 1e-10 * p.scale;
+                if (both_real || may_touch)
+                    && !(parallel(s0) && parallel(s1))
+                    && phi(s0).0 < 0.0
+                    && phi(s1).0 >= 0.0
+                {
                     // a minimum the grid shows: located (on fresh decompositions) only
                     // when it may be reported, otherwise counted
                     // (with local resolution the sharp ones were questions of the step)

@@ -11,7 +11,10 @@
 //! A pairing i → j is *certain* when the prediction is unambiguous,
 //! |λⱼ − λ̂ᵢ| ≤ η · min_{k ∉ C(j)} |λₖ − λ̂ᵢ| (η = `prediction_ratio`, C(j) the group of
 //! eigenvalues equal to λⱼ) or |λⱼ − λ̂ᵢ| ≤ 1e-13·‖A‖_F, and the vectors agree,
-//! Oᵢⱼ ≥ `min_overlap`. The tracker halves the step until every pairing is certain.
+//! Oᵢⱼ ≥ `min_overlap` — or, when j belongs to a tied group T (equal values, slopes and
+//! curvatures, whose basis is arbitrary), xᵢ lies in its eigenspace:
+//! (Σ_{k∈T} Oᵢₖ²)^{1/2} ≥ `min_overlap`. The tracker halves the step until every pairing
+//! is certain.
 
 use crate::linalg::{cabs, cdist, col, dot, dotc};
 use crate::perturb::Point;
@@ -343,7 +346,15 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
             Some(c) if !c.overlap.is_nan() => c.overlap,
             _ => overlap(old, new, i, j),
         };
-        let ok_vector = o >= params.min_overlap;
+        // in a tied group (equal values, slopes and curvatures: an arbitrary basis) the
+        // vector only has to lie in the group's eigenspace; `apply` aligns the basis
+        let ok_vector = o >= params.min_overlap
+            || new.tied.iter().find(|g| g.contains(&j)).is_some_and(|g| {
+                g.iter()
+                    .map(|&k| overlap(old, new, i, k).powi(2))
+                    .sum::<f64>()
+                    >= params.min_overlap * params.min_overlap
+            });
         if !(ok_value && ok_vector) {
             uncertain.push(i);
         }

@@ -338,6 +338,78 @@ fn agrees_with_the_dense_path() {
     assert!(compared >= 8 * 21);
 }
 
+/// The Dirichlet Laplacian on an s × s × s cube, T⊗I⊗I + I⊗T⊗I + I⊗I⊗T: eigenvalues
+/// μᵢ + μⱼ + μₖ, six-fold where i, j, k differ.
+fn cube(s: usize) -> CscMatrix<f64> {
+    let n = s * s * s;
+    let mut coo = CooMatrix::new(n, n);
+    for k in 0..s {
+        for j in 0..s {
+            for i in 0..s {
+                let p = i + s * (j + s * k);
+                coo.push(p, p, 6.0);
+                for (ok, q) in [
+                    (i + 1 < s, p + 1),
+                    (j + 1 < s, p + s),
+                    (k + 1 < s, p + s * s),
+                ] {
+                    if ok {
+                        coo.push(p, q, -1.0);
+                        coo.push(q, p, -1.0);
+                    }
+                }
+            }
+        }
+    }
+    CscMatrix::from(&coo)
+}
+
+/// A window on a six-fold eigenvalue of the cube holds all six copies from the first
+/// sample on (a Lanczos block narrower than the group finds, in exact arithmetic, only as
+/// many copies as it has columns: the solver runs again wider while a group fills its
+/// block), with their exact value and slope; A(t) = L + t·I/100.
+#[test]
+fn every_copy_of_a_six_fold_eigenvalue_is_found() {
+    let s = 9;
+    let n = s * s * s;
+    let mut shift = CooMatrix::new(n, n);
+    for i in 0..n {
+        shift.push(i, i, 0.01);
+    }
+    let fam = SparseTerms::new(n)
+        .constant(cube(s))
+        .unwrap()
+        .term(CscMatrix::from(&shift), |t| t)
+        .unwrap();
+    let m = mu(s);
+    // (1, 2, 3): 1.3045…; the nearest other levels are (2, 2, 2) at 1.146 and (1, 1, 4)
+    // at 1.562
+    let six = m[0] + m[1] + m[2];
+    let tr = Tracker::new()
+        .samples(5)
+        .unwrap()
+        .nearest(6, six + 1e-3)
+        .unwrap()
+        .track(&fam, 0.0..=1.0)
+        .unwrap();
+    // the six copies keep an arbitrary basis at every t: a branch whose vector lies in its
+    // group's eigenspace is paired without halving the step
+    assert_eq!(tr.stats().rejected_steps, 0);
+    for (si, &t) in tr.samples().iter().enumerate() {
+        let w = tr.window(si);
+        assert_eq!(w.len(), 6, "window size at t = {t}");
+        for &(b, v) in &w {
+            assert!(
+                (v - (six + 0.01 * t)).abs() <= 1e-10,
+                "t = {t}: window {w:?}, exact {}",
+                six + 0.01 * t
+            );
+            let d = tr.branches()[b].slopes()[si].unwrap().re;
+            assert!((d - 0.01).abs() <= 1e-10, "t = {t}: slope {d}");
+        }
+    }
+}
+
 /// diag(1, 2, …, n − 1) and a level 50 − t coming down through them.
 fn sweep(n: usize) -> SparseTerms<f64> {
     let (mut d, mut e) = (CooMatrix::new(n, n), CooMatrix::new(n, n));

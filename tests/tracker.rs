@@ -1066,3 +1066,79 @@ fn range_whose_length_overflows() {
         crossings[0].t()
     );
 }
+
+/// The Dirichlet Laplacian of an s × s × s cube plus t·I/100: its eigenvalues
+/// μᵢ + μⱼ + μₖ + t/100 are three- and six-fold for every t (symmetry), so the basis of
+/// each group is arbitrary at every sample. The pairing accepts a branch whose vector lies
+/// in its group's eigenspace (the basis is then aligned), so no step is halved (before, the
+/// track ran out of budget), and every branch keeps one exact eigenvalue with slope 1/100.
+#[test]
+fn persistently_degenerate_groups_need_no_refinement() {
+    let s = 5;
+    let n = s * s * s;
+    let mut l = DMatrix::<f64>::zeros(n, n);
+    for k in 0..s {
+        for j in 0..s {
+            for i in 0..s {
+                let p = i + s * (j + s * k);
+                l[(p, p)] = 6.0;
+                for (ok, q) in [
+                    (i + 1 < s, p + 1),
+                    (j + 1 < s, p + s),
+                    (k + 1 < s, p + s * s),
+                ] {
+                    if ok {
+                        l[(p, q)] = -1.0;
+                        l[(q, p)] = -1.0;
+                    }
+                }
+            }
+        }
+    }
+    let mu: Vec<f64> = (1..=s)
+        .map(|i| {
+            4.0 * (i as f64 * std::f64::consts::PI / (2.0 * (s + 1) as f64))
+                .sin()
+                .powi(2)
+        })
+        .collect();
+    let mut exact = Vec::new();
+    for a in &mu {
+        for b in &mu {
+            for c in &mu {
+                exact.push(a + b + c);
+            }
+        }
+    }
+    exact.sort_by(f64::total_cmp);
+    let tr = Tracker::new()
+        .samples(11)
+        .unwrap()
+        .track(
+            |t: f64| &l + DMatrix::<f64>::identity(n, n) * (0.01 * t),
+            0.0..=1.0,
+        )
+        .unwrap();
+    assert_eq!(tr.stats().rejected_steps, 0);
+    assert_eq!(tr.stats().unresolved_steps, 0);
+    // parallel levels have no gap minimum
+    assert_eq!(tr.stats().avoided_crossings, 0);
+    assert!(tr.events().is_empty(), "{:?}", tr.events());
+    for (bi, b) in tr.branches().iter().enumerate() {
+        let l0 = exact[bi];
+        for (si, &t) in tr.samples().iter().enumerate() {
+            assert!(
+                (b.values()[si].re - (l0 + 0.01 * t)).abs() <= 1e-11,
+                "branch {bi} at t = {t}: {} vs {}",
+                b.values()[si].re,
+                l0 + 0.01 * t
+            );
+            // a closure: A′ by finite differences
+            assert!(
+                (b.slopes()[si].re - 0.01).abs() <= 1e-9,
+                "branch {bi} at t = {t}: slope {}",
+                b.slopes()[si]
+            );
+        }
+    }
+}
