@@ -183,6 +183,8 @@ pub(crate) struct Ritz {
     pub iterations: usize,
     /// Columns solved with the factorisation.
     pub solves: usize,
+    /// B X of a pencil, where the run formed it (Lanczos measures its residuals with it).
+    pub bx: Option<DMatrix<Complex64>>,
 }
 
 /// The wanted Ritz pairs of an iteration, vectors still in the run's arithmetic.
@@ -204,6 +206,7 @@ impl<T: Field> Pending<T> {
             converged: self.converged,
             iterations: self.iterations,
             solves: self.solves,
+            bx: None,
         }
     }
 }
@@ -573,5 +576,6 @@ pub(crate) fn davidson<T: Field>(
         converged: false,
         iterations: 0,
         solves,
+        bx: None,
     })
 }

@@ -355,6 +355,7 @@ fn measured<T: Field>(
     Ritz {
         values,
         x: x.map(|z| z.to_c64()),
+        bx: p.b.map(|_| bx.map(|z| z.to_c64())),
         residuals,
         converged: false,
         iterations: steps,
@@ -411,7 +412,7 @@ mod tests {
         let real: Vec<f64> = vals.iter().map(|z| z.re).collect();
         let sigma = 1.3;
         let norm1 = pattern.norms(&vals).0;
-        let sym = Symbolic::new(pattern.clone()).unwrap();
+        let sym = Symbolic::new(pattern.clone());
         let f = Factor::new(
             &sym,
             &vals,

@@ -80,7 +80,11 @@ pub(crate) fn analyze(
         left = Some(x.clone());
     }
     // κ = ‖x‖‖y‖/|yᴴx| = ‖y‖ (‖x‖ = 1, yᴴx = 1); for a pencil ‖y‖‖B‖ (yᴴBx = 1)
-    let bnorm = jet.b.as_ref().map_or(1.0, |b| norm(&b[0]));
+    // (‖B‖ only where there are left vectors)
+    let bnorm = match (&jet.b, &left) {
+        (Some(b), Some(_)) => norm(&b[0]),
+        _ => 1.0,
+    };
     let mut kappa: Vec<f64> = match &left {
         Some(y) => (0..m).map(|i| y.column(i).norm() * bnorm).collect(),
         None => vec![1.0; m],
@@ -88,8 +92,12 @@ pub(crate) fn analyze(
     let (cluster, groups) = multiple_groups(&values, cluster_tol * scale);
     let mut defective = vec![false; m];
     let mut tied = Vec::new();
-    let dnorm =
-        (norm(&jet.da) + jet.b.as_ref().map_or(0.0, |b| norm(&b[1]))).max(f64::MIN_POSITIVE);
+    // (only where there are groups)
+    let dnorm = if groups.is_empty() {
+        f64::MIN_POSITIVE
+    } else {
+        (norm(&jet.da) + jet.b.as_ref().map_or(0.0, |b| norm(&b[1]))).max(f64::MIN_POSITIVE)
+    };
     for g in &groups {
         if g.iter()
             .any(|&i| kappa[i].is_nan() || kappa[i] >= DEFECTIVE_CONDITION)

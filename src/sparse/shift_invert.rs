@@ -9,13 +9,13 @@
 
 use super::pattern::Pattern;
 use crate::error::{Error, Result};
-use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::cholesky::ldlt::factor::LdltRegularization;
 use faer::linalg::solvers::SolveCore;
 use faer::sparse::linalg::cholesky::{
     factorize_symbolic_cholesky, LdltRef, SymbolicCholesky, SymbolicCholeskyRaw, SymmetricOrdering,
 };
-use faer::sparse::linalg::solvers::{Llt, Lu, SymbolicLlt, SymbolicLu};
+use faer::sparse::linalg::solvers::{Lu, SymbolicLu};
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMat, SymbolicSparseColMatRef};
 use faer::{Conj, MatMut, Par, Side};
 use nalgebra::DMatrix;
@@ -34,12 +34,13 @@ fn probe(n: usize) -> DMatrix<Complex64> {
     })
 }
 
-/// The symbolic LU analysis of one pattern, and (made when first needed) its symbolic
-/// LDLᵀ analysis with an AMD ordering for symmetric shifted matrices.
+/// The symbolic analyses of one pattern, each made when first needed: LU (COLAMD) for
+/// general shifted matrices, and LDLᵀ / Cholesky (lower triangle, AMD) for symmetric ones
+/// and the check of a mass matrix.
 pub(crate) struct Symbolic {
     pattern: Arc<Pattern>,
     structure: SymbolicSparseColMat<usize>,
-    lu: SymbolicLu<usize>,
+    lu: OnceLock<std::result::Result<SymbolicLu<usize>, String>>,
     ldlt: OnceLock<Option<Arc<SymbolicCholesky<usize>>>>,
 }
 
@@ -52,8 +53,8 @@ impl std::fmt::Debug for Symbolic {
 }
 
 impl Symbolic {
-    /// Analyse `pattern` (COLAMD ordering and the supernodal structure of faer).
-    pub fn new(pattern: Arc<Pattern>) -> Result<Symbolic> {
+    /// The analyses of `pattern`, made when first needed.
+    pub fn new(pattern: Arc<Pattern>) -> Symbolic {
         let n = pattern.n();
         let structure = SymbolicSparseColMat::new_checked(
             n,
@@ -62,16 +63,25 @@ impl Symbolic {
             None,
             pattern.row_idx().to_vec(),
         );
-        let lu = SymbolicLu::try_new(structure.as_ref()).map_err(|e| Error::InvalidArgument {
-            name: "A(t)",
-            reason: format!("the symbolic LU analysis of its pattern failed: {e:?}"),
-        })?;
-        Ok(Symbolic {
+        Symbolic {
             pattern,
             structure,
-            lu,
+            lu: OnceLock::new(),
             ldlt: OnceLock::new(),
-        })
+        }
+    }
+
+    /// The symbolic LU analysis (COLAMD ordering and the supernodal structure of faer).
+    fn lu(&self) -> Result<&SymbolicLu<usize>> {
+        self.lu
+            .get_or_init(|| {
+                SymbolicLu::try_new(self.structure.as_ref()).map_err(|e| format!("{e:?}"))
+            })
+            .as_ref()
+            .map_err(|e| Error::InvalidArgument {
+                name: "A(t)",
+                reason: format!("the symbolic LU analysis of its pattern failed: {e}"),
+            })
     }
 
     /// The symbolic LDLᵀ analysis (lower triangle, AMD ordering), None when it fails.
@@ -215,7 +225,7 @@ impl Factor {
                     }
                 }
             }
-            if let Some(lu) = Self::try_factor(sym, a, b, s) {
+            if let Some(lu) = Self::try_factor(sym, a, b, s)? {
                 let f = make(lu);
                 if f.sound(sym.pattern.n(), scale) {
                     return Ok(f);
@@ -297,39 +307,63 @@ impl Factor {
         r.norm() <= 1e-10 * (norm * x.norm() + p.norm())
     }
 
+    /// The LU factors of A − sB (A − sI); None when a pivot is zero.
     fn try_factor(
         sym: &Symbolic,
         a: &[Complex64],
         b: Option<&[Complex64]>,
         s: Complex64,
-    ) -> Option<Factors> {
+    ) -> Result<Option<Factors>> {
         let structure: SymbolicSparseColMatRef<'_, usize> = sym.structure.as_ref();
+        let lu = sym.lu()?.clone();
         let vals = Self::shifted(sym, a, b, s);
         if vals.iter().all(|z| z.im == 0.0) {
             let vals: Vec<f64> = vals.iter().map(|z| z.re).collect();
             let mat = SparseColMatRef::new(structure, &vals);
-            return Lu::try_new_with_symbolic(sym.lu.clone(), mat)
-                .ok()
-                .map(Factors::Real);
+            return Ok(Lu::try_new_with_symbolic(lu, mat).ok().map(Factors::Real));
         }
         let mat = SparseColMatRef::new(structure, &vals);
-        Lu::try_new_with_symbolic(sym.lu.clone(), mat)
+        Ok(Lu::try_new_with_symbolic(lu, mat)
             .ok()
-            .map(Factors::Complex)
+            .map(Factors::Complex))
     }
 
-    /// An estimate of the reciprocal condition number of the matrix with values `b` on the
-    /// analysed pattern: ‖p‖/(‖B‖₁‖B⁻¹p‖) for a fixed probe p, 0 when the LU factorisation
-    /// fails or the solve is not finite. Below 1/[`SINGULAR_GROWTH`] the matrix counts as
-    /// singular.
-    pub fn rcond_estimate(sym: &Symbolic, b: &[Complex64]) -> f64 {
+    /// The check of a mass matrix B (values `b` on the analysed pattern): an estimate of
+    /// its reciprocal condition number, ‖p‖/(‖B‖₁‖B⁻¹p‖) for a fixed probe p (0 when no
+    /// factorisation exists or the solve is not finite; below 1/[`SINGULAR_GROWTH`] B
+    /// counts as singular), and whether B is Hermitian positive definite. A `hermitian` B
+    /// is first factorised by Cholesky (LLᴴ on the AMD analysis that the LDLᵀ
+    /// factorisations of A − σB share): when that exists B is definite and the probe is
+    /// solved with it; otherwise, and for a B that is not Hermitian, with its LU factors.
+    pub fn mass_check(sym: &Symbolic, b: &[Complex64], hermitian: bool) -> Result<(f64, bool)> {
         let (norm1, _) = sym.pattern.norms(b);
         if norm1 == 0.0 {
-            return 0.0;
+            return Ok((0.0, false));
+        }
+        let p = probe(sym.pattern.n());
+        let rcond = |x: &DMatrix<Complex64>| {
+            let x = x.norm();
+            if x.is_finite() && x > 0.0 {
+                p.norm() / (norm1 * x)
+            } else {
+                0.0
+            }
+        };
+        if hermitian {
+            let solved = if b.iter().all(|z| z.im == 0.0) {
+                let re: Vec<f64> = b.iter().map(|z| z.re).collect();
+                let pr = p.map(|z| z.re);
+                Self::cholesky_solve(sym, &re, pr).map(|x| x.map(|v| Complex64::new(v, 0.0)))
+            } else {
+                Self::cholesky_solve(sym, b, p.clone())
+            };
+            if let Some(x) = solved {
+                return Ok((rcond(&x), true));
+            }
         }
         // B − 0·I: the plain factorisation of B
-        let Some(lu) = Self::try_factor(sym, b, None, Complex64::new(0.0, 0.0)) else {
-            return 0.0;
+        let Some(lu) = Self::try_factor(sym, b, None, Complex64::new(0.0, 0.0))? else {
+            return Ok((0.0, false));
         };
         let f = Factor {
             lu,
@@ -339,30 +373,42 @@ impl Factor {
             a: Vec::new(),
             b: None,
         };
-        let p = probe(sym.pattern.n());
-        let x = f.solve(&p, false).norm();
-        if x.is_finite() && x > 0.0 {
-            p.norm() / (norm1 * x)
-        } else {
-            0.0
-        }
+        Ok((rcond(&f.solve(&p, false)), false))
     }
 
-    /// Whether the Hermitian matrix with values `b` on the analysed pattern is positive
-    /// definite: its sparse Cholesky factorisation (faer's LLᴴ, lower triangle) exists.
-    pub fn positive_definite(sym: &Symbolic, b: &[Complex64]) -> bool {
-        let structure: SymbolicSparseColMatRef<'_, usize> = sym.structure.as_ref();
-        let Ok(llt) = SymbolicLlt::try_new(structure, Side::Lower) else {
-            return false;
-        };
-        if b.iter().all(|z| z.im == 0.0) {
-            let vals: Vec<f64> = b.iter().map(|z| z.re).collect();
-            let mat = SparseColMatRef::new(structure, &vals);
-            Llt::try_new_with_symbolic(llt, mat, Side::Lower).is_ok()
-        } else {
-            let mat = SparseColMatRef::new(structure, b);
-            Llt::try_new_with_symbolic(llt, mat, Side::Lower).is_ok()
-        }
+    /// B⁻¹ x by the Cholesky factors of the Hermitian matrix with values `b` (lower
+    /// triangle); None when B is not (numerically) positive definite.
+    fn cholesky_solve<T: faer::traits::ComplexField + Copy>(
+        sym: &Symbolic,
+        b: &[T],
+        mut x: DMatrix<T>,
+    ) -> Option<DMatrix<T>> {
+        let symbolic = sym.ldlt()?;
+        let mat = SparseColMatRef::new(sym.structure.as_ref(), b);
+        let mut values = vec![b[0]; symbolic.len_val()];
+        let mut mem = MemBuffer::new(StackReq::any_of(&[
+            symbolic.factorize_numeric_llt_scratch::<T>(Par::Seq, Default::default()),
+            symbolic.solve_in_place_scratch::<T>(x.ncols(), Par::Seq),
+        ]));
+        let llt = symbolic
+            .factorize_numeric_llt(
+                &mut values,
+                mat,
+                Side::Lower,
+                Default::default(),
+                Par::Seq,
+                MemStack::new(&mut mem),
+                Default::default(),
+            )
+            .ok()?;
+        let (n, c) = x.shape();
+        llt.solve_in_place_with_conj(
+            Conj::No,
+            MatMut::from_column_major_slice_mut(x.as_mut_slice(), n, c),
+            Par::Seq,
+            MemStack::new(&mut mem),
+        );
+        Some(x)
     }
 
     /// A probe solve stays finite and bounded.
@@ -439,7 +485,7 @@ mod tests {
     fn setup(a: &CscMatrix<f64>) -> (Arc<Pattern>, Vec<Complex64>, Symbolic) {
         let pattern = Arc::new(Pattern::union(a.nrows(), &[a]));
         let vals = pattern.scatter(a, |v| Complex64::new(v, 0.0)).unwrap();
-        let sym = Symbolic::new(pattern.clone()).unwrap();
+        let sym = Symbolic::new(pattern.clone());
         (pattern, vals, sym)
     }
 
@@ -499,5 +545,79 @@ mod tests {
         assert!(matches!(f.lu, Factors::Real(_)));
         assert_eq!(f.nudges, 0);
         assert!(backward(&f, &pattern, &vals) <= 1e-12);
+    }
+
+    /// The mass check on diagonal matrices with a known answer: diag(1, …, 100) is definite
+    /// with rcond = ‖p‖/(100‖D⁻¹p‖) exactly; diag(±1, …) (symmetric, indefinite) is not
+    /// definite and is checked by LU; a zero on the diagonal is singular; a complex
+    /// Hermitian definite matrix is definite.
+    #[test]
+    fn mass_check_tells_definite_indefinite_and_singular() {
+        let n = 100;
+        let diag = |f: &dyn Fn(usize) -> f64| {
+            let mut coo = CooMatrix::new(n, n);
+            for i in 0..n {
+                coo.push(i, i, f(i));
+            }
+            CscMatrix::from(&coo)
+        };
+        let exact = |d: &dyn Fn(usize) -> f64| {
+            let p = probe(n);
+            let big = (0..n).map(|i| d(i).abs()).fold(0.0, f64::max);
+            let x: f64 = (0..n).map(|i| (p[i].re / d(i)).powi(2)).sum::<f64>().sqrt();
+            p.norm() / (big * x)
+        };
+        let spd = |i: usize| 1.0 + i as f64;
+        let (_, vals, sym) = setup(&diag(&spd));
+        let (rcond, definite) = Factor::mass_check(&sym, &vals, true).unwrap();
+        assert!(definite);
+        assert!(
+            (rcond - exact(&spd)).abs() <= 1e-12 * exact(&spd),
+            "{rcond}"
+        );
+        let signs = |i: usize| {
+            if i % 3 == 0 {
+                -1.0 - i as f64
+            } else {
+                1.0 + i as f64
+            }
+        };
+        let (_, vals, sym) = setup(&diag(&signs));
+        let (rcond, definite) = Factor::mass_check(&sym, &vals, true).unwrap();
+        assert!(!definite);
+        assert!(
+            (rcond - exact(&signs)).abs() <= 1e-12 * exact(&signs),
+            "{rcond}"
+        );
+        let (_, vals, sym) = setup(&diag(&|i| if i == 7 { 0.0 } else { 1.0 }));
+        let (rcond, definite) = Factor::mass_check(&sym, &vals, true).unwrap();
+        assert!(!definite);
+        assert!(rcond < 1.0 / SINGULAR_GROWTH, "{rcond}");
+        // complex Hermitian: tridiag(−i, 3, i) is definite (Gershgorin)
+        let mut coo = CooMatrix::new(n, n);
+        for i in 0..n {
+            coo.push(i, i, 3.0);
+            if i + 1 < n {
+                coo.push(i, i + 1, 1.0);
+                coo.push(i + 1, i, 1.0);
+            }
+        }
+        let (pattern, _, sym) = setup(&CscMatrix::from(&coo));
+        let mut vals = vec![Complex64::new(0.0, 0.0); pattern.nnz()];
+        for j in 0..n {
+            let (a, b) = (pattern.col_ptr()[j], pattern.col_ptr()[j + 1]);
+            for (v, &i) in vals[a..b].iter_mut().zip(&pattern.row_idx()[a..b]) {
+                *v = match i.cmp(&j) {
+                    std::cmp::Ordering::Equal => Complex64::new(3.0, 0.0),
+                    std::cmp::Ordering::Less => Complex64::new(0.0, 1.0),
+                    std::cmp::Ordering::Greater => Complex64::new(0.0, -1.0),
+                };
+            }
+        }
+        assert!(pattern.is_hermitian(&vals, 0.0));
+        let (rcond, definite) = Factor::mass_check(&sym, &vals, true).unwrap();
+        assert!(definite);
+        // 1 ≤ λ ≤ 5: rcond of the probe between 1/5 and 1 (‖B‖₁ = 5)
+        assert!((0.2 - 1e-12..=1.0).contains(&rcond), "{rcond}");
     }
 }

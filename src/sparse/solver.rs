@@ -492,7 +492,7 @@ impl Solver {
         cluster_tol: f64,
     ) -> Result<Pairs> {
         if !self.sym.as_ref().is_some_and(|s| s.is_for(&v.pattern)) {
-            self.sym = Some(Arc::new(Symbolic::new(v.pattern.clone())?));
+            self.sym = Some(Arc::new(Symbolic::new(v.pattern.clone())));
             self.stats.symbolic_analyses += 1;
             self.factor = None;
             self.mass_checked = false;
@@ -501,7 +501,8 @@ impl Solver {
         let mass = v.b.as_ref().map(|b| &b[0][..]);
         if let (Some(b), false) = (mass, self.mass_checked) {
             let sym = self.sym.as_ref().expect("analysed");
-            let rcond = Factor::rcond_estimate(sym, b);
+            let hermitian = v.pattern.is_hermitian(b, crate::eigen::HERMITIAN_TOL);
+            let (rcond, definite) = Factor::mass_check(sym, b, hermitian)?;
             if rcond < 1.0 / SINGULAR_GROWTH {
                 return Err(Error::Singular {
                     what: "B",
@@ -509,8 +510,7 @@ impl Solver {
                     at: At(Some(t)),
                 });
             }
-            self.definite = v.pattern.is_hermitian(b, crate::eigen::HERMITIAN_TOL)
-                && Factor::positive_definite(sym, b);
+            self.definite = definite;
             self.mass_checked = true;
         }
         let hermitian = self.hermitian(v);
@@ -543,7 +543,7 @@ impl Solver {
         let real = hermitian
             && self.sigma.im == 0.0
             && v.a.iter().chain(mass.unwrap_or(&[])).all(|z| z.im == 0.0);
-        let right = if real {
+        let mut right = if real {
             let a: Vec<f64> = v.a.iter().map(|z| z.re).collect();
             let b: Option<Vec<f64>> = mass.map(|b| b.iter().map(|z| z.re).collect());
             let ab = (&a[..], b.as_deref());
@@ -557,8 +557,14 @@ impl Solver {
             .iter()
             .map(|l| (l - self.sigma).norm())
             .fold(0.0, f64::max);
-        // B X of a pencil: the left vectors are scaled so that Yᴴ B X = I
-        let bx = mass.map(|b| v.pattern.mul(b, &right.x));
+        // B X of a pencil (formed by Lanczos already): the left vectors are scaled so that
+        // Yᴴ B X = I
+        let bx = mass.map(|b| {
+            right
+                .bx
+                .take()
+                .unwrap_or_else(|| v.pattern.mul(b, &right.x))
+        });
         if hermitian {
             let left = match &bx {
                 // a Hermitian-definite pencil: Y = X (Xᴴ B X)⁻¹ within each group
