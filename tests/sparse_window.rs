@@ -132,6 +132,9 @@ fn laplacian_closed_form_through_exact_crossings() {
         .unwrap();
     eprintln!("{:?}", tr.stats());
     check_closed_form(&tr, nx, ny, sigma, 1e-10);
+    // pairings in question in the guard band at both ends, where the band's edge moves,
+    // are decided by a clear vector overlap: 4 halved steps (13 when they were halved too)
+    assert!(tr.stats().rejected_steps <= 4, "{:?}", tr.stats());
     assert!(tr.events().iter().any(|e| e.kind() == "crossing"));
     assert!(tr.events().iter().any(|e| e.kind() == "window_entry"));
 }
@@ -182,10 +185,11 @@ fn crossings_between_samples_are_located_on_the_projection() {
     assert!(s.projected_events >= crossings, "{s:?}");
     assert_eq!(s.event_points, 0, "{s:?}");
     // steps are halved here (pairings in question), and the end point of a halved step
-    // is solved once: reused when the halves come back to it
+    // is solved once: reused when the halves come back to it (one factorisation per
+    // distinct t, fewer than the steps tried)
     assert!(s.rejected_steps >= 2, "{s:?}");
     assert!(
-        s.solver.factorizations <= s.accepted_steps + 2,
+        s.solver.factorizations < s.accepted_steps + s.rejected_steps,
         "one factorisation per distinct t: {s:?}"
     );
 }

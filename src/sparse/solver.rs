@@ -629,13 +629,22 @@ fn biorthonormal(
         pick.push(j);
     }
     let n = right.x.nrows();
-    let mut y = DMatrix::from_fn(n, m, |i, k| left.x[(i, pick[k])]);
+    let mut y = DMatrix::zeros(n, m);
+    for (k, &j) in pick.iter().enumerate() {
+        y.set_column(k, &left.x.column(j));
+    }
     for g in group_close(&right.values, tol.max(0.0)) {
-        let xc = crate::eigen::clusters::columns(bx, &g);
-        let yc = crate::eigen::clusters::columns(&y, &g);
-        let mc = xc.adjoint() * &yc; // (B X_c)ᴴ Y_c
+        // (B X_c)ᴴ Y_c, column by column (a group is small)
+        let mc = DMatrix::from_fn(g.len(), g.len(), |r, c| {
+            bx.column(g[r]).dotc(&y.column(g[c]))
+        });
         let inv = mc.try_inverse()?;
-        let yn = yc * inv;
+        let mut yn = DMatrix::zeros(n, g.len());
+        for (c, mut out) in yn.column_iter_mut().enumerate() {
+            for (r, &j) in g.iter().enumerate() {
+                out.axpy(inv[(r, c)], &y.column(j), Complex64::new(1.0, 0.0));
+            }
+        }
         for (k, &j) in g.iter().enumerate() {
             y.set_column(j, &yn.column(k));
         }

@@ -97,7 +97,8 @@ impl std::fmt::Debug for ProgressFn {
 /// them). Every step after the first starts from the previous step's Ritz vectors. The
 /// pairs are paired with the previous step's by the dense path's matching (eigenvector
 /// overlap and predicted values, integer Hungarian); a pairing in question halves the
-/// step. A branch that leaves the guard band ends there and the pair that replaces it
+/// step, except in the guard band at both ends, where the band's edge moves and a vector
+/// overlap of at least 0.9 and twice any other decides. A branch that leaves the guard band ends there and the pair that replaces it
 /// starts a new branch. Where two branches meet, the meeting is located by Newton steps
 /// on local solves (the four eigenpairs nearest the meeting value). Nothing of size
 /// n × n is ever formed: the memory is the factors and O(n·m) vectors.
@@ -535,9 +536,18 @@ impl Nearest {
                 let mut open = Vec::new();
                 for &i in &pairing.uncertain {
                     let j = pairing.perm[i];
-                    let o = cabs(dotc(col(&station.x, i), col(&new.x, j)));
-                    if rank_old[i] >= self.k && rank_new[j] >= self.k && o < self.min_overlap {
+                    let overlap = |l: usize| cabs(dotc(col(&station.x, i), col(&new.x, l)));
+                    let o = overlap(j);
+                    let guard = rank_old[i] >= self.k && rank_new[j] >= self.k;
+                    if guard && o < self.min_overlap {
                         swaps.push(i);
+                    } else if guard
+                        && o >= GUARD_MATCH
+                        && (0..new.len()).all(|l| l == j || overlap(l) <= 0.5 * o)
+                    {
+                        // in the guard band at both ends the value test fails where the
+                        // band's edge moves (a pair leaves it, another comes in): a vector
+                        // that matches one new vector clearly decides
                     } else {
                         open.push(i);
                     }
@@ -610,6 +620,10 @@ impl Nearest {
         })
     }
 }
+
+/// A pairing in question in the guard band at both ends is kept when its vector overlap
+/// is at least this and twice any other.
+const GUARD_MATCH: f64 = 0.9;
 
 /// |λ − σ|.
 fn dist(l: Complex64, s: Complex64) -> f64 {
