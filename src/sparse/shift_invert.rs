@@ -205,7 +205,8 @@ impl Factor {
     ) -> Result<Factor> {
         let mut s = shift;
         let scale = norm1.max(f64::MIN_POSITIVE);
-        let unit = match b {
+        // (‖B‖₁ only when the shift has to move)
+        let unit = || match b {
             Some(b) => scale / sym.pattern.norms(b).0.max(f64::MIN_POSITIVE),
             None => scale,
         };
@@ -231,7 +232,7 @@ impl Factor {
                     return Ok(f);
                 }
             }
-            let step = NUDGE * unit * 8f64.powi(nudges as i32);
+            let step = NUDGE * unit() * 8f64.powi(nudges as i32);
             // a real shift stays real (real problems keep their conjugate symmetry)
             s = shift + Complex64::new(step, 0.0);
         }
@@ -240,7 +241,7 @@ impl Factor {
             reason: format!(
                 "A(t) − σ{} stays singular at t = {t} for σ = {shift} and 12 nudges up to {:e}",
                 if b.is_some() { "B(t)" } else { "I" },
-                NUDGE * unit * 8f64.powi(11)
+                NUDGE * unit() * 8f64.powi(11)
             ),
         })
     }
