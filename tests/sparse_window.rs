@@ -414,6 +414,90 @@ fn every_copy_of_a_six_fold_eigenvalue_is_found() {
     }
 }
 
+/// A 3D model with a symmetry: the cube Laplacian plus t·V with the separable potential
+/// V = v(x) + v(y) + v(z), v(x) = 40x². Its eigenvalues are sums of three eigenvalues of
+/// the 1D operator T + t·diag(v) (exact, by a dense s × s solve), three-fold for all t
+/// where two indices agree, and levels of different groups cross. The window holds the
+/// exact k lowest at every sample, with exact slopes (the sums of the three 1D slopes).
+/// (The events are not checked: where two three-fold groups cross, at one t for all nine
+/// pairs, the pairwise location spreads them over 0.1273–0.1294 around the true
+/// 0.127562054 — a known gap, noted for the next issue.)
+#[test]
+fn a_3d_model_with_threefold_levels_keeps_the_exact_window() {
+    let s = 16;
+    let n = s * s * s;
+    let h = 1.0 / (s + 1) as f64;
+    let v = |i: usize| 40.0 * ((i + 1) as f64 * h - 0.5).powi(2);
+    let mut pot = CooMatrix::new(n, n);
+    for k in 0..s {
+        for j in 0..s {
+            for i in 0..s {
+                pot.push(i + s * (j + s * k), i + s * (j + s * k), v(i) + v(j) + v(k));
+            }
+        }
+    }
+    let fam = SparseTerms::new(n)
+        .constant(cube(s))
+        .unwrap()
+        .term(CscMatrix::from(&pot), |t| t)
+        .unwrap();
+    // the 1D levels and slopes at t: T + t·diag(v), slopes vᵀ(uᵢ∘uᵢ)
+    let one_d = |t: f64| -> Vec<(f64, f64)> {
+        let m = nalgebra::DMatrix::from_fn(s, s, |i, j| match i.abs_diff(j) {
+            0 => 2.0 + t * v(i),
+            1 => -1.0,
+            _ => 0.0,
+        });
+        let e = m.symmetric_eigen();
+        let mut out: Vec<(f64, f64)> = (0..s)
+            .map(|c| {
+                let u = e.eigenvectors.column(c);
+                let slope = (0..s).map(|i| v(i) * u[i] * u[i]).sum::<f64>();
+                (e.eigenvalues[c], slope)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.total_cmp(&b.0));
+        out
+    };
+    let k = 7; // (1,1,1), the three (1,1,2), the three (1,2,2)
+    let samples = 11;
+    let tr = Tracker::new()
+        .samples(samples)
+        .unwrap()
+        .nearest(k, 0.0)
+        .unwrap()
+        .track(&fam, 0.0..=1.0)
+        .unwrap();
+    eprintln!("{:?}", tr.stats());
+    for (si, &t) in tr.samples().iter().enumerate() {
+        let l = one_d(t);
+        let mut exact = Vec::new();
+        for a in &l[..3] {
+            for b in &l[..3] {
+                for c in &l[..3] {
+                    exact.push((a.0 + b.0 + c.0, a.1 + b.1 + c.1));
+                }
+            }
+        }
+        exact.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let w = tr.window(si);
+        assert_eq!(w.len(), k);
+        for (&(b, got), want) in w.iter().zip(&exact) {
+            assert!(
+                (got - want.0).abs() <= 1e-10 * want.0,
+                "t = {t}: {w:?} against {exact:?}"
+            );
+            // the slope of the level with this value (equal values: equal slopes)
+            let d = tr.branches()[b].slopes()[si].unwrap().re;
+            assert!(
+                (d - want.1).abs() <= 1e-8 * want.0,
+                "t = {t}: slope {d} vs {}",
+                want.1
+            );
+        }
+    }
+}
+
 /// diag(1, 2, …, n − 1) and a level 50 − t coming down through them.
 fn sweep(n: usize) -> SparseTerms<f64> {
     let (mut d, mut e) = (CooMatrix::new(n, n), CooMatrix::new(n, n));

@@ -98,10 +98,11 @@ impl std::fmt::Debug for ProgressFn {
 /// pairs are paired with the previous step's by the dense path's matching (eigenvector
 /// overlap and predicted values, integer Hungarian); a pairing in question halves the
 /// step, except in the guard band at both ends, where the band's edge moves and a vector
-/// overlap of at least 0.9 and twice any other decides. A branch that leaves the guard band ends there and the pair that replaces it
-/// starts a new branch. Where two branches meet, the meeting is located by Newton steps
-/// on local solves (the four eigenpairs nearest the meeting value). Nothing of size
-/// n × n is ever formed: the memory is the factors and O(n·m) vectors.
+/// overlap of at least 0.9 and twice any other decides. A branch that leaves the guard
+/// band ends there and the pair that replaces it starts a new branch. Where two branches
+/// meet, the meeting is located by Newton steps on local solves (the four eigenpairs
+/// nearest the meeting value). Nothing of size n × n is ever formed: the memory is the
+/// factors and O(n·m) vectors.
 ///
 /// Branch numbers are given in order of appearance: branches 0 … m − 1 are the pairs at
 /// the first sample, nearest σ first. Slopes are yᵢᴴA′xᵢ with exact A′ for
