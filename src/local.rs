@@ -40,8 +40,12 @@ use crate::tracking::Event;
 use nalgebra::DMatrix;
 use num_complex::Complex64;
 
-/// Largest group a local model answers; larger ones fall back.
+/// Largest group a local model answers, in levels (a multiple eigenvalue that stays
+/// multiple over the step counts once); larger ones fall back.
 pub(crate) const MAX_GROUP: usize = 8;
+
+/// Largest group a Hermitian local model answers, in branches.
+const MAX_MEMBERS: usize = 4 * MAX_GROUP;
 
 /// A column of X₀ (or X₁) that leaves the other end's subspace by more than this (in
 /// norm) pulls the eigenpairs it leaks into into the group.
@@ -126,6 +130,16 @@ pub(crate) fn groups(
         }
         i
     }
+    // a Hermitian group is counted in levels: a multiple eigenvalue of a symmetry comes
+    // whole (its basis is arbitrary, the leaks pull in all its members)
+    let hermitian = s0.left.is_none() && s1.left.is_none();
+    let too_big = |set: &[usize]| {
+        if hermitian {
+            set.len() > MAX_MEMBERS || distinct(&levels(s0, s1, perm, set)) > MAX_GROUP
+        } else {
+            set.len() > MAX_GROUP
+        }
+    };
     let mut member = vec![false; n];
     for s in seeds {
         for &i in s {
@@ -147,7 +161,7 @@ pub(crate) fn groups(
             sets[root_of[r]].push(i);
         }
         for set in &sets {
-            if set.len() > MAX_GROUP {
+            if too_big(set) {
                 return None;
             }
             let d: Vec<usize> = set.iter().map(|&i| perm[i]).collect();
@@ -170,6 +184,29 @@ pub(crate) fn groups(
         }
     }
     None
+}
+
+/// The level of each of the old branches `members`: branches equal at t₀ (one cluster)
+/// that go to one cluster at t₁ are one level, a multiple eigenvalue that stays multiple
+/// over the step (as under a symmetry); every other branch is a level of its own.
+/// Levels are numbered by their first member.
+fn levels(s0: &Point, s1: &Point, perm: &[usize], members: &[usize]) -> Vec<usize> {
+    let key = |i: usize| (s0.cluster[i], s1.cluster[perm[i]]);
+    (0..members.len())
+        .map(|k| {
+            (0..=k)
+                .find(|&q| key(members[q]) == key(members[k]))
+                .unwrap_or(k)
+        })
+        .collect()
+}
+
+/// The number of distinct entries of `ids`.
+fn distinct(ids: &[usize]) -> usize {
+    let mut v = ids.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    v.len()
 }
 
 /// The eigenpairs of `to` (outside `to_idx`) that the columns `from_idx` of `from` leak
@@ -437,6 +474,23 @@ impl Model {
         }
     }
 
+    /// The Ritz vectors of the Hermitian model's eigenpairs `cols` at s, orthonormalised
+    /// (they are orthonormal up to rounding): their coefficients in W and the vectors.
+    fn ritz_basis(
+        &self,
+        s: f64,
+        e: &Small,
+        cols: &[usize],
+    ) -> Option<(DMatrix<Complex64>, DMatrix<Complex64>)> {
+        let bz = self.coefficients(s, &e.right, cols);
+        let u = mul(&self.wr, &bz);
+        let chol = nalgebra::Cholesky::new(u.adjoint() * &u)?;
+        let linv = chol.l().try_inverse()?;
+        let coef = bz * linv.adjoint();
+        let basis = mul(&self.wr, &coef);
+        Some((coef, basis))
+    }
+
     /// Right and left Ritz vectors (n × |cols|) of the model eigenpairs `cols` at s.
     fn vectors(
         &self,
@@ -640,16 +694,21 @@ fn brent_min(mut f: impl FnMut(f64) -> f64, a: f64, b: f64) -> (f64, f64) {
 #[derive(Debug, Clone, Copy)]
 struct Approach {
     s: f64,
-    /// Positions of the pair in the model's eigenvalue list at s (Hermitian: ascending).
+    /// Positions of the pair in the model's eigenvalue list at s (Hermitian: ascending);
+    /// for two levels of several members, the first of the lower one and the last of the
+    /// upper one.
     i: usize,
     j: usize,
+    /// Members of the lower level at s (1 for a pair).
+    lower: usize,
     gap: f64,
 }
 
 /// A certified (or not) gap at t*.
 #[derive(Debug, Clone)]
 struct Certified {
-    /// The pair's Ritz vectors on A(t*) (n × 2, orthonormal).
+    /// The pair's Ritz vectors on A(t*) (n × 2, orthonormal; n × m for two levels of m
+    /// members together).
     vectors: DMatrix<Complex64>,
     /// Whether t* lies inside the step (false: the pair comes closest beyond an end of
     /// the step, and inside it the gap is smallest at that end: no event here).
@@ -856,22 +915,36 @@ fn hermitian_group<T: Element>(
     out: &mut Outcome,
 ) -> Result<Option<Vec<usize>>> {
     let k = model.k;
+    let scale = s0.scale.max(s1.scale);
+    // the levels of the group: members equal at both ends (a multiple eigenvalue that
+    // stays multiple, as under a symmetry or a separable family) move as one, and gaps
+    // are read between levels. Inside the step the model holds a level's values only
+    // nearly equal (its subspace is interpolated), so a level is not told by a tolerance:
+    // at each s the ascending values are cut at the `count − 1` widest gaps
+    let lev = levels(s0, s1, perm, old);
+    let count = distinct(&lev);
+    let cut = (count < k).then_some(count);
     // scan the gaps of neighbouring model eigenvalues on substeps refined where a gap is
     // not resolved (smaller than a few times what the levels move across the substep)
-    let Some(scan) = hermitian_scan(model) else {
+    let Some(scan) = hermitian_scan(model, cut) else {
         return Ok(None);
     };
     let last = scan.len() - 1;
-    let gap_at = |s: f64, i: usize| -> f64 {
+    // the gap between level l and level l + 1
+    let gap_of = |v: &[f64], l: usize| {
+        let st = level_starts(v, count);
+        v[st[l + 1]] - v[st[l + 1] - 1]
+    };
+    let gap_at = |s: f64, l: usize| -> f64 {
         model
             .hermitian_values(s)
-            .map_or(f64::INFINITY, |v| v[i + 1] - v[i])
+            .map_or(f64::INFINITY, |v| gap_of(&v, l))
     };
     let o0 = ascending(&s0.values, old);
     let o1 = ascending(&s1.values, new);
     let mut approaches = Vec::new();
-    for i in 0..k.saturating_sub(1) {
-        let g: Vec<f64> = scan.iter().map(|(_, v)| v[i + 1] - v[i]).collect();
+    for l in 0..count.saturating_sub(1) {
+        let g: Vec<f64> = scan.iter().map(|(_, v)| gap_of(v, l)).collect();
         // discrete minima, the ends included (a minimum next to an end may lie inside)
         for q in 0..=last {
             let left = if q > 0 { g[q - 1] } else { f64::INFINITY };
@@ -880,7 +953,7 @@ fn hermitian_group<T: Element>(
                 let (lo, hi) = (scan[q.saturating_sub(1)].0, scan[(q + 1).min(last)].0);
                 let (s, g2) = brent_min(
                     |s| {
-                        let g = gap_at(s, i);
+                        let g = gap_at(s, l);
                         g * g
                     },
                     lo,
@@ -891,19 +964,24 @@ fn hermitian_group<T: Element>(
                 // (the slopes of the pair at t₁ agree or part), so that a minimum on a
                 // sample is seen once
                 let at_end = hi - s <= 1e-6 && q == last;
-                let closed = g2.max(0.0).sqrt() <= params.gap_tol * s0.scale.max(s1.scale);
+                let closed = g2.max(0.0).sqrt() <= params.gap_tol * scale;
                 let parting = {
-                    let (lo1, hi1) = (new[o1[i]], new[o1[i + 1]]);
+                    let b1 = level_starts(&scan[last].1, count)[l + 1];
+                    let (lo1, hi1) = (new[o1[b1 - 1]], new[o1[b1]]);
                     let dg = (s1.slopes[hi1] - s1.slopes[lo1]).re * model.h.signum();
                     dg >= -1e-12 * (s1.slopes[hi1].norm() + s1.slopes[lo1].norm())
                 };
                 if s - lo <= 1e-6 && q == 0 || at_end && !closed && !parting {
                     continue;
                 }
+                // the positions of the two levels, read at the start of the bracket (where
+                // two levels meet the cut between them is not told)
+                let st = level_starts(&scan[q.saturating_sub(1)].1, count);
                 approaches.push(Approach {
                     s,
-                    i,
-                    j: i + 1,
+                    i: st[l],
+                    j: st.get(l + 2).copied().unwrap_or(k) - 1,
+                    lower: st[l + 1] - st[l],
                     gap: g2.max(0.0).sqrt(),
                 });
             }
@@ -912,7 +990,6 @@ fn hermitian_group<T: Element>(
     approaches.sort_by(|a, b| a.s.total_cmp(&b.s));
     // labels at the sorted positions, from the old members in ascending order
     let mut label: Vec<usize> = o0.clone();
-    let scale = s0.scale.max(s1.scale);
     let tol = params.gap_tol * scale;
     // certify every approach, then take them in the order of their certified t*;
     // approaches at one t* (within 10⁻⁹ of the step) whose positions touch form a block:
@@ -920,11 +997,18 @@ fn hermitian_group<T: Element>(
     // where
     let mut certified = Vec::with_capacity(approaches.len());
     for ap in approaches {
-        let (a, b) = (old[label[ap.i]], old[label[ap.j]]);
-        let ends = [[a, b], [new[o1[ap.i]], new[o1[ap.j]]]];
-        let cert = certify(
-            family, model, s0, s1, ends, old, perm, &ap, tol, affine, out,
-        )?;
+        let cert = if ap.j == ap.i + 1 {
+            let (a, b) = (old[label[ap.i]], old[label[ap.j]]);
+            let ends = [[a, b], [new[o1[ap.i]], new[o1[ap.j]]]];
+            certify(
+                family, model, s0, s1, ends, old, perm, &ap, tol, affine, out,
+            )?
+        } else {
+            let ends0: Vec<usize> = (ap.i..=ap.j).map(|p| old[label[p]]).collect();
+            let ends1: Vec<usize> = (ap.i..=ap.j).map(|p| new[o1[p]]).collect();
+            let site = (s0, s1, [&ends0[..], &ends1[..]], old, perm);
+            certify_levels(family, model, site, &ap, tol, affine, out)?
+        };
         let Some(cert) = cert else {
             return Ok(None);
         };
@@ -985,9 +1069,13 @@ fn hermitian_group<T: Element>(
             let t_star = block.iter().map(|(_, c)| c.t).sum::<f64>() / block.len() as f64;
             let value =
                 block.iter().map(|(_, c)| c.value).sum::<Complex64>() / c(block.len() as f64);
-            if params.events {
-                // exact slopes: the eigenvalues of UᴴA′(t*)U on the span U of the certified
-                // Ritz vectors (degenerate perturbation theory)
+            let level = |b: usize| old.iter().position(|&o| o == b).map(|p| lev[p]);
+            let several =
+                (0..m).any(|x| (x + 1..m).any(|y| level(members[x]) == level(members[y])));
+            // exact slopes: the eigenvalues of UᴴA′(t*)U on the span U of the certified
+            // Ritz vectors (degenerate perturbation theory); also what tells levels of
+            // several members that cross from levels that touch
+            let asc = if params.events || several {
                 let s_star = block.iter().map(|(ap, _)| ap.s).sum::<f64>() / block.len() as f64;
                 let Some(e) = model.eig(s_star) else {
                     return Ok(None);
@@ -997,10 +1085,30 @@ fn hermitian_group<T: Element>(
                 let Some(asc) = meeting_slopes(family, t_star, block, &from_model)? else {
                     return Ok(None);
                 };
+                asc
+            } else {
+                Vec::new()
+            };
+            // levels of several members meeting with one slope touch (an exact double
+            // root, as separable families have): they keep their order. A spread of
+            // slopes that is neither rounding nor clearly open is not decided here
+            let touching = several && {
+                let size = asc.iter().fold(f64::MIN_POSITIVE, |a, x| a.max(x.abs()));
+                let spread = asc[m - 1] - asc[0];
+                if spread > 1e-9 * size && spread < 1e-6 * size {
+                    return Ok(None);
+                }
+                spread <= 1e-9 * size
+            };
+            if params.events {
                 let slope = |r: usize| c(if dir > 0.0 { asc[m - 1 - r] } else { asc[r] });
                 for x in 0..m {
                     for y in x + 1..m {
                         let (a, b) = (members[x], members[y]);
+                        // the members of one level stay together: no crossing
+                        if level(a) == level(b) {
+                            continue;
+                        }
                         let slopes = if a < b {
                             [slope(x), slope(y)]
                         } else {
@@ -1021,7 +1129,9 @@ fn hermitian_group<T: Element>(
                     out.pairs.push((a.min(b), a.max(b)));
                 }
             }
-            label[lo_pos..=hi_pos].reverse();
+            if !touching {
+                label[lo_pos..=hi_pos].reverse();
+            }
         }
         q = end;
     }
@@ -1043,12 +1153,16 @@ fn meeting_slopes<T: Element>(
     from_model: &DMatrix<Complex64>,
 ) -> Result<Option<Vec<f64>>> {
     let (n, m) = from_model.shape();
-    let mut all = DMatrix::<Complex64>::zeros(n, 2 * block.len() + m);
-    for (q, (_, cert)) in block.iter().enumerate() {
-        all.columns_mut(2 * q, 2).copy_from(&cert.vectors);
+    let certified: usize = block.iter().map(|(_, cert)| cert.vectors.ncols()).sum();
+    let mut all = DMatrix::<Complex64>::zeros(n, certified + m);
+    let mut at = 0;
+    for (_, cert) in block {
+        let w = cert.vectors.ncols();
+        all.columns_mut(at, w).copy_from(&cert.vectors);
+        at += w;
     }
     // the model's vectors weigh less: the certified ones lead where they span
-    all.columns_mut(2 * block.len(), m)
+    all.columns_mut(certified, m)
         .copy_from(&(from_model * c(0.25)));
     let svd = all.svd(true, false);
     let Some(u) = svd.u else {
@@ -1072,13 +1186,25 @@ fn meeting_slopes<T: Element>(
 /// while the model's eigenvectors at its ends do not pair in ascending order (an
 /// overlap |zₐᴴ B(sₐ)ᴴ W ᴴW B(s_b) z_b| below 0.9 on the diagonal: levels exchange or mix
 /// inside), down to 2⁻¹² of a substep, so that levels meeting in quick succession are
-/// seen one by one.
-fn hermitian_scan(model: &Model) -> Option<Vec<(f64, Vec<f64>)>> {
+/// seen one by one. With levels of several members (`levels`: their count, see
+/// [`level_starts`]) an eigenvector pairs with its level's span at s_b.
+fn hermitian_scan(model: &Model, levels: Option<usize>) -> Option<Vec<(f64, Vec<f64>)>> {
     let k = model.k;
     let paired = |sa: f64, za: &Small, sb: f64, zb: &Small| {
         let m = model.cross_gram(sa, sb);
         let o = za.right.adjoint() * m * &zb.right;
-        (0..k).all(|i| o[(i, i)].norm() >= 0.9)
+        match levels {
+            None => (0..k).all(|i| o[(i, i)].norm() >= 0.9),
+            Some(count) => {
+                let values: Vec<f64> = zb.values.iter().map(|z| z.re).collect();
+                let starts = level_starts(&values, count);
+                (0..count).all(|r| {
+                    let span = starts[r]..starts.get(r + 1).copied().unwrap_or(k);
+                    span.clone()
+                        .all(|i| span.clone().map(|j| o[(i, j)].norm_sqr()).sum::<f64>() >= 0.81)
+                })
+            }
+        }
     };
     let at = |s: f64| model.eig(s).map(|e| (s, e));
     let mut out: Vec<(f64, Small)> = vec![at(0.0)?];
@@ -1100,6 +1226,20 @@ fn hermitian_scan(model: &Model) -> Option<Vec<(f64, Vec<f64>)>> {
             .map(|(s, e)| (s, e.values.iter().map(|z| z.re).collect()))
             .collect(),
     )
+}
+
+/// The first position of each of `count` levels in ascending values `v`: cuts at the
+/// `count − 1` widest gaps between neighbours (every position when `count` is `v.len()`).
+fn level_starts(v: &[f64], count: usize) -> Vec<usize> {
+    if count >= v.len() {
+        return (0..v.len()).collect();
+    }
+    let mut gaps: Vec<usize> = (1..v.len()).collect();
+    gaps.sort_by(|&a, &b| (v[b] - v[b - 1]).total_cmp(&(v[a] - v[a - 1])));
+    let mut starts = vec![0];
+    starts.extend_from_slice(&gaps[..count.saturating_sub(1)]);
+    starts.sort_unstable();
+    starts
 }
 
 /// Record an avoided crossing as an event when it is sharp (narrower than the grid can
@@ -1151,18 +1291,9 @@ fn certify<T: Element>(
         .filter(|&x| x != ap.i && x != ap.j)
         .map(|x| e.values[x].re)
         .collect();
-    // the pair's Ritz vectors, orthonormalised (they are orthonormal up to rounding),
-    // with their coefficients in W
-    let bz = model.coefficients(ap.s, &e.right, &[ap.i, ap.j]);
-    let u = mul(&model.wr, &bz);
-    let Some(chol) = nalgebra::Cholesky::new(u.adjoint() * &u) else {
+    let Some((coef, mut basis)) = model.ritz_basis(ap.s, &e, &[ap.i, ap.j]) else {
         return Ok(None);
     };
-    let Some(linv) = chol.l().try_inverse() else {
-        return Ok(None);
-    };
-    let coef = bz * linv.adjoint();
-    let mut basis = mul(&model.wr, &coef);
     // the model's pair: the certificate must stay about it
     let model_pair = basis.clone();
     let t_model = model.t(ap.s);
@@ -1333,7 +1464,16 @@ fn certify<T: Element>(
                 continue;
             }
         }
-        let added = grow(&mut basis, &rr, [pi, pj], targets, t, s0, s1, ends);
+        let added = grow(
+            &mut basis,
+            &rr,
+            &[pi, pj],
+            &targets,
+            t,
+            s0,
+            s1,
+            ends_of(&ends),
+        );
         op.extend(&added);
         let (av, _) = op.apply(family, t, &basis, out)?;
         let rr = ritz(&basis, &av);
@@ -1342,7 +1482,16 @@ fn certify<T: Element>(
         // move t* to the gap minimum of the pair's 2 × 2 projection (its Ritz vectors at
         // t*): exact and in closed form for an affine family, otherwise quadratic in t
         // through three evaluations
-        if let Some(tn) = op.move_t(family, t, &pair_basis, &basis, (lo_t, hi_t), model.h, out)? {
+        let moved = op.move_t(
+            family,
+            t,
+            (&pair_basis, 1),
+            &basis,
+            (lo_t, hi_t),
+            model.h,
+            out,
+        )?;
+        if let Some(tn) = moved {
             t = tn;
         }
         if (t - t_model).abs() > WANDER * model.h.abs() {
@@ -1351,6 +1500,133 @@ fn certify<T: Element>(
     }
     // every round returns: the last one falls back
     Ok(None)
+}
+
+/// The step's ends, the members of an approach at t₀ and at t₁, the group and the
+/// pairing: where a certificate stands.
+type Place<'a> = (
+    &'a Point,
+    &'a Point,
+    [&'a [usize]; 2],
+    &'a [usize],
+    &'a [usize],
+);
+
+/// Certify that two levels of several members meet (positions `ap.i..=ap.j` of the
+/// model at `ap.s`, the lower level's `ap.lower` first; multiple eigenvalues that stay
+/// multiple, as under a symmetry): Rayleigh–Ritz of their m Ritz vectors on the true
+/// A(t*), and a crossing when the spread of the m Ritz values with its residual bound
+/// (2ρ, or 2ρ²/δ with δ the distance to the rest of the spectrum) is below `tol`. While
+/// it is not, at most [`REFINEMENTS`] times the basis is grown by the residual
+/// corrections and t* moved to the levels' gap minimum on it. `None` where that fails,
+/// and where the levels do not meet within the tolerance (the step controller decides
+/// a gap between multiple eigenvalues).
+#[allow(clippy::too_many_arguments)]
+fn certify_levels<T: Element>(
+    family: &mut dyn Evaluate<T>,
+    model: &Model,
+    (s0, s1, ends, group, perm): Place<'_>,
+    ap: &Approach,
+    tol: f64,
+    affine: Option<&Affine<'_, T>>,
+    out: &mut Outcome,
+) -> Result<Option<Certified>> {
+    let Some(e) = model.eig(ap.s) else {
+        return Ok(None);
+    };
+    let pos: Vec<usize> = (ap.i..=ap.j).collect();
+    let m = pos.len();
+    let others: Vec<f64> = (0..model.k)
+        .filter(|x| !pos.contains(x))
+        .map(|x| e.values[x].re)
+        .collect();
+    let Some((coef, mut basis)) = model.ritz_basis(ap.s, &e, &pos) else {
+        return Ok(None);
+    };
+    let model_set = basis.clone();
+    let t_model = model.t(ap.s);
+    let mut t = t_model;
+    let mut targets: Vec<f64> = pos.iter().map(|&p| e.values[p].re).collect();
+    let sizes = [ap.lower, m - ap.lower];
+    let (lo_t, hi_t) = (s0.t.min(s1.t), s0.t.max(s1.t));
+    let Some(mut op) = Op::<T>::new(s0, s1, affine, model, &coef) else {
+        return Ok(None);
+    };
+    for round in 0..=REFINEMENTS {
+        let (av, a) = op.apply(family, t, &basis, out)?;
+        let rr = ritz(&basis, &av);
+        let idx = nearest_run(&rr.theta, &targets);
+        let vectors = columns(&rr.vectors, &idx);
+        // the certified vectors must span (nearly) the model's
+        if mul_adj(&model_set, &vectors).singular_values().min() < 0.8 {
+            return Ok(None);
+        }
+        let rho = idx.iter().map(|&x| rr.residual[x]).fold(0.0, f64::max);
+        let vals: Vec<f64> = idx.iter().map(|&x| rr.theta[x]).collect();
+        let spread = vals[m - 1] - vals[0];
+        let rho_eff = if spread + 2.0 * rho <= tol {
+            rho
+        } else {
+            let Some(shifts) = op.shifts(a.as_ref(), t, s0, s1) else {
+                return Ok(None);
+            };
+            let delta = spectral_distance(shifts, s0, s1, ends, group, perm, &others, &vals, t);
+            if delta > rho {
+                rho.min(rho * rho / delta)
+            } else {
+                rho
+            }
+        };
+        if spread + 2.0 * rho_eff <= tol {
+            return Ok(Some(Certified {
+                vectors,
+                interior: true,
+                t,
+                gap: spread,
+                lo: (spread - 2.0 * rho_eff).max(0.0),
+                hi: spread + 2.0 * rho_eff,
+                value: c(vals.iter().sum::<f64>() / m as f64),
+                // (read for avoided crossings only)
+                slope_difference: 0.0,
+            }));
+        }
+        if round == REFINEMENTS {
+            return Ok(None);
+        }
+        targets = vals.clone();
+        let added = grow(&mut basis, &rr, &idx, &vals, t, s0, s1, ends);
+        op.extend(&added);
+        let (av, _) = op.apply(family, t, &basis, out)?;
+        let rr = ritz(&basis, &av);
+        let idx = nearest_run(&rr.theta, &targets);
+        let th: Vec<f64> = idx.iter().map(|&x| rr.theta[x]).collect();
+        // the lower level at t: the one of the two sizes that leaves the wider gap
+        let split = if th[sizes[0]] - th[sizes[0] - 1] >= th[sizes[1]] - th[sizes[1] - 1] {
+            sizes[0]
+        } else {
+            sizes[1]
+        };
+        let set = columns(&rr.vectors, &idx);
+        let moved = op.move_t(family, t, (&set, split), &basis, (lo_t, hi_t), model.h, out)?;
+        if let Some(tn) = moved {
+            t = tn;
+        }
+        if (t - t_model).abs() > WANDER * model.h.abs() {
+            return Ok(None);
+        }
+    }
+    Ok(None)
+}
+
+/// Positions of the run of `targets.len()` consecutive entries of ascending `theta`
+/// nearest the ascending `targets` (least total distance).
+fn nearest_run(theta: &[f64], targets: &[f64]) -> Vec<usize> {
+    let m = targets.len().min(theta.len());
+    let cost = |r: usize| -> f64 { (0..m).map(|i| (theta[r + i] - targets[i]).abs()).sum() };
+    let best = (0..=theta.len() - m)
+        .min_by(|&a, &b| cost(a).total_cmp(&cost(b)))
+        .unwrap_or(0);
+    (best..best + m).collect()
 }
 
 /// The vertex (x, y) of the parabola through three points with x₀ < x₁ < x₂, and its
@@ -1425,11 +1701,11 @@ impl Site<'_> {
                 shifts,
                 self.s0,
                 self.s1,
-                self.ends,
+                ends_of(&self.ends),
                 self.group,
                 self.perm,
                 self.others,
-                pair,
+                &pair,
                 t,
             )
         };
@@ -1539,21 +1815,31 @@ impl<'a, T: Element> Op<'a, T> {
     }
 
     /// The t in [lo, hi] (within 5 % of the step of `t`) where the gap of the pair's 2 × 2
-    /// projection is smallest.
+    /// projection is smallest. Two levels: `pair` holds the p vectors of one level and then
+    /// those of the other (`split` = p), and the gap of their projection M is read as that
+    /// of a pair, g² = d² + 4‖O‖²_F/w with d the difference of the mean diagonals of the
+    /// two blocks, O the Hermitian part of the coupling block and w the larger level (for
+    /// one coupling constant on matched partners, the gap of every partner pair).
     #[allow(clippy::too_many_arguments)]
     fn move_t(
         &self,
         family: &mut dyn Evaluate<T>,
         t: f64,
-        pair: &DMatrix<Complex64>,
+        (pair, split): (&DMatrix<Complex64>, usize),
         basis: &DMatrix<Complex64>,
         (lo, hi): (f64, f64),
         h: f64,
         out: &mut Outcome,
     ) -> Result<Option<f64>> {
+        let m_all = pair.ncols();
+        let (p, q) = (split, m_all - split);
+        let w = p.max(q).max(1) as f64;
         let gap2_of = |m: &DMatrix<Complex64>| {
-            let d = m[(0, 0)].re - m[(1, 1)].re;
-            let o = 0.5 * (m[(1, 0)] + m[(0, 1)].conj());
+            let mean = |from: usize, len: usize| {
+                (from..from + len).map(|r| m[(r, r)].re).sum::<f64>() / len.max(1) as f64
+            };
+            let d = mean(0, p) - mean(p, q);
+            let o = DMatrix::from_fn(q, p, |r, c| 0.5 * (m[(p + r, c)] + m[(c, p + r)].conj()));
             (d, o)
         };
         if self.affine.is_some() {
@@ -1563,11 +1849,16 @@ impl<'a, T: Element> Op<'a, T> {
             let p1 = mul_adj(&z, &mul_adj(basis, &(&self.avd * &z)));
             let (d0, o0) = gap2_of(&p0);
             let (d1, o1) = gap2_of(&p1);
-            let den = d1 * d1 + 4.0 * o1.norm_sqr();
+            let den = d1 * d1 + 4.0 * o1.norm_squared() / w;
             if den.is_nan() || den <= 0.0 {
                 return Ok(None);
             }
-            let tau = -(d0 * d1 + 4.0 * (o0 * o1.conj()).re) / den;
+            let cross: f64 = o0
+                .iter()
+                .zip(o1.iter())
+                .map(|(a, b)| (a * b.conj()).re)
+                .sum();
+            let tau = -(d0 * d1 + 4.0 * cross / w) / den;
             let tn = (self.t0 + tau).clamp(lo.max(t - 0.05 * h.abs()), hi.min(t + 0.05 * h.abs()));
             return Ok(tn.is_finite().then_some(tn));
         }
@@ -1588,7 +1879,7 @@ impl<'a, T: Element> Op<'a, T> {
             let l2 = (tt - ta) * (tt - t) / ((tb - ta) * (tb - t));
             let m = &ps[0] * c(l0) + &ps[1] * c(l1) + &ps[2] * c(l2);
             let (d, o) = gap2_of(&m);
-            d * d + 4.0 * o.norm_sqr()
+            d * d + 4.0 * o.norm_squared() / w
         };
         let span = 50.0 * dt;
         let (tn, _) = brent_min(gap2, (t - span).max(lo), (t + span).min(hi));
@@ -1603,19 +1894,19 @@ impl<'a, T: Element> Op<'a, T> {
 fn grow(
     basis: &mut DMatrix<Complex64>,
     rr: &Ritz,
-    pair_idx: [usize; 2],
-    pair: [f64; 2],
+    pair_idx: &[usize],
+    pair: &[f64],
     t: f64,
     s0: &Point,
     s1: &Point,
-    ends: [[usize; 2]; 2],
+    ends: [&[usize]; 2],
 ) -> DMatrix<Complex64> {
     let (p, skip) = if (t - s0.t).abs() <= (t - s1.t).abs() {
         (s0, ends[0])
     } else {
         (s1, ends[1])
     };
-    let res_pair = columns(&rr.residuals, &pair_idx);
+    let res_pair = columns(&rr.residuals, pair_idx);
     // Y = X real on the real symmetric path: real products
     let mut coef = match &p.xr {
         Some(xr) if p.left.is_none() => mul_real(xr, &res_pair, true),
@@ -1670,11 +1961,11 @@ fn spectral_distance(
     shifts: [f64; 2],
     s0: &Point,
     s1: &Point,
-    ends: [[usize; 2]; 2],
+    ends: [&[usize]; 2],
     group: &[usize],
     perm: &[usize],
     others: &[f64],
-    pair: [f64; 2],
+    pair: &[f64],
     t: f64,
 ) -> f64 {
     let mut delta = f64::NEG_INFINITY;
@@ -1715,6 +2006,11 @@ fn spectral_distance(
     } else {
         delta.max(estimate)
     }
+}
+
+/// The members at both ends as slices.
+fn ends_of(ends: &[[usize; 2]; 2]) -> [&[usize]; 2] {
+    [&ends[0][..], &ends[1][..]]
 }
 
 /// Rayleigh–Ritz of a Hermitian A on an orthonormal basis: ascending Ritz values, Ritz

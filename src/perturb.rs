@@ -326,15 +326,27 @@ pub(crate) fn analyze<T: Element>(
     if !semisimple.is_empty() {
         // the group bases are rotated below: the real copy of X no longer matches
         xr = None;
+        // on the Hermitian path with Hermitian A′ and A″ the matrices of degenerate
+        // perturbation theory are Hermitian: their asymmetry is rounding (amplified in
+        // the second-order sum by 1/(λ − λₖ) over nearby levels), which must not send the
+        // point down the non-Hermitian path
+        let symmetric = left.is_none() && is_hermitian(&jet.da) && is_hermitian(&jet.dda);
+        let hermitian_part = |m: DMatrix<Complex64>| {
+            if symmetric {
+                (&m + m.adjoint()) * Complex64::new(0.5, 0.0)
+            } else {
+                m
+            }
+        };
         let norm = |m: &DMatrix<T>| crate::eigen::sum_squares(m.as_slice()).sqrt();
         let dnorm = norm(&jet.da).max(f64::MIN_POSITIVE);
         let d2norm = norm(&jet.dda).max(dnorm);
         for &members in &semisimple {
             // first order: M = Y_cᴴ A′ X_c
-            let m = mul_adj(
+            let m = hermitian_part(mul_adj(
                 &columns(or_x(&left, &x), members),
                 &T::mul_complex(&jet.da, &columns(&x, members)),
-            );
+            ));
             let Some(mu) = rotate(&mut x, &mut left, members, &m) else {
                 tied.push(members.clone());
                 continue;
@@ -358,6 +370,7 @@ pub(crate) fn analyze<T: Element>(
                         }
                     }
                 }
+                let m2 = hermitian_part(m2);
                 match rotate(&mut x, &mut left, &s, &m2) {
                     Some(nu) => {
                         for (k, &j) in s.iter().enumerate() {

@@ -484,3 +484,122 @@ fn small_sector_family_at_101_samples() -> Result {
     )?;
     Ok(())
 }
+
+/// A 3D model whose levels are multiplets for every t: the cube Laplacian plus t·V with
+/// the separable potential V = v(x) + v(y) + v(z), v(x) = 40(x − ½)². Its eigenvalues are
+/// e_a + e_b + e_c over multisets {a, b, c} of 1D levels (exact, from s × s solves),
+/// three- and six-fold where the indices repeat or differ; levels of different multisets
+/// are not coupled, so they cross (whole multiplets at once: all pairs at one t) or touch
+/// (an exact double root; s = 6 has some). Checked without any formula for the crossings:
+/// every branch stays on one level at every sample; every crossing event is between two
+/// different levels, where they meet (equal to 1e-9 relative, or within the cluster
+/// tolerance for levels that touch); and every sign change of the difference of two
+/// branches' levels (on a grid of 2,000 steps) is reported once. Before, the tracker
+/// reported crossings between members of one multiplet at scattered t, and on s = 6 ran
+/// out of its work budget.
+#[test]
+fn multiplets_of_a_separable_cube_cross_whole() -> Result {
+    for s in [5, 6] {
+        let h = 1.0 / (s + 1) as f64;
+        let v: Vec<f64> = (0..s)
+            .map(|i| 40.0 * ((i + 1) as f64 * h - 0.5).powi(2))
+            .collect();
+        let (l, pot) = separable_cube(s, &v);
+        let samples = 11;
+        let tr = local()
+            .samples(samples)?
+            .track(|t: f64| &l + &pot * t, 0.0..=1.0)?;
+        let stats = tr.stats();
+        eprintln!("s = {s}: {stats:?}");
+        // (1,343 decompositions for s = 5 and an exhausted budget for s = 6 before)
+        assert!(stats.decompositions <= 8 * samples, "s = {s}: {stats:?}");
+        let mut multisets = Vec::new();
+        for a in 0..s {
+            for b in a..s {
+                for c in b..s {
+                    multisets.push([a, b, c]);
+                }
+            }
+        }
+        let level = |m: usize, t: f64| {
+            let e = separable_levels(&v, t);
+            multisets[m].iter().map(|&i| e[i]).sum::<f64>()
+        };
+        let exact: Vec<Vec<f64>> = tr
+            .samples()
+            .iter()
+            .map(|&t| (0..multisets.len()).map(|m| level(m, t)).collect())
+            .collect();
+        // the level each branch stays on (the first that fits at every sample: levels equal
+        // at every sample are one and the same function here)
+        let on: Vec<usize> = tr
+            .branches()
+            .iter()
+            .enumerate()
+            .map(|(bi, b)| {
+                (0..multisets.len())
+                    .find(|&m| {
+                        (0..samples).all(|si| (b.values()[si].re - exact[si][m]).abs() <= 1e-9)
+                    })
+                    .unwrap_or_else(|| panic!("s = {s}: branch {bi} leaves every level"))
+            })
+            .collect();
+        let scale = 6.0 + 3.0 * 40.0 * 0.25;
+        let mut crossing = 0;
+        for e in tr.events() {
+            let Event::Crossing { t, branches, .. } = *e else {
+                panic!("s = {s}: unexpected event {e:?}");
+            };
+            let (la, lb) = (on[branches[0]], on[branches[1]]);
+            assert_ne!(la, lb, "s = {s}: a crossing inside one multiplet {e:?}");
+            let f = |x: f64| level(la, x) - level(lb, x);
+            let opens = (f(t - 1e-4) < 0.0) != (f(t + 1e-4) < 0.0);
+            if opens {
+                crossing += 1;
+                assert!(f(t).abs() <= 1e-9 * scale, "s = {s}: {e:?} off by {}", f(t));
+            } else {
+                // touching levels: located where they are equal within the cluster tolerance
+                assert!(
+                    f(t).abs() <= 1e-10 * 20.0 * scale,
+                    "s = {s}: {e:?} off by {}",
+                    f(t)
+                );
+            }
+        }
+        let grid: Vec<f64> = (0..=2000).map(|q| q as f64 / 2000.0).collect();
+        let curves: Vec<Vec<f64>> = (0..multisets.len())
+            .map(|m| grid.iter().map(|&t| level(m, t)).collect())
+            .collect();
+        let nb = on.len();
+        let mut expected = 0;
+        for a in 0..nb {
+            for b in a + 1..nb {
+                let (ca, cb) = (&curves[on[a]], &curves[on[b]]);
+                // (two multisets can give one function, e_a + e_b ≡ e_c + e_d: one level)
+                if ca
+                    .iter()
+                    .zip(cb)
+                    .all(|(x, y)| (x - y).abs() <= 1e-12 * scale)
+                {
+                    continue;
+                }
+                // sign changes of the difference, over the points where it is not zero
+                // (levels equal at t = 0, a degeneracy of the cube, part there; a crossing
+                // may fall on a grid point)
+                let mut last = None;
+                for (x, y) in ca.iter().zip(cb) {
+                    let d = x - y;
+                    if d.abs() > 1e-12 * scale {
+                        expected += usize::from(last.is_some_and(|l| l != (d < 0.0)));
+                        last = Some(d < 0.0);
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            crossing, expected,
+            "s = {s}: crossings reported against sign changes"
+        );
+    }
+    Ok(())
+}

@@ -1076,25 +1076,7 @@ fn range_whose_length_overflows() {
 fn persistently_degenerate_groups_need_no_refinement() {
     let s = 5;
     let n = s * s * s;
-    let mut l = DMatrix::<f64>::zeros(n, n);
-    for k in 0..s {
-        for j in 0..s {
-            for i in 0..s {
-                let p = i + s * (j + s * k);
-                l[(p, p)] = 6.0;
-                for (ok, q) in [
-                    (i + 1 < s, p + 1),
-                    (j + 1 < s, p + s),
-                    (k + 1 < s, p + s * s),
-                ] {
-                    if ok {
-                        l[(p, q)] = -1.0;
-                        l[(q, p)] = -1.0;
-                    }
-                }
-            }
-        }
-    }
+    let (l, _) = common::realistic::separable_cube(s, &[0.0; 5]);
     let mu: Vec<f64> = (1..=s)
         .map(|i| {
             4.0 * (i as f64 * std::f64::consts::PI / (2.0 * (s + 1) as f64))
