@@ -61,7 +61,8 @@ pub(super) struct Located {
     pub gap: f64,
 }
 
-/// The two Ritz pairs of a and b at one t.
+/// The Ritz pairs of a and b at one t (of the two levels: their means, and the largest
+/// residuals).
 struct Trial {
     values: [f64; 2],
     slopes: [f64; 2],
@@ -69,10 +70,12 @@ struct Trial {
     overlaps: [f64; 2],
 }
 
-/// The projection of the pencil at the t of `v` onto span C (`c`, n × 4): the Ritz pairs
-/// of a (columns 0, 2 of C) and b (columns 1, 3). None when S is degenerate or the two
-/// cannot be told apart.
-fn trial(v: &Values, c: &DMatrix<Complex64>) -> Option<Trial> {
+/// The projection of the pencil at the t of `v` onto span C (`c`, n × 2(p + q): the p
+/// vectors of a and the q of b at t₀, then at t₁): the Ritz pairs of a and b. A branch
+/// (p = 1) takes the Ritz vector of largest overlap; a level of several members
+/// (a multiple eigenvalue) the p Ritz vectors that lie most in its columns' span, and
+/// reads as their mean. None when S is degenerate or the two cannot be told apart.
+fn trial(v: &Values, c: &DMatrix<Complex64>, (p, q): (usize, usize)) -> Option<Trial> {
     let pat = &v.pattern;
     let ac = pat.mul(&v.a, c);
     let bc = match &v.b {
@@ -101,26 +104,52 @@ fn trial(v: &Values, c: &DMatrix<Complex64>) -> Option<Trial> {
     // coordinates of the Ritz vectors in C, and their B-overlaps with C's columns
     let z = &f * eh.right();
     let over = z.adjoint() * &g;
-    // |⟨yᵢ, C e_j⟩_B| / ‖C e_j‖_B summed over both ends
+    // |⟨yᵢ, C e_j⟩_B| / ‖C e_j‖_B, and for a side its root sum of squares over the side's
+    // columns at each end, summed over both ends (for one column: the |cos| at both ends)
     let cos = |i: usize, j: usize| over[(i, j)].norm() / g[(j, j)].re.sqrt();
-    let weight = |i: usize, side: usize| cos(i, side) + cos(i, side + 2);
+    let w = p + q;
+    let weight = |i: usize, side: usize| {
+        let (from, len) = if side == 0 { (0, p) } else { (p, q) };
+        let end = |e: usize| {
+            (from..from + len)
+                .map(|j| cos(i, e * w + j).powi(2))
+                .sum::<f64>()
+                .sqrt()
+        };
+        end(0) + end(1)
+    };
     let r = keep.len();
-    let mut best = None;
-    let mut best_w = f64::NEG_INFINITY;
-    for ia in 0..r {
-        for ib in 0..r {
-            if ia != ib {
-                let w = weight(ia, 0) + weight(ib, 1);
-                if w > best_w {
-                    best_w = w;
-                    best = Some((ia, ib));
+    if r < w {
+        return None;
+    }
+    let sides: [Vec<usize>; 2] = if (p, q) == (1, 1) {
+        let mut best = None;
+        let mut best_w = f64::NEG_INFINITY;
+        for ia in 0..r {
+            for ib in 0..r {
+                if ia != ib {
+                    let w = weight(ia, 0) + weight(ib, 1);
+                    if w > best_w {
+                        best_w = w;
+                        best = Some((ia, ib));
+                    }
                 }
             }
         }
-    }
-    let (ia, ib) = best?;
-    let rows = [ia, ib];
-    let y = DMatrix::from_fn(c.ncols(), 2, |k, j| z[(k, rows[j])]);
+        let (ia, ib) = best?;
+        [vec![ia], vec![ib]]
+    } else {
+        // a's p most its own, then b's q among the rest
+        let mut order: Vec<usize> = (0..r).collect();
+        order.sort_by(|&x, &y| {
+            (weight(y, 0) - weight(y, 1)).total_cmp(&(weight(x, 0) - weight(x, 1)))
+        });
+        let mut rest = order[p..].to_vec();
+        rest.sort_by(|&x, &y| weight(y, 1).total_cmp(&weight(x, 1)));
+        [order[..p].to_vec(), rest[..q].to_vec()]
+    };
+    let rows: Vec<usize> = sides.concat();
+    let y = DMatrix::from_fn(c.ncols(), rows.len(), |k, j| z[(k, rows[j])]);
     let (ay, by) = (&ac * &y, &bc * &y);
     let cy = c * &y;
     let dy = pat.mul(&v.da, &cy);
@@ -129,9 +158,10 @@ fn trial(v: &Values, c: &DMatrix<Complex64>) -> Option<Trial> {
         values: [0.0; 2],
         slopes: [0.0; 2],
         residuals: [0.0; 2],
-        overlaps: [weight(ia, 0) / 2.0, weight(ib, 1) / 2.0],
+        overlaps: [0.0; 2],
     };
     for (j, &row) in rows.iter().enumerate() {
+        let (side, count) = if j < p { (0, p) } else { (1, q) };
         let theta = eh.values()[row].re;
         let res = (ay.column(j) - by.column(j) * Complex64::new(theta, 0.0)).norm();
         // yᴴ(A′ − θB′)y with yᴴBy = 1
@@ -139,9 +169,10 @@ fn trial(v: &Values, c: &DMatrix<Complex64>) -> Option<Trial> {
         if let Some(db) = &dby {
             slope -= cy.column(j).dotc(&db.column(j)) * theta;
         }
-        out.values[j] = theta;
-        out.slopes[j] = slope.re;
-        out.residuals[j] = res / cy.column(j).norm();
+        out.values[side] += theta / count as f64;
+        out.slopes[side] += slope.re / count as f64;
+        out.residuals[side] = out.residuals[side].max(res / cy.column(j).norm());
+        out.overlaps[side] += weight(row, side) / (2.0 * count as f64);
     }
     Some(out)
 }
@@ -149,32 +180,33 @@ fn trial(v: &Values, c: &DMatrix<Complex64>) -> Option<Trial> {
 /// The root of `cond` (value and t-derivative from θ_a, θ_a′, θ_b, θ_b′) between
 /// branches `a` and `b` on the step s0 → s1 (both in branch order), from `t` inside the
 /// step (whose jet is `first`), located on the projection and certified with residuals ≤
-/// `res_tol` (see the module). None when it cannot be certified (or Newton leaves the
-/// step): the caller then solves.
+/// `res_tol` (see the module). `a` and `b` may be levels of several branches (a multiple
+/// eigenvalue that stays multiple over the step): the projection is then onto all their
+/// vectors and each level reads as the mean of its Ritz values. None when it cannot be
+/// certified (or Newton leaves the step): the caller then solves.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn locate<F: SparseFamily + ?Sized>(
     asm: &mut Assembler<'_, F>,
     (t, first): (f64, &Values),
     s0: &Point,
     s1: &Point,
-    (a, b): (usize, usize),
+    (a, b): (&[usize], &[usize]),
     cond: impl Fn(f64, f64, f64, f64) -> (f64, f64),
     res_tol: [f64; 2],
     span: f64,
 ) -> Result<Option<Located>> {
-    let cols = [
-        s0.x.column(a),
-        s0.x.column(b),
-        s1.x.column(a),
-        s1.x.column(b),
-    ];
+    let cols: Vec<_> = [s0, s1]
+        .iter()
+        .flat_map(|p| a.iter().chain(b).map(|&i| p.x.column(i)))
+        .collect();
     let c = DMatrix::from_columns(&cols);
+    let sizes = (a.len(), b.len());
     let (tmin, tmax) = (s0.t.min(s1.t), s0.t.max(s1.t));
     let mut t = t;
     // the jet at a t past the first
     let mut later: Option<Values> = None;
     for _ in 0..NEWTON {
-        let Some(p) = trial(later.as_ref().unwrap_or(first), &c) else {
+        let Some(p) = trial(later.as_ref().unwrap_or(first), &c, sizes) else {
             return Ok(None);
         };
         let (f, df) = cond(p.values[0], p.slopes[0], p.values[1], p.slopes[1]);

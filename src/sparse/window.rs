@@ -710,6 +710,83 @@ fn hermite(
 /// their nearest neighbours (a third level at the meeting is seen).
 const LOCAL_PAIRS: usize = 4;
 
+/// The root of `cond` between branches a and b on the cubic Hermite interpolants of both
+/// over the step s0 → s1 (bisection), and the condition's mean slope over the step.
+fn start(s0: &Point, s1: &Point, a: usize, b: usize, cond: Cond, sigma: Target) -> (f64, f64) {
+    let (t0, t1) = (s0.t, s1.t);
+    let at = |t: f64| {
+        let end = |i: usize| {
+            hermite(
+                t0,
+                t1,
+                s0.values[i],
+                s1.values[i],
+                s0.slopes[i],
+                s1.slopes[i],
+                t,
+            )
+        };
+        let ((la, sa), (lb, sb)) = (end(a), end(b));
+        cond(la, sa, lb, sb, sigma).0
+    };
+    let (mut lo, mut hi) = (t0, t1);
+    let flo = at(lo);
+    let secant = (at(hi) - flo) / (t1 - t0);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if (at(mid) > 0.0) == (flo > 0.0) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (0.5 * (lo + hi), secant)
+}
+
+/// Two levels by their first (smallest) members.
+type LevelPair = (usize, usize);
+
+/// The level of each branch over the step s0 → s1 (both in branch order): the branches
+/// equal to it within `tol` at both ends (a multiple eigenvalue that stays multiple, as
+/// under a symmetry), itself first, without the branches in `swaps`.
+fn levels(s0: &Point, s1: &Point, tol: f64, swaps: &[usize]) -> Vec<Vec<usize>> {
+    let m = s0.len();
+    let tied = |a: usize, b: usize| {
+        (s0.values[a] - s0.values[b]).norm() <= tol && (s1.values[a] - s1.values[b]).norm() <= tol
+    };
+    (0..m)
+        .map(|i| {
+            let mut l = vec![i];
+            l.extend((0..m).filter(|&j| j != i && tied(i, j) && !swaps.contains(&j)));
+            l
+        })
+        .collect()
+}
+
+/// The eigenpairs of a fresh point `p` that continue two levels `la`, `lb` of `old`
+/// (multiple eigenvalues, arbitrary bases): level a takes the |la| eigenpairs that lie
+/// most in span X_old[la] (and least in the other's), level b the |lb| that lie most in
+/// span X_old[lb] among the rest. None when a chosen eigenpair lies less than half in its
+/// level's span.
+fn level_rows(old: &Point, p: &Point, la: &[usize], lb: &[usize]) -> Option<[Vec<usize>; 2]> {
+    let weight = |level: &[usize], j: usize| {
+        level
+            .iter()
+            .map(|&i| old.x.column(i).dotc(&p.x.column(j)).norm_sqr())
+            .sum::<f64>()
+    };
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&x, &y| {
+        (weight(la, y) - weight(lb, y)).total_cmp(&(weight(la, x) - weight(lb, x)))
+    });
+    let ra = order.get(..la.len())?.to_vec();
+    let mut rest = order.get(la.len()..)?.to_vec();
+    rest.sort_by(|&x, &y| weight(lb, y).total_cmp(&weight(lb, x)));
+    let rb = rest.get(..lb.len())?.to_vec();
+    let held = ra.iter().all(|&j| weight(la, j) >= 0.5) && rb.iter().all(|&j| weight(lb, j) >= 0.5);
+    held.then_some([ra, rb])
+}
+
 /// The state of one track shared by the step loop and the event locators.
 struct Run<'c> {
     cfg: &'c Nearest,
@@ -773,6 +850,9 @@ impl Run<'_> {
         let sigma = self.cfg.target;
         let (r0, r1) = (ranks(&s0.values, sigma), ranks(&s1.values, sigma));
         let live = |i: usize| !swaps.contains(&i);
+        // levels of several members leave and enter whole, at one t (see `exchanges`)
+        let level = levels(s0, s1, self.cfg.cluster_tol * s0.scale.max(s1.scale), swaps);
+        let mut met: Vec<(LevelPair, (f64, f64))> = Vec::new();
         let entering: Vec<usize> = (0..s0.len())
             .filter(|&i| live(i) && r0[i] >= k && r1[i] < k)
             .collect();
@@ -804,7 +884,18 @@ impl Run<'_> {
             let (t, precision) = match partner {
                 Some(q) => {
                     let x = exiting.remove(q);
-                    let (t, prec, _) = self.locate(asm, s0, s1, e, x, window_cond, 4, false)?;
+                    let first = |l: &[usize]| l.iter().copied().min().unwrap_or(usize::MAX);
+                    let key = (first(&level[e]), first(&level[x]));
+                    let (t, prec) = match met.iter().find(|(k2, _)| *k2 == key) {
+                        Some(&(_, r)) => r,
+                        None => {
+                            let ex = (&level[e][..], &level[x][..]);
+                            let (t, prec, _) =
+                                self.locate(asm, s0, s1, ex, window_cond, 4, false)?;
+                            met.push((key, (t, prec)));
+                            (t, prec)
+                        }
+                    };
                     events.push(WindowEvent::Exit {
                         t,
                         branch: ids[x],
@@ -835,7 +926,10 @@ impl Run<'_> {
     /// fresh solves. A gap there below `cluster_tol`·‖A‖ is a crossing (the pairing
     /// stands; reported when a branch is in the window); above it the branches avoid each
     /// other and each keeps its side (adiabatic, as on the dense path): their columns of
-    /// `s1` are exchanged. Returns the number of avoided crossings.
+    /// `s1` are exchanged. Branches equal at both ends of the step (levels of several
+    /// members: multiple eigenvalues that stay multiple) meet another level whole: the
+    /// two levels are located once, as their means, and every pair of their members is
+    /// reported crossing at that t. Returns the number of avoided crossings.
     fn exchanges<F: SparseFamily + ?Sized>(
         &mut self,
         asm: &mut Assembler<'_, F>,
@@ -852,6 +946,10 @@ impl Run<'_> {
         let tol = self.cfg.cluster_tol * s0.scale.max(s1.scale);
         let mut avoided = 0;
         let m = s0.len();
+        // levels meet another level whole, at one t: located once, on all their vectors
+        let level = levels(s0, s1, tol, swaps);
+        // (t*, precision, gap) of each pair of levels, by their first members
+        let mut met: Vec<(LevelPair, (f64, f64, f64))> = Vec::new();
         for a in 0..m {
             for b in a + 1..m {
                 if swaps.contains(&a) || swaps.contains(&b) {
@@ -870,8 +968,31 @@ impl Run<'_> {
                 let mut branches = [ids[a], ids[b]];
                 branches.sort_unstable();
                 if (f0 > tol && f1 < -tol) || (f0 < -tol && f1 > tol) {
-                    let (t, precision, gap) =
-                        self.locate(asm, s0, s1, a, b, crossing_cond, 3, true)?;
+                    let levels = if level[a].len() > 1 || level[b].len() > 1 {
+                        let first = |l: &[usize]| l.iter().copied().min().unwrap_or(usize::MAX);
+                        let key = (first(&level[a]), first(&level[b]));
+                        let found = met.iter().find(|(k2, _)| *k2 == key).map(|(_, r)| *r);
+                        let r = match found {
+                            Some(r) => r,
+                            None => {
+                                let ab = (&level[a][..], &level[b][..]);
+                                let r = self.locate(asm, s0, s1, ab, crossing_cond, 3, true)?;
+                                met.push((key, r));
+                                r
+                            }
+                        };
+                        // (levels that avoid each other are taken pair by pair)
+                        Some(r).filter(|&(_, _, gap)| gap <= tol)
+                    } else {
+                        None
+                    };
+                    let (t, precision, gap) = match levels {
+                        Some(r) => r,
+                        None => {
+                            let ab = (&[a][..], &[b][..]);
+                            self.locate(asm, s0, s1, ab, crossing_cond, 3, true)?
+                        }
+                    };
                     if gap > tol {
                         // avoided: each branch keeps its side
                         let mut perm: Vec<usize> = (0..m).collect();
@@ -898,6 +1019,29 @@ impl Run<'_> {
         Ok(avoided)
     }
 
+    /// The residual tolerance each of two sides (branches, or levels of several) was
+    /// computed to at the step's ends: tol·‖A‖₁ where all are in the window at both ends,
+    /// the guard band's otherwise.
+    fn residual_tol(
+        &self,
+        v: &super::family::Values,
+        s0: &Point,
+        s1: &Point,
+        sides: [&[usize]; 2],
+    ) -> [f64; 2] {
+        let scale = self.solver.tol * v.norms.0;
+        let k = self.cfg.k;
+        let sigma = self.cfg.target;
+        let (r0, r1) = (ranks(&s0.values, sigma), ranks(&s1.values, sigma));
+        sides.map(|side| {
+            if side.iter().all(|&i| r0[i] < k && r1[i] < k) {
+                scale
+            } else {
+                GUARD_TOL * scale
+            }
+        })
+    }
+
     /// The root of `cond` between branches a and b on the step s0 → s1: bisection on the
     /// cubic Hermite interpolants of both; then, for Hermitian problems, Newton on the
     /// projection onto the two branches' vectors at both ends, which stands where its
@@ -905,75 +1049,39 @@ impl Run<'_> {
     /// (warm-started from s0). With `local` (two real values meeting) the solves are local:
     /// the [`LOCAL_PAIRS`] eigenpairs nearest the interpolated meeting value, with their
     /// own factorisation there, instead of the whole band (the main solver is used when a
-    /// local solve fails). Returns t and the size of the last Newton correction (or the
-    /// bracket when Newton could not be used).
+    /// local solve fails). Returns t, the size of the last Newton correction (or the
+    /// bracket when Newton could not be used) and the gap there.
+    ///
+    /// `a` and `b` are one branch each, or levels of several members (a multiple
+    /// eigenvalue that stays multiple over the step, as under a symmetry): a level is
+    /// read as the mean of its members, projected and solved together (the local band
+    /// holds both levels and two more), and found at a fresh point by the eigenpairs that
+    /// lie most in its members' span.
     #[allow(clippy::too_many_arguments)]
     fn locate<F: SparseFamily + ?Sized>(
         &mut self,
         asm: &mut Assembler<'_, F>,
         s0: &Point,
         s1: &Point,
-        a: usize,
-        b: usize,
+        (la, lb): (&[usize], &[usize]),
         cond: Cond,
         newton: usize,
         local: bool,
     ) -> Result<(f64, f64, f64)> {
         let sigma = self.cfg.target;
         let (t0, t1) = (s0.t, s1.t);
-        let at = |t: f64| {
-            let (la, sa) = hermite(
-                t0,
-                t1,
-                s0.values[a],
-                s1.values[a],
-                s0.slopes[a],
-                s1.slopes[a],
-                t,
-            );
-            let (lb, sb) = hermite(
-                t0,
-                t1,
-                s0.values[b],
-                s1.values[b],
-                s0.slopes[b],
-                s1.slopes[b],
-                t,
-            );
-            cond(la, sa, lb, sb, sigma).0
-        };
-        let (mut lo, mut hi) = (t0, t1);
-        let flo = at(lo);
-        // the condition's mean slope over the step
-        let secant = (at(hi) - flo) / (t1 - t0);
-        for _ in 0..60 {
-            let mid = 0.5 * (lo + hi);
-            if (at(mid) > 0.0) == (flo > 0.0) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        let mut t = 0.5 * (lo + hi);
+        let (a, b) = (la[0], lb[0]);
+        let members: Vec<usize> = la.iter().chain(lb).copied().collect();
+        let (mut t, secant) = start(s0, s1, a, b, cond, sigma);
         // first on the projection onto the two branches' vectors (no solve); its jet at t
         // serves the first solve too when the projection cannot certify
         let mut first = Some(asm.jet(t)?);
         if let Some(v) = first.as_ref().filter(|v| self.solver.hermitian(v)) {
-            let scale = self.solver.tol * v.norms.0;
-            let k = self.cfg.k;
-            let (r0, r1) = (ranks(&s0.values, sigma), ranks(&s1.values, sigma));
-            // the tolerance the branch was computed to at the step's ends (window pairs
-            // at both ends: tol; otherwise the guard band's)
-            let res_tol = [a, b].map(|i| {
-                if r0[i] < k && r1[i] < k {
-                    scale
-                } else {
-                    GUARD_TOL * scale
-                }
-            });
+            let res_tol = self.residual_tol(v, s0, s1, [la, lb]);
             let real = |x: f64| Complex64::new(x, 0.0);
             let c = |la, sa, lb, sb| cond(real(la), real(sa), real(lb), real(sb), sigma);
-            if let Some(l) = projected::locate(asm, (t, v), s0, s1, (a, b), c, res_tol, self.span)?
+            if let Some(l) =
+                projected::locate(asm, (t, v), s0, s1, (la, lb), c, res_tol, self.span)?
             {
                 self.projected_events += 1;
                 return Ok((l.t, l.precision, l.gap));
@@ -1000,7 +1108,7 @@ impl Run<'_> {
             // two and their neighbours and A − sB is far from singular
             let mid = 0.5 * (meet(a) + meet(b)).re;
             let other = (0..s0.len())
-                .filter(|&j| j != a && j != b)
+                .filter(|j| !members.contains(j))
                 .map(|j| (meet(j).re - mid).abs())
                 .fold(f64::INFINITY, f64::min);
             let off = if other.is_finite() && other > 0.0 {
@@ -1009,10 +1117,10 @@ impl Run<'_> {
                 1e-6 * s0.scale.max(s1.scale)
             };
             let shift = Complex64::new(mid + off, 0.0);
-            let cols = [a, b];
-            let x = s0.x.select_columns(cols.iter());
-            let y = s0.left.as_ref().map(|y| y.select_columns(cols.iter()));
-            (self.solver.local(shift, LOCAL_PAIRS.min(s0.len())), x, y)
+            let x = s0.x.select_columns(members.iter());
+            let y = s0.left.as_ref().map(|y| y.select_columns(members.iter()));
+            let size = LOCAL_PAIRS.max(members.len() + 2).min(s0.len());
+            (self.solver.local(shift, size), x, y)
         });
         let cluster_tol = self.cfg.cluster_tol;
         let mut step = 0;
@@ -1050,7 +1158,12 @@ impl Run<'_> {
                 Some(s0),
             );
             self.event_points += 1;
-            let Some(rows) = matching::pair_rows(s0, &p, &[a, b]) else {
+            let rows = if members.len() == 2 {
+                matching::pair_rows(s0, &p, &[a, b]).map(|r| [vec![r[0]], vec![r[1]]])
+            } else {
+                level_rows(s0, &p, la, lb)
+            };
+            let Some(rows) = rows else {
                 if let Some((solver, _, _)) = near.take() {
                     // the local band did not hold the two: this step again on the band
                     self.solver.stats.absorb(&solver.stats);
@@ -1085,14 +1198,22 @@ impl Run<'_> {
                 }
                 break;
             };
+            let mean = |r: &[usize], of: &[Complex64]| {
+                r.iter().map(|&j| of[j]).sum::<Complex64>() / r.len() as f64
+            };
+            let (va, vb) = (mean(&rows[0], &p.values), mean(&rows[1], &p.values));
             let (f, df) = cond(
-                p.values[rows[0]],
-                p.slopes[rows[0]],
-                p.values[rows[1]],
-                p.slopes[rows[1]],
+                va,
+                mean(&rows[0], &p.slopes),
+                vb,
+                mean(&rows[1], &p.slopes),
                 sigma,
             );
-            last = f.abs();
+            last = if members.len() == 2 {
+                f.abs()
+            } else {
+                (va - vb).norm()
+            };
             if !(df.is_finite() && df != 0.0 && f.is_finite()) {
                 break;
             }
