@@ -706,6 +706,20 @@ fn hermite(
     (v, d)
 }
 
+/// Branch i's value and slope at t on the step s0 → s1 (both in branch order), from the
+/// cubic Hermite interpolant of its values and slopes at both ends.
+fn interpolated(s0: &Point, s1: &Point, i: usize, t: f64) -> (Complex64, Complex64) {
+    hermite(
+        s0.t,
+        s1.t,
+        s0.values[i],
+        s1.values[i],
+        s0.slopes[i],
+        s1.slopes[i],
+        t,
+    )
+}
+
 /// How many eigenpairs a local solve at a meeting of two branches computes: the two and
 /// their nearest neighbours (a third level at the meeting is seen).
 const LOCAL_PAIRS: usize = 4;
@@ -715,18 +729,7 @@ const LOCAL_PAIRS: usize = 4;
 fn start(s0: &Point, s1: &Point, a: usize, b: usize, cond: Cond, sigma: Target) -> (f64, f64) {
     let (t0, t1) = (s0.t, s1.t);
     let at = |t: f64| {
-        let end = |i: usize| {
-            hermite(
-                t0,
-                t1,
-                s0.values[i],
-                s1.values[i],
-                s0.slopes[i],
-                s1.slopes[i],
-                t,
-            )
-        };
-        let ((la, sa), (lb, sb)) = (end(a), end(b));
+        let ((la, sa), (lb, sb)) = (interpolated(s0, s1, a, t), interpolated(s0, s1, b, t));
         cond(la, sa, lb, sb, sigma).0
     };
     let (mut lo, mut hi) = (t0, t1);
@@ -1091,18 +1094,7 @@ impl Run<'_> {
         let mut last = f64::NAN;
         let (tmin, tmax) = (t0.min(t1), t0.max(t1));
         let mut near = local.then(|| {
-            let meet = |i: usize| {
-                hermite(
-                    t0,
-                    t1,
-                    s0.values[i],
-                    s1.values[i],
-                    s0.slopes[i],
-                    s1.slopes[i],
-                    t,
-                )
-                .0
-            };
+            let meet = |i: usize| interpolated(s0, s1, i, t).0;
             // off the meeting value (an exact crossing is an eigenvalue there) by a
             // quarter of the distance to the nearest other branch, so the local band is the
             // two and their neighbours and A − sB is far from singular
@@ -1172,24 +1164,7 @@ impl Run<'_> {
                 }
                 // the two cannot be told apart here: the gap is the distance between the
                 // two values nearest their interpolated mean
-                let (la, _) = hermite(
-                    t0,
-                    t1,
-                    s0.values[a],
-                    s1.values[a],
-                    s0.slopes[a],
-                    s1.slopes[a],
-                    t,
-                );
-                let (lb, _) = hermite(
-                    t0,
-                    t1,
-                    s0.values[b],
-                    s1.values[b],
-                    s0.slopes[b],
-                    s1.slopes[b],
-                    t,
-                );
+                let (la, lb) = (interpolated(s0, s1, a, t).0, interpolated(s0, s1, b, t).0);
                 let mid = (la + lb) * 0.5;
                 let mut near: Vec<Complex64> = p.values.clone();
                 near.sort_by(|x, y| (x - mid).norm().total_cmp(&(y - mid).norm()));
