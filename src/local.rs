@@ -931,9 +931,12 @@ fn hermitian_group<T: Element>(
     };
     let last = scan.len() - 1;
     // the gap between level l and level l + 1
-    let gap_of = |v: &[f64], l: usize| {
-        let st = level_starts(v, count);
-        v[st[l + 1]] - v[st[l + 1] - 1]
+    let gap_of = |v: &[f64], l: usize| match cut {
+        None => v[l + 1] - v[l],
+        Some(count) => {
+            let st = level_starts(v, count);
+            v[st[l + 1]] - v[st[l + 1] - 1]
+        }
     };
     let gap_at = |s: f64, l: usize| -> f64 {
         model
