@@ -711,6 +711,7 @@ fn relabel(e: &mut Event, from: &[usize], to: &[usize]) {
     }
     match e {
         Event::Crossing { branches, .. }
+        | Event::Touching { branches, .. }
         | Event::AvoidedCrossing { branches, .. }
         | Event::ExceptionalPoint { branches, .. } => {
             branches[0] = to[0];

@@ -61,6 +61,20 @@ pub enum Event {
         /// dλ/dt of each branch at `t`, in the order of `branches`.
         slopes: [Complex64; 2],
     },
+    /// Two branches meet without exchanging order (an even-order contact: ±t², a tangency,
+    /// a symmetry-forced degeneracy with equal slopes): the certified gap closes at `t`
+    /// (below `gap_tol`·scale) but λₐ − λ_b does not change sign. Each branch stays on its
+    /// analytic curve and keeps its order.
+    Touching {
+        /// Location (where the gap is smallest).
+        t: f64,
+        /// The two branches (ascending).
+        branches: [usize; 2],
+        /// The common eigenvalue λ*.
+        value: Complex64,
+        /// dλ/dt of each branch at `t`, in the order of `branches` (equal at a touching).
+        slopes: [Complex64; 2],
+    },
     /// A local minimum of the gap between two neighbouring branches that stays open, where
     /// their eigenvectors exchange character.
     AvoidedCrossing {
@@ -119,6 +133,7 @@ impl Event {
     pub fn t(&self) -> f64 {
         match self {
             Event::Crossing { t, .. }
+            | Event::Touching { t, .. }
             | Event::AvoidedCrossing { t, .. }
             | Event::ExceptionalPoint { t, .. }
             | Event::Level { t, .. } => *t,
@@ -129,16 +144,19 @@ impl Event {
     pub fn branches(&self) -> Vec<usize> {
         match self {
             Event::Crossing { branches, .. }
+            | Event::Touching { branches, .. }
             | Event::AvoidedCrossing { branches, .. }
             | Event::ExceptionalPoint { branches, .. } => branches.to_vec(),
             Event::Level { branch, .. } => vec![*branch],
             Event::Unresolved { branches, .. } => branches.clone(),
         }
     }
-    /// "crossing", "avoided_crossing", "exceptional_point", "level" or "unresolved".
+    /// "crossing", "touching", "avoided_crossing", "exceptional_point", "level" or
+    /// "unresolved".
     pub fn kind(&self) -> &'static str {
         match self {
             Event::Crossing { .. } => "crossing",
+            Event::Touching { .. } => "touching",
             Event::AvoidedCrossing { .. } => "avoided_crossing",
             Event::ExceptionalPoint { .. } => "exceptional_point",
             Event::Level { .. } => "level",
@@ -149,6 +167,7 @@ impl Event {
     pub fn value(&self) -> Option<Complex64> {
         match self {
             Event::Crossing { value, .. }
+            | Event::Touching { value, .. }
             | Event::AvoidedCrossing { value, .. }
             | Event::ExceptionalPoint { value, .. }
             | Event::Level { value, .. } => Some(*value),
@@ -173,6 +192,18 @@ impl fmt::Display for Event {
                 fmt_c(*value),
                 fmt_c(slopes[0]),
                 fmt_c(slopes[1])
+            ),
+            Event::Touching {
+                t,
+                branches,
+                value,
+                ..
+            } => write!(
+                f,
+                "touching           t = {t:<+.10}  branches {} & {}  λ = {}",
+                branches[0],
+                branches[1],
+                fmt_c(*value)
             ),
             Event::AvoidedCrossing {
                 t,

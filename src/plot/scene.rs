@@ -357,6 +357,11 @@ fn event_markers(
                 kind: MarkerKind::Crossing,
                 label: Some(format!("{p} = {}", fmt_num(t))),
             }),
+            Event::Touching { value, .. } => panel.markers.push(Marker {
+                at: place(*value, t),
+                kind: MarkerKind::Avoided,
+                label: Some(format!("touch {p} = {}", fmt_num(t))),
+            }),
             Event::AvoidedCrossing { value, gap, .. } => panel.markers.push(Marker {
                 at: place(*value, t),
                 kind: MarkerKind::Avoided,
@@ -529,6 +534,9 @@ fn with_event_points<P: Clone>(
         .iter()
         .filter_map(|e| match e {
             Event::Crossing {
+                t, branches, value, ..
+            }
+            | Event::Touching {
                 t, branches, value, ..
             }
             | Event::ExceptionalPoint {

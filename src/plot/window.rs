@@ -142,6 +142,7 @@ fn curve_panel(
                 WindowEvent::Entry { branch, .. } => (MarkerKind::WindowEntry, vec![*branch]),
                 WindowEvent::Exit { branch, .. } => (MarkerKind::WindowExit, vec![*branch]),
                 WindowEvent::Crossing { branches, .. } => (MarkerKind::Crossing, vec![branches[0]]),
+                WindowEvent::Touching { branches, .. } => (MarkerKind::Avoided, vec![branches[0]]),
                 WindowEvent::Unresolved { branches, .. } => {
                     (MarkerKind::Unresolved, branches.clone())
                 }

@@ -1351,6 +1351,16 @@ pub enum WindowEvent {
         /// The size of the last correction of t.
         precision: f64,
     },
+    /// Two window branches meet without exchanging order (an even-order contact: the
+    /// certified gap closes at `t`, the difference does not change sign).
+    Touching {
+        /// Where (the minimum of the gap).
+        t: f64,
+        /// The two branches, ascending.
+        branches: [usize; 2],
+        /// The size of the last correction of t.
+        precision: f64,
+    },
     /// A branch left the guard band (it is no longer computed) after `t`.
     Left {
         /// The last step where it was computed.
@@ -1377,16 +1387,18 @@ impl WindowEvent {
             WindowEvent::Entry { t, .. }
             | WindowEvent::Exit { t, .. }
             | WindowEvent::Crossing { t, .. }
+            | WindowEvent::Touching { t, .. }
             | WindowEvent::Left { t, .. } => *t,
             WindowEvent::Unresolved { t0, .. } => *t0,
         }
     }
-    /// "window_entry", "window_exit", "crossing", "left_band" or "unresolved".
+    /// "window_entry", "window_exit", "crossing", "touching", "left_band" or "unresolved".
     pub fn kind(&self) -> &'static str {
         match self {
             WindowEvent::Entry { .. } => "window_entry",
             WindowEvent::Exit { .. } => "window_exit",
             WindowEvent::Crossing { .. } => "crossing",
+            WindowEvent::Touching { .. } => "touching",
             WindowEvent::Left { .. } => "left_band",
             WindowEvent::Unresolved { .. } => "unresolved",
         }
@@ -1397,7 +1409,9 @@ impl WindowEvent {
             WindowEvent::Entry { branch, .. }
             | WindowEvent::Exit { branch, .. }
             | WindowEvent::Left { branch, .. } => vec![*branch],
-            WindowEvent::Crossing { branches, .. } => branches.to_vec(),
+            WindowEvent::Crossing { branches, .. } | WindowEvent::Touching { branches, .. } => {
+                branches.to_vec()
+            }
             WindowEvent::Unresolved { branches, .. } => branches.clone(),
         }
     }

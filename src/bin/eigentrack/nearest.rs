@@ -97,7 +97,8 @@ pub(crate) fn window_json(tr: &WindowTracking, n: usize) -> Value {
             match e {
                 WindowEvent::Entry { precision, .. }
                 | WindowEvent::Exit { precision, .. }
-                | WindowEvent::Crossing { precision, .. } => o["precision"] = num(*precision),
+                | WindowEvent::Crossing { precision, .. }
+                | WindowEvent::Touching { precision, .. } => o["precision"] = num(*precision),
                 WindowEvent::Unresolved { t1, .. } => o["t_end"] = num(*t1),
                 _ => {}
             }
