@@ -9,9 +9,13 @@
 //!
 //! * **level**: `part(λ) − level` changes sign on a branch; located by safeguarded Newton
 //!   on that function (its derivative from the exact slope);
+//! * **meeting on samples**: a pair whose gap is at resolution (≤ gap_tol·‖A‖) on one or
+//!   more consecutive samples is decided when it parts: a crossing if its order changed,
+//!   a touching if not, placed on the sample of its smallest gap (`resolve::Meetings`);
+//!   a group within its error bars at both ends (√gap_tol·‖A‖ for a defective one: a
+//!   Jordan block for an interval) has no event between its members;
 //! * **crossing**: two branches with equal imaginary parts exchange the order of their
-//!   real parts, or land in one degenerate group; located by safeguarded Newton on
-//!   Re(λₐ − λ_b). Where the pair has κ ≥ 10³ there it is reported as an exceptional
+//!   real parts; located by safeguarded Newton on Re(λₐ − λ_b). Where the pair has κ ≥ 10³ there it is reported as an exceptional
 //!   point instead, and where the gap does not close there (an avoided crossing narrower
 //!   than h_min, jumped by an unresolved step) it goes to the avoided-crossing rule below;
 //! * **exceptional point**: a real pair of a real matrix becomes a conjugate pair or the
@@ -19,7 +23,7 @@
 //!   located by regula falsi on Re((λₐ − λ_b)²), which is analytic through the point;
 //! * **avoided crossing**: between nearest neighbours, φ = Re[(λₐ − λ_b)·conj(λₐ′ − λ_b′)]
 //!   goes from negative to positive (the gap has a minimum); located by safeguarded Newton
-//!   on φ. A minimum whose gap is below 10 × the cluster tolerance is a crossing. Otherwise
+//!   on φ. A minimum whose gap is below gap_tol·‖A‖ is a meeting (module `resolve`). Otherwise
 //!   it is an avoided crossing when both eigenvalues are real there and the two-level
 //!   coupling explains the curvature of the gap: |4 c_ab c_ba / (λ_b − λₐ)| ≥ ½ |λ_b″ − λₐ″| with c_ab = y_bᴴ A′ xₐ (eigenvectors
 //!   exchange character), and is otherwise not reported.
@@ -31,6 +35,7 @@ use crate::linalg::{cabs, cdist, cdiv};
 use crate::local::Outcome;
 use crate::matching::{self, MatchParams};
 use crate::perturb::{Derivs, Point};
+use crate::resolve::{self, Contact, Meetings};
 use crate::tracking::{Branch, Event, Level, Part};
 
 /// Fresh decompositions, lent by the step controller to locate events (the module does
@@ -46,12 +51,24 @@ use num_complex::Complex64;
 /// Condition number above which an unresolvable coalescence is an exceptional point.
 const EP_CONDITION: f64 = 1e3;
 
+/// What is kept of the sample where a meeting on samples came closest.
+#[derive(Debug, Clone)]
+struct SampleMeeting {
+    t: f64,
+    value: Complex64,
+    slopes: [Complex64; 2],
+    kappa: f64,
+}
+
 pub(crate) struct EventScan {
     levels: Vec<Level>,
     /// The crossing tolerance of local resolution (relative to ‖A‖_F); None: the
-    /// refinement rule, 10 × `cluster_tol`, with every avoided crossing reported.
+    /// refinement rule, every avoided crossing reported.
     gap_tol: Option<f64>,
-    cluster_tol: f64,
+    /// The one crossing tolerance (relative to the scale): what decides every meeting.
+    meet_tol: f64,
+    /// Pairs that meet on samples, decided when they part.
+    meetings: Meetings<SampleMeeting>,
     avoided_gap_max: f64,
     span: f64,
     events: Vec<Event>,
@@ -174,7 +191,7 @@ const CONFIRM_POINTS: usize = 3;
 /// step s0 → s1 (branch order on both) with equal imaginary parts at both ends, and whose
 /// crossing is not confirmed: a few Newton steps on Re(λₐ − λ_b) with the exact slopes
 /// (from the root of the cubic Hermite interpolant, on fresh decompositions) must reach
-/// |λₐ − λ_b| ≤ 10 × the cluster tolerance × ‖A‖.
+/// |λₐ − λ_b| ≤ gap_tol × ‖A‖ (the one crossing tolerance, module `resolve`).
 ///
 /// From the two ends alone a step that jumps over an avoided crossing narrower than the
 /// step looks exactly like a crossing (values, slopes and eigenvector overlaps all follow
@@ -186,7 +203,7 @@ pub(crate) fn unconfirmed_swap(
     ctx: &mut dyn Decompose,
     s0: &Point,
     s1: &Point,
-    cluster_tol: f64,
+    gap_tol: f64,
 ) -> Result<Option<(usize, usize)>> {
     let n = s0.len();
     let (tol0, tol1) = (1e-12 * s0.scale, 1e-12 * s1.scale);
@@ -211,7 +228,7 @@ pub(crate) fn unconfirmed_swap(
             if !same_im || defective {
                 continue;
             }
-            if !confirm_crossing(ctx, s0, s1, a, b, cluster_tol)? {
+            if !confirm_crossing(ctx, s0, s1, a, b, gap_tol)? {
                 return Ok(Some((a, b)));
             }
         }
@@ -226,7 +243,7 @@ fn confirm_crossing(
     s1: &Point,
     a: usize,
     b: usize,
-    cluster_tol: f64,
+    gap_tol: f64,
 ) -> Result<bool> {
     // at fresh points only branches a and b are needed: find them by `pair_rows` and
     // read them in place
@@ -248,8 +265,7 @@ fn confirm_crossing(
             return Ok(false);
         };
         let (ia, ib) = (rows[0], rows[1]);
-        let tol = 10.0 * cluster_tol * p.scale;
-        if p.cluster[ia] == p.cluster[ib] || (p.values[ia] - p.values[ib]).norm() <= tol {
+        if (p.values[ia] - p.values[ib]).norm() <= resolve::resolution(gap_tol, p.scale) {
             return Ok(true);
         }
         let ft = f(&p, ia, ib);
@@ -346,14 +362,15 @@ impl EventScan {
     pub fn new(
         levels: Vec<Level>,
         gap_tol: Option<f64>,
-        cluster_tol: f64,
+        meet_tol: f64,
         avoided_gap_max: f64,
         span: f64,
     ) -> Self {
         EventScan {
             levels,
             gap_tol,
-            cluster_tol,
+            meet_tol,
+            meetings: Meetings::default(),
             avoided_gap_max,
             span,
             events: Vec::new(),
@@ -408,6 +425,31 @@ impl EventScan {
         self.events.push(event);
     }
 
+    /// A meeting on samples, decided as the pair parted.
+    fn sample_meeting(&mut self, contact: Contact, m: SampleMeeting, a: usize, b: usize) {
+        self.events.push(if m.kappa >= EP_CONDITION {
+            Event::ExceptionalPoint {
+                t: m.t,
+                branches: [a, b],
+                value: m.value,
+            }
+        } else if contact == Contact::Crossing {
+            Event::Crossing {
+                t: m.t,
+                branches: [a, b],
+                value: m.value,
+                slopes: m.slopes,
+            }
+        } else {
+            Event::Touching {
+                t: m.t,
+                branches: [a, b],
+                value: m.value,
+                slopes: m.slopes,
+            }
+        });
+    }
+
     /// Scan the accepted step s0 → s1 (branch order on both), `uncertain` the branches
     /// whose pairing was not certain (a step at h_min).
     pub fn step(
@@ -426,23 +468,64 @@ impl EventScan {
         let nn0 = nearest_neighbours(s0);
         let nn1 = nearest_neighbours(s1);
         let mut ep_pairs: Vec<(usize, usize)> = Vec::new();
+        let (tol0, tol1) = (
+            resolve::resolution(self.meet_tol, s0.scale),
+            resolve::resolution(self.meet_tol, s1.scale),
+        );
+        let (jordan0, jordan1) = (
+            resolve::jordan_resolution(self.meet_tol, s0.scale),
+            resolve::jordan_resolution(self.meet_tol, s1.scale),
+        );
         for a in 0..n {
             for b in a + 1..n {
-                if s0.cluster[a] == s0.cluster[b] {
-                    continue;
-                }
                 let (va0, vb0, va1, vb1) = (s0.values[a], s0.values[b], s1.values[a], s1.values[b]);
-                if s1.cluster[a] == s1.cluster[b] && s1.defective[a] {
-                    self.events.push(Event::ExceptionalPoint {
-                        t: s1.t,
-                        branches: [a, b],
-                        value: mid(s1, a, b),
-                    });
-                    ep_pairs.push((a, b));
+                let (d0, d1) = (va0 - vb0, va1 - vb1);
+                // a group within its error bars at both ends (a Jordan block for an
+                // interval, as rigid-body modes are; a multiplet): nothing between its
+                // members, whatever the rounding
+                let defective = [s0, s1].iter().any(|p| p.defective[a] || p.defective[b]);
+                let bar = if defective {
+                    [jordan0, jordan1]
+                } else {
+                    [tol0, tol1]
+                };
+                if d0.norm() <= bar[0]
+                    && d1.norm() <= bar[1]
+                    && !self.meetings.is_open((a, b))
+                    && (defective || s0.cluster[a] == s0.cluster[b])
+                {
                     continue;
                 }
-                if s1.cluster[a] == s1.cluster[b] {
-                    self.crossing(s1, a, b);
+                if s1.cluster[a] == s1.cluster[b] && s1.defective[a] {
+                    if s0.cluster[a] != s0.cluster[b] {
+                        self.events.push(Event::ExceptionalPoint {
+                            t: s1.t,
+                            branches: [a, b],
+                            value: mid(s1, a, b),
+                        });
+                        ep_pairs.push((a, b));
+                    }
+                    continue;
+                }
+                // a meeting on a sample (the gap at resolution there): decided when the
+                // pair parts, from its order before and after
+                if !defective {
+                    let at = || SampleMeeting {
+                        t: s1.t,
+                        value: mid(s1, a, b),
+                        slopes: [s1.slopes[a], s1.slopes[b]],
+                        kappa: s1.kappa[a].max(s1.kappa[b]),
+                    };
+                    match self.meetings.step((a, b), [d0, d1], [tol0, tol1], at) {
+                        resolve::Step::Free => {}
+                        resolve::Step::Met => continue,
+                        resolve::Step::Parted(contact, m) => {
+                            self.sample_meeting(contact, m, a, b);
+                            continue;
+                        }
+                    }
+                }
+                if s0.cluster[a] == s0.cluster[b] && s1.cluster[a] == s1.cluster[b] {
                     continue;
                 }
                 // birth or death of a conjugate pair of a real matrix
@@ -462,8 +545,7 @@ impl EventScan {
                 }
                 let same_im =
                     (va0.im - vb0.im).abs() <= tol_im(s0) && (va1.im - vb1.im).abs() <= tol_im(s1);
-                let d0 = va0.re - vb0.re;
-                let d1 = va1.re - vb1.re;
+                let (d0, d1) = (d0.re, d1.re);
                 if same_im && (d0 < 0.0) != (d1 < 0.0) && !handled.contains(&(a, b)) {
                     let p = locate(ctx, s0, s1, |p| {
                         (
@@ -473,7 +555,7 @@ impl EventScan {
                     })?;
                     // a crossing only if the gap closes there (the order also flips
                     // across an avoided crossing narrower than h_min, an unresolved step)
-                    self.gap_minimum(&p, a, b);
+                    self.gap_minimum(&p, a, b, Contact::Crossing);
                     continue;
                 }
                 let neighbours = nn0[a] == b || nn0[b] == a || nn1[a] == b || nn1[b] == a;
@@ -511,8 +593,19 @@ impl EventScan {
                     // when it may be reported, otherwise counted
                     // (with local resolution the sharp ones were questions of the step)
                     if self.avoided_gap_max > 0.0 || self.gap_tol.is_none() {
-                        let p = locate(ctx, s0, s1, phi)?;
-                        self.gap_minimum(&p, a, b);
+                        let mut p = locate(ctx, s0, s1, phi)?;
+                        // a gap that closes without a change of order touches: φ has a
+                        // triple root there, the slope difference a simple one
+                        let slope_gap = |p: &Point| (p.slopes[a] - p.slopes[b]).re;
+                        let closed = (p.values[a] - p.values[b]).norm()
+                            <= resolve::resolution(self.meet_tol, p.scale);
+                        if closed && (slope_gap(s0) < 0.0) != (slope_gap(s1) < 0.0) {
+                            p = locate(ctx, s0, s1, |p| {
+                                let curv = (p.curv[a] - p.curv[b]).re;
+                                (slope_gap(p), p.curv_exact.then_some(curv))
+                            })?;
+                        }
+                        self.gap_minimum(&p, a, b, Contact::Touching);
                     } else if both_real {
                         self.avoided_seen += 1;
                     }
@@ -525,16 +618,24 @@ impl EventScan {
         Ok(())
     }
 
-    /// A located minimum of the gap |λ_b − λₐ| on a fresh decomposition: a crossing below
-    /// the crossing tolerance; otherwise, between real eigenvalues whose eigenvectors
+    /// A located minimum of the gap |λ_b − λₐ| on a fresh decomposition: below the crossing
+    /// tolerance a meeting, `closed` (a crossing where the pair's order exchanged over the
+    /// step, a touching where it did not); otherwise, between real eigenvalues whose eigenvectors
     /// exchange character (the two-level coupling explains the curvature of the gap), an
     /// avoided crossing, reported when sharp or below `avoided_gap_max`.
-    fn gap_minimum(&mut self, p: &Point, a: usize, b: usize) {
+    fn gap_minimum(&mut self, p: &Point, a: usize, b: usize, closed: Contact) {
         let delta = p.values[b] - p.values[a];
         let gap = delta.norm();
-        let tol = self.gap_tol.unwrap_or(10.0 * self.cluster_tol);
-        if gap <= tol * p.scale {
-            self.crossing(p, a, b);
+        if gap <= resolve::resolution(self.meet_tol, p.scale) {
+            match closed {
+                Contact::Crossing => self.crossing(p, a, b),
+                Contact::Touching => self.events.push(Event::Touching {
+                    t: p.t,
+                    branches: [a, b],
+                    value: mid(p, a, b),
+                    slopes: [p.slopes[a], p.slopes[b]],
+                }),
+            }
             return;
         }
         // avoided crossings are a property of real eigenvalue curves

@@ -82,6 +82,7 @@ pub mod pencil;
 mod perturb;
 #[cfg(feature = "plot")]
 pub mod plot;
+mod resolve;
 pub mod sensitivity;
 pub mod sparse;
 pub mod tracker;

@@ -386,6 +386,16 @@ impl Model {
             + g.view((k, k), (k, k)) * (a1 * b1)
     }
 
+    /// Whether the Hermitian model's eigenpairs at ascending positions i < j exchange order
+    /// between sa and sb: their eigenvectors at sa pair crosswise with those at sb.
+    fn exchanges(&self, sa: f64, sb: f64, i: usize, j: usize) -> Option<bool> {
+        let (ea, eb) = (self.eig(sa)?, self.eig(sb)?);
+        let o = ea.right.adjoint() * self.cross_gram(sa, sb) * &eb.right;
+        let same = o[(i, i)].norm_sqr() + o[(j, j)].norm_sqr();
+        let cross = o[(i, j)].norm_sqr() + o[(j, i)].norm_sqr();
+        Some(cross > same)
+    }
+
     /// The Hermitian model's eigenvalues at s, ascending (closed forms for k ≤ 2: the
     /// pencil reduced by its 2 × 2 Cholesky factor, the gap as √((m₁₁ − m₂₂)² + 4|m₁₂|²)
     /// without cancellation).
@@ -702,6 +712,9 @@ struct Approach {
     /// Members of the lower level at s (1 for a pair).
     lower: usize,
     gap: f64,
+    /// The scan's substeps on either side of the minimum: where the model's eigenvectors
+    /// tell whether the pair exchanged order across it.
+    bracket: (f64, f64),
 }
 
 /// A certified (or not) gap at t*.
@@ -892,10 +905,97 @@ pub(crate) fn resolve<T: Element>(
     Ok(Some(out))
 }
 
+/// The t of a touching pair, polished from `t` to the root of the difference of its two
+/// slopes (equal where the pair touches, and changing sign there: d = c·(t − t*)² has
+/// d′ = 2c·(t − t*)), read on the pair's certified span `u` (n × 2): the Ritz pair of
+/// A(t) on u, ascending (a touching pair keeps its order), and the slopes zᵢᴴ uᴴA′(t)u zᵢ.
+/// Secant steps from t ± 10⁻⁴·|h|, at most eight, kept within |h|/4 of `t`; `t` itself
+/// where the steps do not converge. Costs two evaluations (A and A′) a step.
+fn polish_touching<T: Element>(
+    family: &mut dyn Evaluate<T>,
+    u: &DMatrix<Complex64>,
+    t: f64,
+    h: f64,
+    out: &mut Outcome,
+) -> Result<f64> {
+    if u.ncols() != 2 {
+        return Ok(t);
+    }
+    let mut f = |family: &mut dyn Evaluate<T>, t: f64| -> Result<f64> {
+        out.evaluations += 2;
+        let a = family.value(t)?;
+        let da = family.derivative(t)?;
+        let hm = mul_adj(u, &T::mul_complex(&a, u));
+        let dm = mul_adj(u, &T::mul_complex(&da, u));
+        let hm = (&hm + hm.adjoint()) * c(0.5);
+        let e = hm.symmetric_eigen();
+        let (lo, hi) = if e.eigenvalues[0] <= e.eigenvalues[1] {
+            (0, 1)
+        } else {
+            (1, 0)
+        };
+        let slope = |k: usize| {
+            let z = e.eigenvectors.column(k);
+            (z.adjoint() * &dm * z)[(0, 0)].re
+        };
+        Ok(slope(hi) - slope(lo))
+    };
+    let w = 0.25 * h.abs();
+    let tol = 1e-14 * h.abs().max(f64::MIN_POSITIVE) + 4.0 * f64::EPSILON * t.abs();
+    let (mut ta, mut tb) = (t - 1e-4 * h.abs(), t + 1e-4 * h.abs());
+    let (mut fa, mut fb) = (f(family, ta)?, f(family, tb)?);
+    for _ in 0..8 {
+        if !(fa.is_finite() && fb.is_finite()) || fa == fb {
+            return Ok(t);
+        }
+        let next = tb - fb * (tb - ta) / (fb - fa);
+        if !next.is_finite() || (next - t).abs() > w {
+            return Ok(t);
+        }
+        if (next - tb).abs() <= tol {
+            return Ok(next);
+        }
+        (ta, fa) = (tb, fb);
+        tb = next;
+        fb = f(family, tb)?;
+        if fb == 0.0 {
+            return Ok(tb);
+        }
+    }
+    Ok(t)
+}
+
 /// Sorted positions of `idx` by the real part of `values`.
 fn ascending(values: &[Complex64], idx: &[usize]) -> Vec<usize> {
     let mut o: Vec<usize> = (0..idx.len()).collect();
     o.sort_by(|&a, &b| values[idx[a]].re.total_cmp(&values[idx[b]].re));
+    o
+}
+
+/// Sorted positions of the eigenpairs `idx` of `p` by the real part of their values as
+/// they are a little way from `p.t` in the direction `side` (±1): values within `tied`
+/// of each other (branches that meet on this sample) are ordered by side·slope, then by
+/// curvature, so that both ends of a step read a pair that meets on a sample in the
+/// order it has inside the step.
+fn ascending_near(p: &Point, idx: &[usize], tied: f64, side: f64) -> Vec<usize> {
+    let mut o = ascending(&p.values, idx);
+    let re = |q: usize| p.values[idx[q]].re;
+    let mut start = 0;
+    while start < o.len() {
+        let mut end = start + 1;
+        while end < o.len() && re(o[end]) - re(o[end - 1]) <= tied {
+            end += 1;
+        }
+        if end - start > 1 {
+            o[start..end].sort_by(|&a, &b| {
+                let (ia, ib) = (idx[a], idx[b]);
+                (side * p.slopes[ia].re)
+                    .total_cmp(&(side * p.slopes[ib].re))
+                    .then(p.curv[ia].re.total_cmp(&p.curv[ib].re))
+            });
+        }
+        start = end;
+    }
     o
 }
 
@@ -943,8 +1043,9 @@ fn hermitian_group<T: Element>(
             .hermitian_values(s)
             .map_or(f64::INFINITY, |v| gap_of(&v, l))
     };
-    let o0 = ascending(&s0.values, old);
-    let o1 = ascending(&s1.values, new);
+    let tied = params.gap_tol * scale;
+    let o0 = ascending_near(s0, old, tied, model.h.signum());
+    let o1 = ascending_near(s1, new, tied, -model.h.signum());
     let mut approaches = Vec::new();
     for l in 0..count.saturating_sub(1) {
         let g: Vec<f64> = scan.iter().map(|(_, v)| gap_of(v, l)).collect();
@@ -980,12 +1081,29 @@ fn hermitian_group<T: Element>(
                 // the positions of the two levels, read at the start of the bracket (where
                 // two levels meet the cut between them is not told)
                 let st = level_starts(&scan[q.saturating_sub(1)].1, count);
+                // a gap that closes on the step's end is a meeting on the sample: whether
+                // the pair exchanges there is seen only past it (the event scan decides
+                // it from both sides); here the pair keeps its order
+                if at_end && closed {
+                    continue;
+                }
                 approaches.push(Approach {
                     s,
                     i: st[l],
                     j: st.get(l + 2).copied().unwrap_or(k) - 1,
                     lower: st[l + 1] - st[l],
                     gap: g2.max(0.0).sqrt(),
+                    bracket: {
+                        // the nearest substeps on either side where the gap has opened to
+                        // 4 × (its minimum + the tolerance): far enough for the pair's
+                        // vectors to have exchanged character at an exchange (a closed gap
+                        // of rounding size rotates them within a tiny width) and near
+                        // enough not to reach another meeting of the pair
+                        let open = 4.0 * (g2.max(0.0).sqrt() + params.gap_tol * scale);
+                        let before = (0..q).rev().find(|&r| g[r] >= open).unwrap_or(0);
+                        let after = (q + 1..=last).find(|&r| g[r] >= open).unwrap_or(last);
+                        (scan[before].0.min(lo), scan[after].0.max(hi))
+                    },
                 });
             }
         }
@@ -1016,6 +1134,13 @@ fn hermitian_group<T: Element>(
             return Ok(None);
         };
         if cert.hi > tol && cert.lo <= tol {
+            return Ok(None);
+        }
+        // a model whose gap at its minimum is less than half the true gap there is not
+        // accurate enough inside this step (a family whose scale changes by orders of
+        // magnitude over it, as t⁵ near 0): its minimum is none of the truth's, and the open
+        // gap found there is no certified minimum either
+        if cert.lo > tol && ap.gap < 0.5 * cert.gap {
             return Ok(None);
         }
         certified.push((ap, cert));
@@ -1095,15 +1220,39 @@ fn hermitian_group<T: Element>(
             // levels of several members meeting with one slope touch (an exact double
             // root, as separable families have): they keep their order. A spread of
             // slopes that is neither rounding nor clearly open is not decided here
-            let touching = several && {
+            let touching = if several {
                 let size = asc.iter().fold(f64::MIN_POSITIVE, |a, x| a.max(x.abs()));
                 let spread = asc[m - 1] - asc[0];
                 if spread > 1e-9 * size && spread < 1e-6 * size {
                     return Ok(None);
                 }
                 spread <= 1e-9 * size
+            } else if m == 2 && block.len() == 1 {
+                // a pair whose gap closes: a crossing when the analytic branches exchange
+                // order across the point (odd-order contact), a touching when they do not
+                // (even order: ±t², a tangency); told by the model's eigenvectors on
+                // either side of it
+                let (ap, _) = &block[0];
+                match model.exchanges(ap.bracket.0, ap.bracket.1, ap.i, ap.j) {
+                    Some(exchange) => !exchange,
+                    None => return Ok(None),
+                }
+            } else {
+                false
             };
-            if params.events {
+            if params.events && touching && !several {
+                // a touching's gap is quadratic in t − t*: its minimum is flat, and t* is
+                // read from the root of the slope difference instead
+                let t_star = polish_touching(family, &block[0].1.vectors, t_star, model.h, out)?;
+                let (a, b) = (members[0], members[1]);
+                let mean = c(0.5 * (asc[0] + asc[1]));
+                out.events.push(Event::Touching {
+                    t: t_star,
+                    branches: [a.min(b), a.max(b)],
+                    value,
+                    slopes: [mean, mean],
+                });
+            } else if params.events {
                 let slope = |r: usize| c(if dir > 0.0 { asc[m - 1 - r] } else { asc[r] });
                 for x in 0..m {
                     for y in x + 1..m {

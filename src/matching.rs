@@ -328,7 +328,8 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
             near
         })
         .collect();
-    let perm = assign(old, new, &mut flat, &rows);
+    let mut perm = assign(old, new, &mut flat, &rows);
+    keep_conjugate_sides(old, new, &mut perm);
     let row = |i: usize| &flat[rows[i]..rows[i + 1]];
     let sweep = &cands.sweep;
     // certainty test
@@ -360,6 +361,46 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
         }
     }
     Pairing { perm, uncertain }
+}
+
+/// Members of an exact conjugate pair (a real matrix's λ, λ̄ with Im λ ≠ 0) that stay an
+/// exact conjugate pair over the step keep the sign of their imaginary parts unless the
+/// eigenvectors clearly say otherwise. Near an exceptional point x and x̄ are nearly
+/// parallel, so the overlaps cannot tell the two apart, and the quadratic prediction
+/// (λ″ ∝ (t − t*)^{−3/2}) overshoots to the other side: without this rule the pair
+/// exchanges one step after the point. Where x and x̄ are far from parallel (a pair that
+/// passes through a semisimple real double eigenvalue, as ±i·t does) the overlaps decide.
+fn keep_conjugate_sides(old: &Point, new: &Point, perm: &mut [usize]) {
+    let n = old.len();
+    let partner = |p: &Point, i: usize| -> Option<usize> {
+        let z = p.values[i];
+        if z.im == 0.0 {
+            return None;
+        }
+        // the solver returns a pair next to each other; look there first
+        [i.wrapping_sub(1), i + 1]
+            .into_iter()
+            .chain(0..p.len())
+            .find(|&j| j < p.len() && j != i && p.values[j] == z.conj())
+    };
+    for i in 0..n {
+        let Some(k) = partner(old, i) else { continue };
+        if k < i {
+            continue;
+        }
+        let (ji, jk) = (perm[i], perm[k]);
+        if partner(new, ji) != Some(jk) {
+            continue;
+        }
+        if (new.values[ji].im > 0.0) == (old.values[i].im > 0.0) {
+            continue;
+        }
+        // swapped sides: kept only when the vectors say so clearly
+        let (same, cross) = (overlap(old, new, i, ji), overlap(old, new, i, jk));
+        if same < cross + 0.5 {
+            perm.swap(i, k);
+        }
+    }
 }
 
 /// Maximum-weight assignment of rows to columns from each row's candidates (all other

@@ -26,7 +26,7 @@
 //!    [`Resolution::Refine`], the first version's path, answers the same questions with
 //!    fresh decompositions instead: an uncertain pairing halves the step, and an exchange
 //!    of two real branches must be confirmed by up to three Newton steps on
-//!    Re(λₐ − λ_b) bringing the gap below 10 × cluster tolerance × ‖A‖_F, else the step
+//!    Re(λₐ − λ_b) bringing the gap below gap_tol × ‖A‖_F, else the step
 //!    is halved ([`Stats::crossing_checks`]).
 //! 4. Crossings and avoided crossings come with the local answers; exceptional points,
 //!    level crossings and (under `Refine`) avoided crossings are located on fresh
@@ -102,7 +102,7 @@ pub enum Resolution {
     Local,
     /// The first version's path, kept for comparison: the step is halved until every
     /// pairing is certain, and an exchange of two branches must be confirmed as a
-    /// crossing by Newton on fresh decompositions (a gap below 10 × cluster_tol is a
+    /// crossing by Newton on fresh decompositions (a gap below gap_tol·‖A‖_F is a
     /// crossing; every avoided crossing is an event). Costs 2–50 decompositions per
     /// avoided crossing on realistic spectra.
     Refine,
@@ -605,7 +605,7 @@ impl Tracker {
         let mut scan = EventScan::new(
             self.levels.clone(),
             local_mode.then_some(self.gap_tol),
-            self.cluster_tol,
+            self.gap_tol,
             if self.policy == CrossingPolicy::Diabatic {
                 f64::INFINITY
             } else {
@@ -678,7 +678,7 @@ impl Tracker {
                     if uncertain.is_empty() {
                         let decompositions = ctx.stats.decompositions;
                         let swap =
-                            events::unconfirmed_swap(&mut ctx, &station, &next, self.cluster_tol)?;
+                            events::unconfirmed_swap(&mut ctx, &station, &next, self.gap_tol)?;
                         ctx.stats.crossing_checks += ctx.stats.decompositions - decompositions;
                         if let Some((a, b)) = swap {
                             if h > h_min {
@@ -1020,7 +1020,10 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
         }
         let t1 = Instant::now();
         let forced = self.tracker.hermitian == HermitianMode::Yes;
-        let p = perturb::analyze(t, pairs, jet, self.tracker.cluster_tol, derivs, forced);
+        // pairs that meet (gap ≤ gap_tol·‖A‖) are one group at the sample: their basis is
+        // the analytic one, whatever the cluster tolerance
+        let group_tol = self.tracker.cluster_tol.max(self.tracker.gap_tol);
+        let p = perturb::analyze(t, pairs, jet, group_tol, derivs, forced);
         self.stats.analysis_seconds += t1.elapsed().as_secs_f64();
         Ok(p)
     }

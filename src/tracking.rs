@@ -194,10 +194,7 @@ impl fmt::Display for Event {
                 fmt_c(slopes[1])
             ),
             Event::Touching {
-                t,
-                branches,
-                value,
-                ..
+                t, branches, value, ..
             } => write!(
                 f,
                 "touching           t = {t:<+.10}  branches {} & {}  λ = {}",

@@ -29,6 +29,7 @@
 //! (‖A X v − X Λ v‖ ≤ 1e-6·‖A‖_F·‖X v‖‖ for probe vectors v, and the same for Y);
 //! a solver result that fails it is returned as [`Error::NoConvergence`].
 
+mod balance;
 pub(crate) mod clusters;
 mod solver;
 
@@ -319,8 +320,9 @@ impl EigenPairs {
     pub fn is_hermitian(&self) -> bool {
         self.hermitian
     }
-    /// ‖A‖_F of the decomposed matrix (the scale that tolerances are relative to), f64::MAX
-    /// where it overflows.
+    /// The scale that tolerances are relative to: ‖A‖_F of the decomposed matrix, or on the
+    /// general path ‖D⁻¹AD‖_F of the balanced matrix (module docs of [`eig_with`]: equal
+    /// to ‖A‖_F where balancing changes nothing); f64::MAX where it overflows.
     pub fn norm(&self) -> f64 {
         self.norm
     }
@@ -487,6 +489,15 @@ pub(crate) fn sum_squares<T: Element>(s: &[T]) -> f64 {
 
 /// Eigen-decomposition with an explicit [`HermitianMode`].
 ///
+/// The matrix is scaled by a power of two to max |aᵢⱼ| ≈ 1, and on the general
+/// (non-Hermitian) path *balanced* as LAPACK's `gebal` does: B = D⁻¹AD with D diagonal
+/// of powers of two (exact), chosen so that each row and column of B have comparable
+/// off-diagonal norms, where that at least halves ‖A‖_F; the eigenvectors are transformed
+/// back (x = D·x_B, y = D⁻¹·y_B, then normalised as documented on [`EigenPairs`]) and
+/// [`EigenPairs::norm`] is ‖B‖_F,
+/// the scale of the eigenvalues' rounding error. Badly scaled first-order systems (FE
+/// stiffness of 10¹⁰ next to unit entries) then get what numpy's balancing `eig` gets.
+///
 /// ```
 /// use eigentrack::{eig_with, HermitianMode};
 /// use nalgebra::DMatrix;
@@ -524,29 +535,43 @@ pub fn eig_with<T: Element>(a: &DMatrix<T>, mode: HermitianMode) -> Result<Eigen
             }
         }
     }
-    let norm_scaled = sum_squares(scaled.as_slice()).sqrt();
-    let raw = if hermitian {
-        T::hermitian(&scaled)
+    // non-Hermitian input is balanced (B = D⁻¹AD by powers of two, module `balance`); the
+    // eigenvectors are transformed back and the scale is ‖B‖_F
+    let balanced = if hermitian {
+        None
     } else {
-        T::general(&scaled)
+        balance::balance(&scaled)
+    };
+    // only where it pays: a balanced matrix (most input) keeps its own rounding
+    let balanced = balanced
+        .filter(|(b, _)| sum_squares(b.as_slice()) <= 0.25 * sum_squares(scaled.as_slice()));
+    let (work, d) = match &balanced {
+        Some((b, d)) => (b, Some(&d[..])),
+        None => (&scaled, None),
+    };
+    let norm_scaled = sum_squares(work.as_slice()).sqrt();
+    let raw = if hermitian {
+        T::hermitian(work)
+    } else {
+        T::general(work)
     }
     .ok_or(Error::NoConvergence {
         n,
         residual: f64::INFINITY,
         at: At(None),
     })?;
-    let mut pairs = finish(raw, hermitian, norm_scaled)?;
-    if let Err(e) = residual_check(&scaled, &pairs) {
+    let mut pairs = finish(unbalanced(raw, d), hermitian, norm_scaled)?;
+    if let Err(e) = residual_check(work, &pairs, d) {
         // faer's real quasi-triangular back-substitution can lose accuracy on repeated
         // complex pairs; the complex path does not. Retry there and restore the exact
         // conjugate structure of a real matrix.
         if !T::IS_REAL || hermitian {
             return Err(e);
         }
-        let mut raw = solver::general_complex(&scaled.map(|v| v.to_c64())).ok_or(e)?;
+        let mut raw = solver::general_complex(&work.map(|v| v.to_c64())).ok_or(e)?;
         solver::impose_conjugate_pairs(&mut raw, 1e-10);
-        pairs = finish(raw, hermitian, norm_scaled)?;
-        residual_check(&scaled, &pairs)?;
+        pairs = finish(unbalanced(raw, d), hermitian, norm_scaled)?;
+        residual_check(work, &pairs, d)?;
     }
     // undo the scaling of the eigenvalues
     for v in pairs.values.iter_mut() {
@@ -556,6 +581,24 @@ pub fn eig_with<T: Element>(a: &DMatrix<T>, mode: HermitianMode) -> Result<Eigen
     // finite with f64::MAX
     pairs.norm = (norm_scaled / s).min(f64::MAX);
     Ok(pairs)
+}
+
+/// The eigenvectors of A from those of its balanced B = D⁻¹AD: x = D·x_B, y = D⁻¹·y_B
+/// (unnormalised: [`finish`] normalises them).
+fn unbalanced(mut raw: solver::Raw, d: Option<&[f64]>) -> solver::Raw {
+    let Some(d) = d else {
+        return raw;
+    };
+    for (i, &di) in d.iter().enumerate() {
+        raw.right.row_mut(i).scale_mut(di);
+        if let Some(r) = raw.right_real.as_mut() {
+            r.row_mut(i).scale_mut(di);
+        }
+        if let Some(l) = raw.left.as_mut() {
+            l.row_mut(i).scale_mut(1.0 / di);
+        }
+    }
+    raw
 }
 
 /// 2^e, exactly, for −1022 ≤ e ≤ 1023.
@@ -664,7 +707,7 @@ pub(crate) fn canonical_order(values: &[Complex64], tol: f64) -> Vec<usize> {
 /// Probe-vector residual check of a decomposition of `a` (cost O(n²)): with a fixed
 /// probe v whose entries are all non-zero, ‖A(Xv) − X(Λv)‖ ≤ 1e-6·‖A‖_F·max(‖Xv‖, ‖v‖)
 /// and likewise for the left vectors.
-fn residual_check<T: Element>(a: &DMatrix<T>, p: &EigenPairs) -> Result<()> {
+fn residual_check<T: Element>(a: &DMatrix<T>, p: &EigenPairs, d: Option<&[f64]>) -> Result<()> {
     use crate::linalg::mul;
     let n = a.nrows();
     let anorm = p.norm.max(f64::MIN_POSITIVE);
@@ -675,12 +718,31 @@ fn residual_check<T: Element>(a: &DMatrix<T>, p: &EigenPairs) -> Result<()> {
     let scaled = |w: &dyn Fn(Complex64) -> Complex64| {
         DMatrix::from_fn(n, 1, |i, _| v[(i, 0)] * w(p.values[i]))
     };
-    let xv = mul(&p.right, &v);
-    let r = T::mul_complex(a, &xv) - mul(&p.right, &scaled(&|l| l));
+    // `a` is the balanced B = D⁻¹AD where `d` is given: its vectors are D⁻¹X and DᴴY
+    let (right, left) = match d {
+        None => (p.right.clone(), p.left.clone()),
+        Some(d) => {
+            let mut r = p.right.clone();
+            let mut l = p.left.clone();
+            for (i, &di) in d.iter().enumerate() {
+                r.row_mut(i).unscale_mut(di);
+                if let Some(l) = l.as_mut() {
+                    l.row_mut(i).scale_mut(di);
+                }
+            }
+            (r, l)
+        }
+    };
+    let xv = mul(&right, &v);
+    let r = T::mul_complex(a, &xv) - mul(&right, &scaled(&|l| l));
     let mut worst = r.norm() / (anorm * xv.norm().max(v.norm()));
-    if !p.hermitian && p.condition.iter().all(|c| c.is_finite()) {
-        let yv = mul(p.left(), &v);
-        let rl = T::mul_adj_complex(a, &yv) - mul(p.left(), &scaled(&|l| l.conj()));
+    if let (false, true, Some(left)) = (
+        p.hermitian,
+        p.condition.iter().all(|c| c.is_finite()),
+        left.as_ref(),
+    ) {
+        let yv = mul(left, &v);
+        let rl = T::mul_adj_complex(a, &yv) - mul(left, &scaled(&|l| l.conj()));
         worst = worst.max(rl.norm() / (anorm * yv.norm().max(v.norm())));
     }
     if worst.is_nan() || worst > 1e-6 {

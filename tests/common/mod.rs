@@ -113,3 +113,4 @@ pub fn random_hermitian(n: usize, seed: u64) -> DMatrix<Complex64> {
     (&b + b.adjoint()) * Complex64::new(0.5, 0.0)
 }
 pub mod realistic;
+pub mod rotor;

@@ -83,8 +83,9 @@ OUTPUT (JSON, to stdout unless --out)
    \"curv_re\", \"curv_im\", \"cond\"}], \"events\": [{\"kind\", \"t\", \"branches\",
    \"re\", \"im\", ...}], \"stats\": {...}}
   Branch k is eigenpair k in ascending (Re, Im) order at the first sample; event
-  kinds: crossing, avoided_crossing (with gap), exceptional_point, level (with
-  level and part), unresolved. --csv writes t,branch,re,im,slope_re,slope_im.
+  kinds: crossing, touching (the levels meet without exchanging order: t^2, a
+  tangency), avoided_crossing (with gap), exceptional_point, level (with level
+  and part), unresolved. --csv writes t,branch,re,im,slope_re,slope_im.
 
 EXIT CODES
   0 success, 2 usage or input error, 1 numerical failure (including a work
