@@ -83,6 +83,7 @@ mod perturb;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod sensitivity;
+mod serde_num;
 pub mod sparse;
 pub mod tracker;
 pub mod tracking;
