@@ -8,7 +8,10 @@ import os
 
 import numpy as np
 
+from typing import Any
+
 from . import _eigentrack as _rs
+from . import _progress
 from ._types import EventSensitivity, Sensitivities
 
 Family = _rs.Family
@@ -27,7 +30,7 @@ def load_family(path) -> Family:
     return _rs.load_family(os.fspath(path))
 
 
-def _finite(name, x):
+def _finite(name: str, x: Any) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{name}: expected a real number, got {type(x).__name__} {x!r}")
     x = float(x)
@@ -36,109 +39,11 @@ def _finite(name, x):
     return x
 
 
-def _range(range_):
-    try:
-        a, b = range_
-    except (TypeError, ValueError):
-        raise TypeError(f"range: expected (a, b), got {range_!r}") from None
-    return (_finite("range[0]", a), _finite("range[1]", b))
-
-
-def _options(samples, policy, levels, hermitian, keep_vectors, curvatures, events,
-             h_min, h_max, cluster_tol, min_overlap, gap_tol, avoided_gap_max,
-             max_decompositions, resolution, progress):
-    if isinstance(samples, bool) or not isinstance(samples, numbers.Integral):
-        raise TypeError(f"samples: expected an int, got {type(samples).__name__} {samples!r}")
-    if samples < 2:
-        raise ValueError(f"samples: must be at least 2, got {samples}")
-    if not isinstance(policy, str):
-        raise TypeError(f"policy: expected 'adiabatic' or 'diabatic', got {policy!r}")
-    if not isinstance(resolution, str):
-        raise TypeError(f"resolution: expected 'local' or 'refine', got {resolution!r}")
-    if levels is None:
-        levels = []
-    if isinstance(levels, tuple) and len(levels) == 2 and isinstance(levels[0], str):
-        levels = [levels]
-    lv = []
-    for k, item in enumerate(levels):
-        try:
-            part, value = item
-        except (TypeError, ValueError):
-            raise TypeError(f"levels[{k}]: expected (part, value) such as ('re', 0.0), got {item!r}") from None
-        if not isinstance(part, str):
-            raise TypeError(f"levels[{k}]: part must be 're', 'im' or 'abs', got {part!r}")
-        lv.append((part, _finite(f"levels[{k}] value", value)))
-    if hermitian not in (None, True, False):
-        raise TypeError(f"hermitian: expected None (auto), True or False, got {hermitian!r}")
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress: expected a callable progress(fraction, t), got {progress!r}")
-    if max_decompositions is not None and (
-        isinstance(max_decompositions, bool) or not isinstance(max_decompositions, numbers.Integral)
-    ):
-        raise TypeError(f"max_decompositions: expected an int, got {max_decompositions!r}")
-    if max_decompositions is not None and max_decompositions < 1:
-        raise ValueError(f"max_decompositions: must be at least 1, got {max_decompositions}")
-
-    def opt(name, x):
-        if x is None:
-            return None
-        if isinstance(x, bool) or not isinstance(x, numbers.Real):
-            raise TypeError(f"{name}: expected a real number, got {type(x).__name__} {x!r}")
-        return float(x)
-
-    return {
-        "samples": int(samples),
-        "policy": policy,
-        "levels": lv,
-        "hermitian": hermitian,
-        "keep_vectors": bool(keep_vectors),
-        "curvatures": bool(curvatures),
-        "events": bool(events),
-        "h_min": opt("h_min", h_min),
-        "h_max": opt("h_max", h_max),
-        "cluster_tol": opt("cluster_tol", cluster_tol),
-        "min_overlap": opt("min_overlap", min_overlap),
-        "gap_tol": opt("gap_tol", gap_tol),
-        "avoided_gap_max": opt("avoided_gap_max", avoided_gap_max),
-        "max_decompositions": None if max_decompositions is None else int(max_decompositions),
-        "resolution": resolution,
-        "progress": progress,
-    }
-
-
-class _Opts:
-    """The options as attributes (what the compiled module's FromPyObject reads)."""
-
-    def __init__(self, d):
-        self.__dict__.update(d)
-
-
-def _grid(grid):
-    g = np.asarray(grid, dtype=float)
-    if g.ndim != 1 or g.size == 0:
-        raise ValueError(f"grid: expected a non-empty 1-D array of t, got shape {g.shape}")
-    bad = np.flatnonzero(~np.isfinite(g))
-    if bad.size:
-        raise ValueError(f"grid: entry [{bad[0]}] is not finite ({g[bad[0]]})")
-    return [float(x) for x in g]
-
-
-def _dtype(dtype):
-    if dtype is None:
-        return None
-    dt = np.dtype(dtype)
-    if dt.kind == "c":
-        return True
-    if dt.kind in "fiub":
-        return False
-    raise TypeError(f"dtype: expected float or complex, got {dtype!r}")
-
-
 def track(f, range=None, samples=201, *, grid=None, policy="adiabatic", levels=(),
           hermitian=None, keep_vectors=False, curvatures=True, events=True, df=None,
           ddf=None, dtype=None, progress=None, h_min=None, h_max=None, cluster_tol=None,
           min_overlap=None, gap_tol=None, avoided_gap_max=None, max_decompositions=None,
-          resolution="local") -> Tracking:
+          resolution="local"):
     """Track the eigenvalues of A(t) over ``range = (a, b)``.
 
     Parameters
@@ -149,20 +54,22 @@ def track(f, range=None, samples=201, *, grid=None, policy="adiabatic", levels=(
         :func:`load_family` (then ``range`` defaults to the file's). For a large sparse
         A(t), follow the k eigenvalues nearest a target with :func:`track_nearest`.
     range : (a, b)
-        The interval; b < a tracks backwards.
+        The interval, a ≠ b; b < a tracks backwards.
     samples : int
-        Uniform samples, both ends included (default 201). ``grid=`` gives your own
-        strictly monotone samples instead.
+        Uniform samples, both ends included (default 201, at least 2). ``grid=`` gives
+        your own strictly monotone samples instead.
     policy : "adiabatic" or "diabatic"
-        Through an avoided crossing, stay on the analytic curve (default) or follow
-        eigenvector character.
+        Through an avoided crossing, stay on the analytic (adiabatic) curve (default) or
+        follow eigenvector character (diabatic).
     levels : list of (part, value)
         Report where ``part`` ("re", "im", "abs") of a branch crosses ``value``, e.g.
-        ``[("re", 0.0)]`` for a change of stability.
+        ``[("re", 0.0)]`` for a change of stability. Default: none.
     hermitian : None, True or False
-        The decomposition path: auto (default), always Hermitian, never.
+        The decomposition path: None (default) decides at every sample (Hermitian within
+        1e-13·‖A‖), True requires every A(t) to be Hermitian (an ``InputError`` names the
+        first A(t) that is not: nothing is symmetrised silently), False never takes it.
     keep_vectors : bool
-        Keep the right and left eigenvectors at every sample.
+        Keep the right and left eigenvectors at every sample (default False).
     curvatures, events : bool
         Compute d²λ/dt² / locate events (both default True).
     df, ddf : callable, optional
@@ -170,51 +77,63 @@ def track(f, range=None, samples=201, *, grid=None, policy="adiabatic", levels=(
         4e-11 in A′ and 1.5e-8 in A″).
     dtype : float or complex, optional
         Force real or complex arithmetic (default: the dtype of f at the first sample).
-    progress : callable, optional
-        ``progress(fraction, t)`` after every step; returning ``False`` stops the track
-        with :class:`TrackInterrupted`. Signals (Ctrl-C) are checked after every step.
-    h_min, h_max, cluster_tol, min_overlap, gap_tol, avoided_gap_max, max_decompositions, resolution
-        The tracker's tuning options (see the Rust ``Tracker`` documentation).
+    progress : None, True or callable
+        ``True`` shows a progress bar (tqdm when installed, else a line on stderr);
+        a callable ``progress(fraction, t)`` is called after every step, and returning
+        ``False`` stops the track with :class:`TrackInterrupted`. Signals (Ctrl-C) are
+        checked after every step either way.
+    h_min : float
+        Smallest step, relative to |b − a| (default 1e-12, valid 1e-15 … 0.1).
+    h_max : float
+        Largest step, relative to |b − a| (default 1, valid (h_min, 1]).
+    cluster_tol : float
+        Relative distance under which eigenvalues are grouped as one cluster for their
+        slopes and analytic basis (default 1e-8, valid (0, 0.1)); it never decides a
+        crossing.
+    min_overlap : float
+        The eigenvector overlap a step's pairing must reach to be accepted without a
+        closer look (default 0.5, valid (0, 1)).
+    gap_tol : float
+        A certified gap below ``gap_tol``·scale is a meeting (a crossing or a touching);
+        above it the levels avoid each other (default ``GAP_TOL`` = 1e-9, valid (0, 1)).
+    avoided_gap_max : float
+        Report every avoided crossing whose gap is below this (``numpy.inf``: all of
+        them); by default only the sharp ones the grid cannot show are events.
+    max_decompositions : int
+        The work budget (default 64 per sample + 1024); spent, the track raises
+        :class:`BudgetError`.
+    resolution : "local" or "refine"
+        Answer a step's open questions on a certified local model of the few branches
+        concerned (default), or by fresh decompositions on a refined grid.
 
     Returns
     -------
     Tracking
         ``.t``, ``.values``, ``.slopes``, ``.curvatures`` (numpy, shape
-        (samples, branches)), ``.events``, ``.stats``, ``.plot(path)``, ``.to_json()``.
+        (n_samples, n_branches); float64 when every eigenvalue is real at every sample,
+        complex128 otherwise), ``.events``, ``.stats``, ``.plot(path)`` /
+        ``.plot(ax=…)``, ``.to_json()``, ``.to_xarray()``, ``.to_pandas()``.
 
     Raises
     ------
     ValueError, TypeError
-        For bad input, naming the argument, t and the index.
+        For bad input, naming the argument, t and the index (all options are checked
+        once, in Rust).
     Exception
         Whatever ``f``, ``df``, ``ddf`` or ``progress`` raised, unchanged.
     """
-    opts = _Opts(_options(samples, policy, levels, hermitian, keep_vectors, curvatures,
-                          events, h_min, h_max, cluster_tol, min_overlap, gap_tol,
-                          avoided_gap_max, max_decompositions, resolution, progress))
-    g = None if grid is None else _grid(grid)
-    if isinstance(f, Family):
-        if df is not None or ddf is not None:
-            raise TypeError("df, ddf: a Family has exact derivatives; do not pass df/ddf")
-        r = None if range is None else _range(range)
-        return _rs._track_file(f, r, g, opts)
-    if not callable(f):
-        raise TypeError(
-            f"f: expected a callable f(t) returning a square matrix, or an eigentrack.Family, "
-            f"got {type(f).__name__}"
-        )
-    for name, fun in (("df", df), ("ddf", ddf)):
-        if fun is not None and not callable(fun):
-            raise TypeError(f"{name}: expected a callable {name}(t), got {type(fun).__name__}")
-    if ddf is not None and df is None:
-        raise TypeError("ddf: given without df")
-    if range is None:
-        if g is None:
-            raise TypeError("range: required (a, b) for a callable f, unless grid= is given")
-        r = (g[0], g[-1])
-    else:
-        r = _range(range)
-    return _rs._track(f, r, g, opts, df, ddf, _dtype(dtype))
+    opts = {"samples": samples, "policy": policy, "levels": levels, "hermitian": hermitian,
+            "keep_vectors": keep_vectors, "curvatures": curvatures, "events": events,
+            "h_min": h_min, "h_max": h_max, "cluster_tol": cluster_tol,
+            "min_overlap": min_overlap, "gap_tol": gap_tol,
+            "avoided_gap_max": avoided_gap_max, "max_decompositions": max_decompositions,
+            "resolution": resolution}
+
+    def work(cb):
+        opts["progress"] = cb
+        return _rs._track(f, range, grid, opts, df, ddf, dtype)
+
+    return _progress.run(progress, "eigentrack.track", work)
 
 
 def eig(a, left=False, hermitian=None):
@@ -228,10 +147,25 @@ def eig(a, left=False, hermitian=None):
     return _rs._eig(a, bool(left), hermitian)
 
 
-def eigh(a):
-    """Ascending real eigenvalues and orthonormal eigenvectors of a Hermitian matrix
-    (its Hermitian part), like ``numpy.linalg.eigh``."""
-    return _rs._eigh(a)
+def eigh(a, UPLO="L"):
+    """Ascending real eigenvalues and orthonormal eigenvectors of a Hermitian matrix,
+    like ``numpy.linalg.eigh``: only the lower (``UPLO="L"``, default) or upper
+    (``UPLO="U"``) triangle of ``a`` is read, the other is taken to be its conjugate
+    transpose (the imaginary part of the diagonal is ignored).
+
+    Returns ``(w, v)``: float64 eigenvalues and the eigenvectors as columns (real for
+    real input).
+    """
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"UPLO: expected 'L' or 'U', got {UPLO!r}")
+    m = np.asarray(a.toarray() if hasattr(a, "toarray") and not isinstance(a, np.ndarray) else a)
+    if m.ndim == 2 and m.shape[0] == m.shape[1] and m.dtype.kind in "biufc":
+        tri = np.tril(m) if UPLO == "L" else np.triu(m)
+        off = np.tril(m, -1) if UPLO == "L" else np.triu(m, 1)
+        m = tri + off.conj().T
+        if m.dtype.kind == "c":
+            m[np.diag_indices_from(m)] = m.diagonal().real
+    return _rs._eigh(m)
 
 
 def eig_jvp(a, da):
@@ -271,26 +205,21 @@ def sensitivities(f, params, range=None, samples=201, *, df=None, dp=None, dtype
     Returns :class:`Sensitivities`: ``dlambda[i, b, k]`` = ∂λ_b/∂p_k at sample i, and
     for every located crossing and level event dt*/dp.
     """
-    opts = _Opts(_options(samples, options.pop("policy", "adiabatic"),
-                          options.pop("levels", ()), options.pop("hermitian", None),
-                          True, options.pop("curvatures", True),
-                          options.pop("events", True), options.pop("h_min", None),
-                          options.pop("h_max", None), options.pop("cluster_tol", None),
-                          options.pop("min_overlap", None), options.pop("gap_tol", None),
-                          options.pop("avoided_gap_max", None),
-                          options.pop("max_decompositions", None),
-                          options.pop("resolution", "local"),
-                          options.pop("progress", None)))
-    options.pop("keep_vectors", None)
-    if options:
-        raise TypeError(f"sensitivities: unexpected keyword arguments {sorted(options)}")
+    opts = dict(options)
+    opts["samples"] = samples
+    opts["keep_vectors"] = True
+    progress = opts.pop("progress", None)
     if isinstance(f, Family):
         if not isinstance(params, dict):
             raise TypeError("params: for a Family, a dict {name: value} of its parameters")
         fam = f.with_params(**{k: _finite(f"params[{k!r}]", v) for k, v in params.items()})
         names = list(params)
-        r = None if range is None else _range(range)
-        tr, p, dl, evs = _rs._sensitivities_file(fam, names, r, opts)
+
+        def work_file(cb):
+            opts["progress"] = cb
+            return _rs._sensitivities_file(fam, names, range, opts)
+
+        tr, p, dl, evs = _progress.run(progress, "eigentrack.sensitivities", work_file)
         return _sens(tr, p, dl, evs, tuple(names))
     if not callable(f):
         raise TypeError(f"f: expected a callable f(t, p) or an eigentrack.Family, got {type(f).__name__}")
@@ -300,10 +229,12 @@ def sensitivities(f, params, range=None, samples=201, *, df=None, dp=None, dtype
     bad = np.flatnonzero(~np.isfinite(p))
     if bad.size:
         raise ValueError(f"params: entry [{bad[0]}] is not finite ({p[bad[0]]})")
-    if range is None:
-        raise TypeError("range: required (a, b) for a callable f")
-    tr, p, dl, evs = _rs._sensitivities(f, [float(x) for x in p], _range(range), opts, df,
-                                        dp, _dtype(dtype))
+
+    def work(cb):
+        opts["progress"] = cb
+        return _rs._sensitivities(f, [float(x) for x in p], range, opts, df, dp, dtype)
+
+    tr, p, dl, evs = _progress.run(progress, "eigentrack.sensitivities", work)
     return _sens(tr, p, dl, evs, None)
 
 

@@ -5,6 +5,10 @@ an exception raised by *your* function ``f`` (or ``df``, ``progress``, …) is n
 it comes out unchanged, and so does ``KeyboardInterrupt``.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional
+
 
 class EigentrackError(Exception):
     """Base class of the errors eigentrack itself raises."""
@@ -30,7 +34,19 @@ class ConvergenceError(EigentrackError, ArithmeticError):
 
 
 class TrackInterrupted(EigentrackError):
-    """The ``progress`` callback returned ``False``: the track was stopped."""
+    """The ``progress`` callback returned ``False``: the track was stopped.
+
+    ``t`` is the parameter reached (the last accepted step). ``partial`` is the result on
+    the samples up to ``t`` (a :class:`Tracking` or :class:`WindowTracking`; ``None`` when
+    fewer than two samples were reached, or for a sweep)."""
+
+    def __init__(self, message: str, t: Optional[float] = None, partial: Any = None) -> None:
+        super().__init__(message)
+        self.t = t
+        self.partial = partial
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.args[0], self.t, self.partial))
 
 
 class OutputError(EigentrackError, OSError):
@@ -41,10 +57,10 @@ class SweepError(EigentrackError):
     """A point of a sweep failed. ``index`` and ``params`` name it; the original
     exception is ``__cause__``."""
 
-    def __init__(self, message, index=None, params=None):
+    def __init__(self, message: str, index: Optional[int] = None, params: Any = None) -> None:
         super().__init__(message)
         self.index = index
         self.params = params
 
-    def __reduce__(self):
+    def __reduce__(self) -> Any:
         return (type(self), (self.args[0], self.index, self.params))

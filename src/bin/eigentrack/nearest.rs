@@ -83,27 +83,6 @@ pub(crate) fn window_json(tr: WindowTracking, n: usize, real: bool) -> Result<Va
     })
 }
 
-/// Long-format CSV (header t,branch,re,im,slope_re,slope_im,in_window), the computed
-/// samples only.
-pub(crate) fn window_csv(tr: &WindowTracking) -> String {
-    let mut out = String::from("t,branch,re,im,slope_re,slope_im,in_window\n");
-    for (i, t) in tr.samples().iter().enumerate() {
-        for (k, b) in tr.branches().iter().enumerate() {
-            if let (Some(v), Some(d)) = (b.values()[i], b.slopes()[i]) {
-                out.push_str(&format!(
-                    "{t},{k},{},{},{},{},{}\n",
-                    v.re,
-                    v.im,
-                    d.re,
-                    d.im,
-                    b.in_window()[i]
-                ));
-            }
-        }
-    }
-    out
-}
-
 /// The summary on stderr: the window at both ends, the events, the work.
 fn summary(tr: &WindowTracking, n: usize) -> String {
     let ts = tr.samples();
@@ -244,7 +223,7 @@ pub(crate) fn run_nearest(
         })
         .map_err(|e| interrupt::failure(&c.family, e))?;
     if let Some(csv) = csv {
-        emit(Some(csv), &window_csv(&tracking))?;
+        emit(Some(csv), &tracking.to_csv())?;
     }
     if let Some(path) = &c.plot {
         tracking.plot(path)?;

@@ -67,6 +67,26 @@ impl WindowRecord {
     }
 }
 
+impl WindowTracking {
+    /// Long-format CSV, header `t,branch,re,im,slope_re,slope_im,in_window`, the computed
+    /// samples only (what `eigentrack track --nearest --csv` writes); numbers in Rust's
+    /// shortest round-trip form.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("t,branch,re,im,slope_re,slope_im,in_window\n");
+        for (i, t) in self.samples.iter().enumerate() {
+            for (k, b) in self.branches.iter().enumerate() {
+                if let (Some(v), Some(d)) = (b.values[i], b.slopes[i]) {
+                    out.push_str(&format!(
+                        "{t},{k},{},{},{},{},{}\n",
+                        v.re, v.im, d.re, d.im, b.in_window[i]
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
 type Pair = [Num; 2];
 
 #[derive(Serialize, Deserialize)]
