@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from typing import Any
+from typing import Any, Callable, Optional, Sequence, Union
 
 from . import _eigentrack as _rs
 from . import _progress
@@ -19,7 +19,7 @@ Tracking = _rs.Tracking
 GAP_TOL = _rs.GAP_TOL
 
 
-def load_family(path) -> Family:
+def load_family(path: Union[str, "os.PathLike[str]"]) -> Family:
     """Load an eigentrack family file (JSON, with inline or Matrix Market terms).
 
     The returned :class:`Family` is tracked entirely in Rust (no Python call per
@@ -39,11 +39,18 @@ def _finite(name: str, x: Any) -> float:
     return x
 
 
-def track(f, range=None, samples=201, *, grid=None, policy="adiabatic", levels=(),
-          hermitian=None, keep_vectors=False, curvatures=True, events=True, df=None,
-          ddf=None, dtype=None, progress=None, h_min=None, h_max=None, cluster_tol=None,
-          min_overlap=None, gap_tol=None, avoided_gap_max=None, max_decompositions=None,
-          resolution="local"):
+def track(f: Union[Callable[[float], Any], Family],
+          range: Optional[tuple[float, float]] = None, samples: int = 201, *,
+          grid: Optional[Sequence[float]] = None, policy: str = "adiabatic",
+          levels: Sequence[tuple[str, float]] = (), hermitian: Optional[bool] = None,
+          keep_vectors: bool = False, curvatures: bool = True, events: bool = True,
+          df: Optional[Callable[[float], Any]] = None,
+          ddf: Optional[Callable[[float], Any]] = None, dtype: Any = None,
+          progress: Union[None, bool, Callable[[float, float], Any]] = None,
+          h_min: Optional[float] = None, h_max: Optional[float] = None,
+          cluster_tol: Optional[float] = None, min_overlap: Optional[float] = None,
+          gap_tol: Optional[float] = None, avoided_gap_max: Optional[float] = None,
+          max_decompositions: Optional[int] = None, resolution: str = "local") -> Tracking:
     """Track the eigenvalues of A(t) over ``range = (a, b)``.
 
     Parameters
@@ -122,21 +129,21 @@ def track(f, range=None, samples=201, *, grid=None, policy="adiabatic", levels=(
     Exception
         Whatever ``f``, ``df``, ``ddf`` or ``progress`` raised, unchanged.
     """
-    opts = {"samples": samples, "policy": policy, "levels": levels, "hermitian": hermitian,
+    opts: dict[str, Any] = {"samples": samples, "policy": policy, "levels": levels, "hermitian": hermitian,
             "keep_vectors": keep_vectors, "curvatures": curvatures, "events": events,
             "h_min": h_min, "h_max": h_max, "cluster_tol": cluster_tol,
             "min_overlap": min_overlap, "gap_tol": gap_tol,
             "avoided_gap_max": avoided_gap_max, "max_decompositions": max_decompositions,
             "resolution": resolution}
 
-    def work(cb):
+    def work(cb: Any) -> Tracking:
         opts["progress"] = cb
         return _rs._track(f, range, grid, opts, df, ddf, dtype)
 
     return _progress.run(progress, "eigentrack.track", work)
 
 
-def eig(a, left=False, hermitian=None):
+def eig(a: Any, left: bool = False, hermitian: Optional[bool] = None) -> tuple[Any, ...]:
     """Eigenvalues and eigenvectors of a square matrix, like ``scipy.linalg.eig``.
 
     Returns ``(w, vr)``, or ``(w, vl, vr)`` with ``left=True``: eigenvalues (complex,
@@ -147,7 +154,7 @@ def eig(a, left=False, hermitian=None):
     return _rs._eig(a, bool(left), hermitian)
 
 
-def eigh(a, UPLO="L"):
+def eigh(a: Any, UPLO: str = "L") -> tuple[Any, Any]:
     """Ascending real eigenvalues and orthonormal eigenvectors of a Hermitian matrix,
     like ``numpy.linalg.eigh``: only the lower (``UPLO="L"``, default) or upper
     (``UPLO="U"``) triangle of ``a`` is read, the other is taken to be its conjugate
@@ -168,7 +175,7 @@ def eigh(a, UPLO="L"):
     return _rs._eigh(m)
 
 
-def eig_jvp(a, da):
+def eig_jvp(a: Any, da: Any) -> tuple[Any, Any]:
     """Forward-mode derivative of :func:`eig`: ``(dw, dv)`` for the direction ``da``.
 
     ``dw[i] = y_iᴴ dA x_i``; ``dv`` in the parallel-transport gauge (x_iᴴ dx_i = 0).
@@ -178,7 +185,7 @@ def eig_jvp(a, da):
     return _rs._eig_jvp(a, da)
 
 
-def eig_vjp(a, w_bar, v_bar=None):
+def eig_vjp(a: Any, w_bar: Any, v_bar: Any = None) -> Any:
     """Reverse-mode derivative (gradient) of :func:`eig`, with PyTorch's conventions.
 
     ``w_bar`` and ``v_bar`` are the cotangents of the eigenvalues and eigenvectors
@@ -193,8 +200,11 @@ def eig_vjp(a, w_bar, v_bar=None):
     return _rs._eig_vjp(a, w_bar, v_bar)
 
 
-def sensitivities(f, params, range=None, samples=201, *, df=None, dp=None, dtype=None,
-                  **options) -> Sensitivities:
+def sensitivities(f: Union[Callable[[float, Any], Any], Family], params: Any,
+                  range: Optional[tuple[float, float]] = None, samples: int = 201, *,
+                  df: Optional[Callable[[float, Any], Any]] = None,
+                  dp: Optional[Callable[[float, Any], Any]] = None, dtype: Any = None,
+                  **options: Any) -> Sensitivities:
     """Parameter sensitivities along the branches and of the events.
 
     ``f(t, p)`` returns A(t; p) (p a 1-D float array); ``params`` is the point p. Or
@@ -205,7 +215,7 @@ def sensitivities(f, params, range=None, samples=201, *, df=None, dp=None, dtype
     Returns :class:`Sensitivities`: ``dlambda[i, b, k]`` = ∂λ_b/∂p_k at sample i, and
     for every located crossing and level event dt*/dp.
     """
-    opts = dict(options)
+    opts: dict[str, Any] = dict(options)
     opts["samples"] = samples
     opts["keep_vectors"] = True
     progress = opts.pop("progress", None)
@@ -215,7 +225,7 @@ def sensitivities(f, params, range=None, samples=201, *, df=None, dp=None, dtype
         fam = f.with_params(**{k: _finite(f"params[{k!r}]", v) for k, v in params.items()})
         names = list(params)
 
-        def work_file(cb):
+        def work_file(cb: Any) -> Any:
             opts["progress"] = cb
             return _rs._sensitivities_file(fam, names, range, opts)
 
@@ -230,7 +240,7 @@ def sensitivities(f, params, range=None, samples=201, *, df=None, dp=None, dtype
     if bad.size:
         raise ValueError(f"params: entry [{bad[0]}] is not finite ({p[bad[0]]})")
 
-    def work(cb):
+    def work(cb: Any) -> Any:
         opts["progress"] = cb
         return _rs._sensitivities(f, [float(x) for x in p], range, opts, df, dp, dtype)
 
@@ -238,13 +248,14 @@ def sensitivities(f, params, range=None, samples=201, *, df=None, dp=None, dtype
     return _sens(tr, p, dl, evs, None)
 
 
-def _sens(tr, p, dl, evs, names):
+def _sens(tr: Any, p: Any, dl: Any, evs: Any, names: Optional[tuple[str, ...]]) -> Sensitivities:
     events = [EventSensitivity(event=i, t=t, dt_dp=d, error=e, coupling=c)
               for (i, t, d, e, c) in evs]
     return Sensitivities(tracking=tr, params=p, dlambda=dl, events=events, names=names)
 
 
-def plot_sweep(path, runs, label="p", part="re"):
+def plot_sweep(path: Union[str, "os.PathLike[str]"], runs: Sequence[tuple[float, Tracking]],
+               label: str = "p", part: str = "re") -> None:
     """Draw a sweep: ``runs`` is a list of ``(p, tracking)``; the curves of part(λ)
     ("re", "im", "abs") of every run, coloured by p with a colour bar titled ``label``."""
     runs = [(float(p), t) for p, t in runs]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
@@ -16,7 +17,7 @@ __all__ = ["WindowEvent", "WindowTracking", "track_nearest"]
 WindowTracking = _rs.WindowTracking
 
 
-def _form(name, obj, constant_ok):
+def _form(name: str, obj: Any, constant_ok: bool) -> tuple[str, Any]:
     """("callable", f) or ("terms", [(coef, matrix), …]) for a family argument."""
     if callable(obj):
         return "callable", obj
@@ -39,10 +40,15 @@ def _form(name, obj, constant_ok):
     raise TypeError(f"{name}: expected {what}, got {type(obj).__name__}")
 
 
-def track_nearest(f, range=None, samples=201, *, k, sigma, mass=None, dtype=None,
-                  tol=None, guard=None, warm_iterations=None, min_overlap=None,
-                  prediction_ratio=None, cluster_tol=None, h_min=None,
-                  keep_vectors=False, progress=None) -> WindowTracking:
+def track_nearest(f: Any, range: Optional[tuple[float, float]] = None, samples: int = 201, *,
+                  k: int, sigma: complex, mass: Any = None, dtype: Any = None,
+                  tol: Optional[float] = None, guard: Optional[int] = None,
+                  warm_iterations: Optional[int] = None, min_overlap: Optional[float] = None,
+                  prediction_ratio: Optional[float] = None,
+                  cluster_tol: Optional[float] = None, h_min: Optional[float] = None,
+                  keep_vectors: bool = False,
+                  progress: Union[None, bool, Callable[[float, float], Any]] = None
+                  ) -> WindowTracking:
     """Track the ``k`` eigenvalues of a large sparse A(t) nearest the target ``sigma``
     over ``range = (a, b)``, or those of the pencil A(t)x = λB(t)x with ``mass=B``.
 
@@ -125,7 +131,7 @@ def track_nearest(f, range=None, samples=201, *, k, sigma, mass=None, dtype=None
     """
     from ._api import Family
 
-    opts = {"k": k, "sigma": sigma, "samples": samples, "tol": tol, "guard": guard,
+    opts: dict[str, Any] = {"k": k, "sigma": sigma, "samples": samples, "tol": tol, "guard": guard,
             "warm_iterations": warm_iterations, "min_overlap": min_overlap,
             "prediction_ratio": prediction_ratio, "cluster_tol": cluster_tol,
             "h_min": h_min, "keep_vectors": keep_vectors}
@@ -139,7 +145,7 @@ def track_nearest(f, range=None, samples=201, *, k, sigma, mass=None, dtype=None
         else:
             path, params = os.fspath(f), []
 
-        def work_file(cb):
+        def work_file(cb: Any) -> WindowTracking:
             opts["progress"] = cb
             return _rs._track_nearest_file(path, params, range, opts)
 
@@ -147,7 +153,7 @@ def track_nearest(f, range=None, samples=201, *, k, sigma, mass=None, dtype=None
     f_kind, f_obj = _form("f", f, constant_ok=False)
     m_kind, m_obj = (None, None) if mass is None else _form("mass", mass, constant_ok=True)
 
-    def work(cb):
+    def work(cb: Any) -> WindowTracking:
         opts["progress"] = cb
         return _rs._track_nearest(f_kind, f_obj, m_kind, m_obj, range, opts, dtype)
 

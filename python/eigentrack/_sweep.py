@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import numbers
 import pickle
+from typing import Any, Iterable, Optional
 
 import numpy as np
 
@@ -82,8 +83,9 @@ def _unpicklable(e):
     )
 
 
-def sweep(f, params, range=None, samples=201, *, executor=None, sensitivities=False,
-          progress=None, **options):
+def sweep(f: Any, params: Iterable[Any], range: Optional[tuple[float, float]] = None,
+          samples: int = 201, *, executor: Any = None, sensitivities: bool = False,
+          progress: Optional[bool] = None, **options: Any) -> list[Any]:
     """Track (or, with ``sensitivities=True``, differentiate) a family at every point of
     ``params``, on ``executor``.
 

@@ -1,6 +1,7 @@
 """Regression tests of the bugs of issue 28, one (or more) per bug, named after it."""
 
 import concurrent.futures
+import multiprocessing
 import os
 import re
 import tomllib
@@ -111,7 +112,8 @@ def test_bug7_sweep_takes_samples_positionally_as_track_does():
 
 
 def test_bug8_a_lambda_on_a_process_pool_is_named_as_such():
-    with concurrent.futures.ProcessPoolExecutor(1) as pool:
+    spawn = multiprocessing.get_context("spawn")  # no fork of a process that ran JAX
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
         with pytest.raises(TypeError, match=r"f: cannot be sent to the ProcessPoolExecutor's "
                                             r"workers: it does not pickle .*lambda"):
             et.sweep(lambda t, p: lz(t, p), [0.1], (-1, 1), 5, executor=pool)
