@@ -111,8 +111,6 @@ pub(crate) fn _eig_vjp<'py>(
     }
 }
 
-/// The parts of a `Sensitivities` for the Python layer: (tracking, params, dlambda of
-
 /// `_eig_batch(a)`: `eig` of every matrix of a stack `a` of shape (..., n, n), in one
 /// loop with the GIL released: (w of shape (..., n), vr of shape (..., n, n)), complex
 /// (the JAX vmap rule).
