@@ -36,17 +36,14 @@ class ConvergenceError(EigentrackError, ArithmeticError):
 class TrackInterrupted(EigentrackError):
     """The ``progress`` callback returned ``False``: the track was stopped.
 
-    ``t`` is the parameter reached (the last accepted step). ``partial`` is the result on
-    the samples up to ``t`` (a :class:`Tracking` or :class:`WindowTracking`; ``None`` when
-    fewer than two samples were reached, or for a sweep)."""
+    ``t`` is the parameter reached (the last accepted step)."""
 
-    def __init__(self, message: str, t: Optional[float] = None, partial: Any = None) -> None:
+    def __init__(self, message: str, t: Optional[float] = None) -> None:
         super().__init__(message)
         self.t = t
-        self.partial = partial
 
     def __reduce__(self) -> Any:
-        return (type(self), (self.args[0], self.t, self.partial))
+        return (type(self), (self.args[0], self.t))
 
 
 class OutputError(EigentrackError, OSError):

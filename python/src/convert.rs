@@ -270,3 +270,14 @@ pub(crate) fn json_to_py<'py>(
         }
     })
 }
+
+/// `r`, or false where it failed with an ordinary exception (the caller reports the
+/// problem better later); a KeyboardInterrupt or SystemExit raised while Python ran
+/// comes out.
+pub(crate) fn or_false(py: Python<'_>, r: PyResult<bool>) -> PyResult<bool> {
+    match r {
+        Ok(b) => Ok(b),
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyException>(py) => Ok(false),
+        Err(e) => Err(e),
+    }
+}

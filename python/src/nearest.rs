@@ -47,15 +47,19 @@ pub(crate) fn _track_nearest<'py>(
     // is a form complex: the first value of a callable, any matrix or constant of terms
     let form_complex = |first: &Option<Bound<'py, PyAny>>, obj: &Bound<'py, PyAny>| {
         if let Some(m) = first {
-            return Ok::<bool, PyErr>(dtype_is_complex(m));
+            return dtype_is_complex(m);
         }
         let terms: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = obj.extract()?;
-        Ok(terms.iter().any(|(coef, m)| {
-            dtype_is_complex(m)
+        for (coef, m) in &terms {
+            if dtype_is_complex(m)?
                 || (!coef.is_callable()
                     && coef.is_instance_of::<pyo3::types::PyComplex>()
                     && coef.extract::<Complex64>().is_ok_and(|z| z.im != 0.0))
-        }))
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     };
     let fa = first(f_kind, &f)?;
     let fb = match (mass_kind, &mass) {

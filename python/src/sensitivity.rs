@@ -71,7 +71,7 @@ pub(crate) fn _sensitivities<'py>(
         .call1((t0, Array1::from(p.clone()).into_pyarray(py)))?;
     let complex = match complex {
         Some(c) => c,
-        None => is_complex(&first).unwrap_or(false),
+        None => crate::convert::or_false(py, is_complex(&first))?,
     };
     macro_rules! go {
         ($t:ty) => {{

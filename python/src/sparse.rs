@@ -26,11 +26,20 @@ pub(crate) fn nan_csc<T: Scalar>(n: usize) -> CscMatrix<T> {
 }
 
 /// Whether `obj` (a scipy.sparse matrix or an array) has complex entries (dtype kind 'c').
-pub(crate) fn dtype_is_complex(obj: &Bound<'_, PyAny>) -> bool {
-    obj.getattr("dtype")
-        .and_then(|d| d.getattr("kind"))
-        .and_then(|k| k.extract::<String>())
-        .is_ok_and(|k| k == "c")
+/// An exception other than a missing attribute (a KeyboardInterrupt raised while Python
+/// ran) comes out, not swallowed.
+pub(crate) fn dtype_is_complex(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if !obj.hasattr("dtype")? {
+        return Ok(false);
+    }
+    let dtype = obj.getattr("dtype")?;
+    if !dtype.hasattr("kind")? {
+        return Ok(false);
+    }
+    Ok(dtype
+        .getattr("kind")?
+        .extract::<String>()
+        .is_ok_and(|k| k == "c"))
 }
 
 /// An index array of a scipy.sparse matrix as `usize`s.
@@ -96,10 +105,12 @@ pub(crate) fn read_sparse<T: Scalar>(
         expected(rows, cols)?;
         // sorted row indices without duplicates (CSC's canonical format), without
         // touching the caller's matrix
-        let canonical = csc
-            .getattr("has_canonical_format")
-            .and_then(|c| c.extract::<bool>())
-            .unwrap_or(false);
+        // (a KeyboardInterrupt raised while scipy's property ran comes out)
+        let canonical = csc.hasattr("has_canonical_format")?
+            && csc
+                .getattr("has_canonical_format")?
+                .extract::<bool>()
+                .unwrap_or(false);
         if !canonical {
             csc = csc.call_method0("copy")?;
             csc.call_method0("sum_duplicates")?;

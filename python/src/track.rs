@@ -124,7 +124,7 @@ pub(crate) fn _track(
     let first = f.call1((t0,))?;
     let complex = match dtype_arg(dtype.as_ref())? {
         Some(c) => c,
-        None => is_complex(&first).unwrap_or(false),
+        None => crate::convert::or_false(py, is_complex(&first))?,
     };
     let hermitian = hermitian == Some(true);
     macro_rules! go {

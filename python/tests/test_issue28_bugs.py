@@ -166,3 +166,31 @@ def test_bug11_matplotlib_colours_stay_distinct_past_ten_branches():
     assert len(set(cols)) == 12
     assert all(line.get_antialiased() for line in ax.lines[:12])
     plt.close(fig)
+
+
+def test_options_are_validated_once_in_rust_naming_the_argument():
+    from eigentrack import _eigentrack as rs
+    import inspect
+
+    bad = [
+        (dict(keep_vectors="yes"), TypeError, r"keep_vectors: expected True or False, got str 'yes'"),
+        (dict(h_min=True), TypeError, r"h_min: expected a real number, got bool True"),
+        (dict(max_decompositions=2.5), TypeError, r"max_decompositions: expected an int, got float 2.5"),
+        (dict(max_decompositions=0), et.InputError, r"invalid max_decompositions"),
+        (dict(policy=3), TypeError, r"policy: expected \"adiabatic\" or \"diabatic\", got int 3"),
+        (dict(resolution="fast"), et.InputError, r"resolution: expected \"local\" or \"refine\", got \"fast\""),
+        (dict(hermitian="auto"), TypeError, r"hermitian: expected None \(auto\), True or False"),
+        (dict(levels=[("re", np.inf)]), et.InputError, r"levels\[0\] value: must be finite"),
+        (dict(cluster_tol=0.5), et.InputError, r"invalid cluster_tol"),
+        (dict(grid=[[0, 1]]), et.InputError, r"grid: expected a non-empty 1-D array of t, got shape \(1, 2\)"),
+    ]
+    for kw, err, msg in bad:
+        with pytest.raises(err, match=msg):
+            et.track(landau_zener, (0, 1), 5, **kw)
+    with pytest.raises(TypeError, match=r"tol: expected a real number, got str 'x'"):
+        et.track_nearest(lambda t: (1 + t) * LX + LY, (0, 1), 5, k=2, sigma=0.9, tol="x")
+    with pytest.raises(TypeError, match=r"guard: expected an int, got float 1.5"):
+        et.track_nearest(lambda t: (1 + t) * LX + LY, (0, 1), 5, k=2, sigma=0.9, guard=1.5)
+    # every option the Rust side reads is a keyword of the Python function
+    for fn, which in ((et.track, "track"), (et.track_nearest, "track_nearest")):
+        assert set(rs._option_names(which)) <= set(inspect.signature(fn).parameters)
