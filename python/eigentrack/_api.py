@@ -49,7 +49,8 @@ def track(f: Union[Callable[[float], Any], Family],
           progress: Union[None, bool, Callable[[float, float], Any]] = None,
           h_min: Optional[float] = None, h_max: Optional[float] = None,
           cluster_tol: Optional[float] = None, min_overlap: Optional[float] = None,
-          gap_tol: Optional[float] = None, avoided_gap_max: Optional[float] = None,
+          prediction_ratio: Optional[float] = None, gap_tol: Optional[float] = None,
+          avoided_gap_max: Optional[float] = None,
           max_decompositions: Optional[int] = None, resolution: str = "local") -> Tracking:
     """Track the eigenvalues of A(t) over ``range = (a, b)``.
 
@@ -72,9 +73,10 @@ def track(f: Union[Callable[[float], Any], Family],
         Report where ``part`` ("re", "im", "abs") of a branch crosses ``value``, e.g.
         ``[("re", 0.0)]`` for a change of stability. Default: none.
     hermitian : None, True or False
-        The decomposition path: None (default) decides at every sample (Hermitian within
-        1e-13·‖A‖), True requires every A(t) to be Hermitian (an ``InputError`` names the
-        first A(t) that is not: nothing is symmetrised silently), False never takes it.
+        The decomposition path: None (default) decides at every sample (Hermitian when
+        max |aᵢⱼ − conj(aⱼᵢ)| ≤ 1e-12·max |aᵢⱼ|), True requires every A(t) to be
+        Hermitian (an ``InputError`` names the first A(t) that is not: nothing is
+        symmetrised silently), False never takes the Hermitian path.
     keep_vectors : bool
         Keep the right and left eigenvectors at every sample (default False).
     curvatures, events : bool
@@ -94,24 +96,33 @@ def track(f: Union[Callable[[float], Any], Family],
     h_max : float
         Largest step, relative to |b − a| (default 1, valid (h_min, 1]).
     cluster_tol : float
-        Relative distance under which eigenvalues are grouped as one cluster for their
-        slopes and analytic basis (default 1e-8, valid (0, 0.1)); it never decides a
+        Eigenvalues closer than cluster_tol·‖A‖_F are one degenerate group, for their
+        slopes and analytic basis (default 1e-10, valid 1e-15 … 1e-3); it never decides a
         crossing.
     min_overlap : float
-        The eigenvector overlap a step's pairing must reach to be accepted without a
-        closer look (default 0.5, valid (0, 1)).
+        Smallest eigenvector overlap |xᵢ(t)ᴴ xᵢ(t+h)| of a certain pairing (default 0.5,
+        valid (0, 1)).
+    prediction_ratio : float
+        A pairing is certain when the prediction error is at most this fraction of the
+        distance from the prediction to the nearest competing eigenvalue (default 0.5,
+        valid (0, 1)).
     gap_tol : float
-        A certified gap below ``gap_tol``·scale is a meeting (a crossing or a touching);
-        above it the levels avoid each other (default ``GAP_TOL`` = 1e-9, valid (0, 1)).
+        Crossing tolerance relative to ‖A(t)‖_F (default ``GAP_TOL`` = 256·ε ≈ 5.7e-14,
+        valid [ε, 0.1]): two branches whose certified gap lies below gap_tol·‖A‖_F cross,
+        above it they avoid each other. Raise it to pass narrow gaps diabatically.
     avoided_gap_max : float
-        Report every avoided crossing whose gap is below this (``numpy.inf``: all of
-        them); by default only the sharp ones the grid cannot show are events.
+        Report every avoided crossing whose gap is below avoided_gap_max·‖A‖_F (default
+        0, valid [0, ∞); ``numpy.inf`` reports them all). The sharp ones, narrower than
+        the grid can show, are reported whatever this says; ``stats.avoided_crossings``
+        counts every one seen.
     max_decompositions : int
         The work budget (default 64 per sample + 1024); spent, the track raises
         :class:`BudgetError`.
     resolution : "local" or "refine"
-        Answer a step's open questions on a certified local model of the few branches
-        concerned (default), or by fresh decompositions on a refined grid.
+        "local" (default): answer a step's open questions on a local model of the few
+        branches concerned, certified on the true A(t) by a residual bound, with a fresh
+        decomposition only where the certificate fails; "refine": fresh decompositions
+        for every question (the first version's path, for comparison).
 
     Returns
     -------
@@ -132,7 +143,8 @@ def track(f: Union[Callable[[float], Any], Family],
     opts: dict[str, Any] = {"samples": samples, "policy": policy, "levels": levels, "hermitian": hermitian,
             "keep_vectors": keep_vectors, "curvatures": curvatures, "events": events,
             "h_min": h_min, "h_max": h_max, "cluster_tol": cluster_tol,
-            "min_overlap": min_overlap, "gap_tol": gap_tol,
+            "min_overlap": min_overlap, "prediction_ratio": prediction_ratio,
+            "gap_tol": gap_tol,
             "avoided_gap_max": avoided_gap_max, "max_decompositions": max_decompositions,
             "resolution": resolution}
 

@@ -324,6 +324,7 @@ pub(crate) const TRACK_OPTIONS: &[&str] = &[
     "h_max",
     "cluster_tol",
     "min_overlap",
+    "prediction_ratio",
     "gap_tol",
     "avoided_gap_max",
     "max_decompositions",
@@ -385,6 +386,9 @@ pub(crate) fn track_options(d: &Bound<'_, PyDict>, failure: &Failure) -> PyResul
     }
     if let Some(v) = a.real("min_overlap")? {
         tr = set(tr.min_overlap(v))?;
+    }
+    if let Some(v) = a.real("prediction_ratio")? {
+        tr = set(tr.prediction_ratio(v))?;
     }
     if let Some(v) = a.real("gap_tol")? {
         tr = set(tr.gap_tol(v))?;
