@@ -84,6 +84,7 @@ mod perturb;
 pub mod plot;
 mod resolve;
 pub mod sensitivity;
+mod serde_num;
 pub mod sparse;
 pub mod tracker;
 pub mod tracking;

@@ -4,8 +4,11 @@ use nalgebra::DVector;
 use num_complex::Complex64;
 use std::fmt;
 
-/// Which part of an eigenvalue a [`Level`] watches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) mod wire;
+
+/// Which part of an eigenvalue a [`Level`] watches (`"re"`, `"im"`, `"abs"` in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Part {
     /// Re λ (stability of dx/dt = A x: Re λ = 0).
     Re,
@@ -35,7 +38,7 @@ impl Part {
 }
 
 /// A level to watch: an event is reported where `part(λ)` of a branch crosses `value`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Level {
     /// Which part of λ.
     pub part: Part,
@@ -337,8 +340,10 @@ impl Branch {
     }
 }
 
-/// Counts and timings of a track.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Counts and timings of a track (serialised with these field names; a missing field
+/// reads as 0).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Stats {
     /// Eigen-decompositions, including those for locating events.
     pub decompositions: usize,
@@ -486,98 +491,37 @@ impl Tracking {
         out
     }
 
-    /// The result as JSON in the format of the command-line tool:
+    /// The result as JSON in the format of the command-line tool (its serde model; see
+    /// [`Tracking::from_json`] for the layout):
     /// `{"samples": [...], "branches": [{"re", "im", "slope_re", "slope_im", "curv_re",
     /// "curv_im", "cond"}], "events": [{"kind", "t", "branches", "re", "im", ...}],
-    /// "stats": {...}}`.
+    /// "stats": {...}, "real": bool}`, with `"right"`/`"left"` in each branch when the
+    /// vectors were kept. NaN is written as `null`, ±∞ as `"inf"`/`"-inf"`.
     pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::json;
-        let num = |x: f64| {
-            if x.is_finite() {
-                json!(x)
-            } else {
-                json!(null)
-            }
-        };
-        let arr = |v: &[Complex64], f: fn(&Complex64) -> f64| {
-            serde_json::Value::Array(v.iter().map(|z| num(f(z))).collect())
-        };
-        let branches: Vec<_> = self
-            .branches
-            .iter()
-            .map(|b| {
-                let mut o = json!({
-                    "re": arr(&b.values, |z| z.re),
-                    "im": arr(&b.values, |z| z.im),
-                    "slope_re": arr(&b.slopes, |z| z.re),
-                    "slope_im": arr(&b.slopes, |z| z.im),
-                });
-                if !b.curvatures.is_empty() {
-                    o["curv_re"] = arr(&b.curvatures, |z| z.re);
-                    o["curv_im"] = arr(&b.curvatures, |z| z.im);
-                }
-                o["cond"] = b.condition.iter().map(|&c| num(c)).collect();
-                o
-            })
-            .collect();
-        let events: Vec<_> = self
-            .events
-            .iter()
-            .map(|e| {
-                let mut o = json!({"kind": e.kind(), "t": num(e.t()), "branches": e.branches()});
-                if let Some(v) = e.value() {
-                    o["re"] = num(v.re);
-                    o["im"] = num(v.im);
-                }
-                match e {
-                    Event::AvoidedCrossing {
-                        gap,
-                        gap_bounds,
-                        slope_difference,
-                        ..
-                    } => {
-                        o["gap"] = num(*gap);
-                        o["gap_bounds"] = json!([num(gap_bounds[0]), num(gap_bounds[1])]);
-                        o["slope_difference"] = num(*slope_difference);
-                    }
-                    Event::Level { part, level, .. } => {
-                        o["part"] = json!(part.name());
-                        o["level"] = num(*level);
-                    }
-                    Event::Crossing { slopes, .. } => {
-                        o["slopes_re"] = json!([num(slopes[0].re), num(slopes[1].re)]);
-                        o["slopes_im"] = json!([num(slopes[0].im), num(slopes[1].im)]);
-                    }
-                    Event::Unresolved { t_end, .. } => o["t_end"] = num(*t_end),
-                    _ => {}
-                }
-                o
-            })
-            .collect();
-        let s = &self.stats;
-        json!({
-            "samples": self.samples.iter().map(|&t| num(t)).collect::<Vec<_>>(),
-            "branches": branches,
-            "events": events,
-            "stats": {
-                "decompositions": s.decompositions,
-                "budget": s.budget,
-                "budget_used": s.budget_used,
-                "accepted_steps": s.accepted_steps,
-                "rejected_steps": s.rejected_steps,
-                "unresolved_steps": s.unresolved_steps,
-                "crossing_checks": s.crossing_checks,
-                "local_models": s.local_models,
-                "certificate_evaluations": s.certificate_evaluations,
-                "fallbacks": s.fallbacks,
-                "avoided_crossings": s.avoided_crossings,
-                "seconds": s.seconds,
-                "decomposition_seconds": s.decomposition_seconds,
-                "analysis_seconds": s.analysis_seconds,
-                "matching_seconds": s.matching_seconds,
-                "event_seconds": s.event_seconds,
-                "local_seconds": s.local_seconds,
-            }
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// A tracking read back from the JSON that [`to_json`](Self::to_json) (or the
+    /// command-line tool) writes: the same samples, branches (eigenvectors included),
+    /// events and statistics, bit for bit.
+    ///
+    /// ```
+    /// use nalgebra::DMatrix;
+    /// let tr = eigentrack::track(|t: f64| DMatrix::from_row_slice(2, 2, &[t, 0.1, 0.1, -t]), -1.0..=1.0)?;
+    /// let text = tr.to_json().to_string();
+    /// let back = eigentrack::Tracking::from_json(&text)?;
+    /// assert_eq!(back.branches()[0].values(), tr.branches()[0].values());
+    /// assert_eq!(back.events(), tr.events());
+    /// # Ok::<(), eigentrack::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) (named `json`) for text
+    /// that is not this JSON, with serde's line and column.
+    pub fn from_json(text: &str) -> crate::Result<Tracking> {
+        serde_json::from_str(text).map_err(|e| crate::Error::InvalidArgument {
+            name: "json",
+            reason: e.to_string(),
         })
     }
 

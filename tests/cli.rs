@@ -134,7 +134,7 @@ fn crossing_family_keeps_branch_identity_and_locates_both_crossings() {
 fn output_keys_follow_the_documented_order() {
     let j = track("crossing.json", &["--samples", "3"]);
     let keys: Vec<&String> = j.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["samples", "branches", "events", "stats"]);
+    assert_eq!(keys, ["samples", "branches", "events", "stats", "real"]);
     let b: Vec<&String> = j["branches"][0].as_object().unwrap().keys().collect();
     assert_eq!(&b[..5], ["re", "im", "slope_re", "slope_im", "curv_re"]);
     assert!(b.iter().any(|k| *k == "cond"));
@@ -815,6 +815,37 @@ fn range_up_to_1e308_ends_where_a_entry_overflows() {
     assert_eq!(j["stats"]["decompositions"], 201);
 }
 
+/// The CLI's JSON is the library's serde model: it reads back with `Tracking::from_json`
+/// and writes out again to the very same text, and its numbers are the library's own.
+#[test]
+fn cli_json_reads_back_with_from_json() {
+    let path = data("crossing.json");
+    let out = run(&[
+        "track",
+        path.to_str().unwrap(),
+        "--quiet",
+        "--samples",
+        "21",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let back = eigentrack::Tracking::from_json(&text).expect("the CLI's JSON reads back");
+    assert_eq!(back.samples().len(), 21);
+    assert_eq!(back.events().len(), 2);
+    assert!(matches!(
+        back.events()[0],
+        eigentrack::Event::Crossing { .. }
+    ));
+    assert!(back.is_real());
+    let again = serde_json::to_string(&back).unwrap();
+    assert_eq!(again, text.trim_end(), "a round trip changes nothing");
+    let bad = eigentrack::Tracking::from_json("{\"samples\": [0, 1]}").unwrap_err();
+    assert!(
+        bad.to_string().contains("json") && bad.to_string().contains("branches"),
+        "{bad}"
+    );
+}
+
 // ---- track --nearest K --sigma S: the sparse path ----
 
 /// μᵢ = 2 − 2cos(iπ/(m + 1)), i = 1 … m: the eigenvalues of tridiag(−1, 2, −1).
@@ -887,6 +918,15 @@ fn nearest_on_mtx_terms_matches_the_closed_form() {
     assert_eq!(
         (j["method"].as_str(), j["k"].as_u64(), j["n"].as_u64()),
         (Some("nearest"), Some(4), Some(63))
+    );
+    // the library's serde model: it reads back and writes the same text again
+    let rec =
+        eigentrack::sparse::WindowRecord::from_json(std::str::from_utf8(&out.stdout).unwrap())
+            .expect("the CLI's --nearest JSON reads back");
+    assert_eq!((rec.n, rec.real, rec.tracking.k()), (63, true, 4));
+    assert_eq!(
+        serde_json::to_string(&rec).unwrap(),
+        std::str::from_utf8(&out.stdout).unwrap().trim_end()
     );
     assert_eq!(
         (j["sigma"]["re"].as_f64(), j["sigma"]["im"].as_f64()),

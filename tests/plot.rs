@@ -356,11 +356,16 @@ fn many_branches_get_a_colour_bar_and_an_event_legend() {
     tr.plot(&png).unwrap();
     let img = image::open(&png).unwrap().to_rgb8();
     assert!(!img.pixels().any(|p| p.0 == BLUE || p.0 == ORANGE));
-    // Twelve of them are still drawn with the palette and a legend of branches.
+    // Twelve of them are still drawn with a legend of branches, in twelve colours of the
+    // scale (the ten-colour palette would repeat); ten with the palette.
     tr.plot_with(&svg, &PlotOptions::new().branches(10..22))
         .unwrap();
     assert_svg(&svg, (1200, 700), &["branch 10", "branch 21", "t = 0.25"]);
     tr.plot_with(&png, &PlotOptions::new().branches(10..22))
+        .unwrap();
+    let img = image::open(&png).unwrap().to_rgb8();
+    assert!(!img.pixels().any(|p| p.0 == BLUE || p.0 == ORANGE));
+    tr.plot_with(&png, &PlotOptions::new().branches(10..20))
         .unwrap();
     assert_png(&png, (1200, 700), &[BLUE, ORANGE]);
 }
@@ -451,4 +456,94 @@ fn window_tracking_figure_marks_entries_exits_crossings_and_sigma() {
         tr.plot(dir.join("x.pdf")),
         Err(Error::Output { .. })
     ));
+}
+
+/// Issue 28, bug 11: eleven branches (more than the ten-colour palette, fewer than a
+/// dense figure) get eleven distinct colours; branches 0 and 10 were both blue.
+#[test]
+fn eleven_branches_get_eleven_colours() {
+    let dir = TempDir::new("eleven");
+    let tr = track(
+        |t: f64| {
+            DMatrix::from_fn(
+                11,
+                11,
+                |i, j| if i == j { i as f64 * (1.0 + t) } else { 0.0 },
+            )
+        },
+        0.0..=1.0,
+    )
+    .unwrap();
+    let path = dir.join("eleven.svg");
+    tr.plot(&path).unwrap();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    // the curves are the polylines; their stroke colours
+    let mut colours = std::collections::HashSet::new();
+    for line in svg.lines().filter(|l| l.contains("<polyline")) {
+        if let Some(i) = line.find("stroke=\"#") {
+            colours.insert(line[i + 9..i + 15].to_string());
+        }
+    }
+    // not the black and grey of axes, zero line and guides
+    colours.retain(|c| {
+        !["000000", "B9B9B9", "969696", "5A5A5A", "DEDEDE", "F4F4F4"].contains(&c.as_str())
+    });
+    assert!(colours.len() >= 11, "{colours:?}");
+}
+
+/// Issue 28, bug 11: bitmap curves are anti-aliased (drawn at twice the size and averaged
+/// down): light blends of the branch colours border the curves.
+#[test]
+fn bitmap_curves_are_anti_aliased() {
+    let dir = TempDir::new("aa");
+    let path = dir.join("aa.png");
+    crossing().plot(&path).unwrap();
+    let img = image::open(&path).unwrap().to_rgb8();
+    // α·BLUE + (1 − α)·white, 0.2 < α < 0.8: the edge pixels of a blue curve
+    let blends = img
+        .pixels()
+        .filter(|p| {
+            let [r, g, b] = p.0.map(f64::from);
+            let a = (255.0 - r) / (255.0 - 31.0);
+            (0.2..0.8).contains(&a)
+                && (g - (255.0 - a * (255.0 - 119.0))).abs() < 4.0
+                && (b - (255.0 - a * (255.0 - 180.0))).abs() < 4.0
+        })
+        .count();
+    assert!(blends > 900, "{blends} anti-aliased blue pixels");
+    assert_png(&path, (1200, 700), &[BLUE, ORANGE]);
+}
+
+/// Issue 28, bug 11: two branches that pass within a pixel of each other for a stretch,
+/// where nothing is reported (their gap, 0.004, stays open and is not sharp), stay solid
+/// lines (the second was dashed there, with gaps): its colour shows in every pixel column
+/// of the panel's middle.
+#[test]
+fn no_gaps_where_branches_pass_close() {
+    let dir = TempDir::new("gaps");
+    let tr = Tracker::new()
+        .samples(401)
+        .unwrap()
+        .track(
+            |t: f64| DMatrix::from_row_slice(2, 2, &[t, 0.0, 0.0, t + 0.004 + t * t]),
+            -1.0..=1.0,
+        )
+        .unwrap();
+    assert!(tr.events().is_empty(), "{:?}", tr.events());
+    let path = dir.join("gaps.png");
+    tr.plot(&path).unwrap();
+    let img = image::open(&path).unwrap().to_rgb8();
+    let orange = |p: &image::Rgb<u8>| {
+        let [r, g, b] = p.0;
+        r > 200 && (90..190).contains(&g) && b < 120
+    };
+    // columns with orange somewhere; the middle of the panel is around t = 0
+    let cols: Vec<u32> = (0..img.width())
+        .filter(|&x| (0..img.height()).any(|y| orange(img.get_pixel(x, y))))
+        .collect();
+    let (lo, hi) = (cols[0], *cols.last().unwrap());
+    let mid = (lo + hi) / 2;
+    for x in mid - 40..mid + 40 {
+        assert!(cols.contains(&x), "column {x} has no orange ({lo}..{hi})");
+    }
 }

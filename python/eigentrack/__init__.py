@@ -24,7 +24,7 @@ from ._api import (
     sensitivities,
     track,
 )
-from ._nearest import WindowEvent, WindowTracking, track_nearest
+from ._nearest import WindowTracking, track_nearest
 from ._errors import (
     BudgetError,
     ConvergenceError,
@@ -45,14 +45,16 @@ from ._types import (
     LevelCrossing,
     Sensitivities,
     Stats,
+    Touching,
     Unresolved,
+    WindowEvent,
 )
 
 __all__ = [
     "AvoidedCrossing", "BudgetError", "ConvergenceError", "Crossing", "EigentrackError",
     "Event", "EventSensitivity", "ExceptionalPoint", "Family", "GAP_TOL",
     "IllDefinedError", "InputError", "LevelCrossing", "OutputError", "Sensitivities",
-    "Stats", "SweepError", "TrackInterrupted", "Tracking", "Unresolved", "eig", "eig_jvp",
+    "Stats", "SweepError", "Touching", "TrackInterrupted", "Tracking", "Unresolved", "eig", "eig_jvp",
     "eig_vjp", "eigh", "load_family", "plot_sweep", "sensitivities", "sweep", "track",
     "track_nearest", "WindowEvent", "WindowTracking",
 ]

@@ -5,6 +5,10 @@ an exception raised by *your* function ``f`` (or ``df``, ``progress``, …) is n
 it comes out unchanged, and so does ``KeyboardInterrupt``.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional
+
 
 class EigentrackError(Exception):
     """Base class of the errors eigentrack itself raises."""
@@ -30,7 +34,16 @@ class ConvergenceError(EigentrackError, ArithmeticError):
 
 
 class TrackInterrupted(EigentrackError):
-    """The ``progress`` callback returned ``False``: the track was stopped."""
+    """The ``progress`` callback returned ``False``: the track was stopped.
+
+    ``t`` is the parameter reached (the last accepted step)."""
+
+    def __init__(self, message: str, t: Optional[float] = None) -> None:
+        super().__init__(message)
+        self.t = t
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.args[0], self.t))
 
 
 class OutputError(EigentrackError, OSError):
@@ -41,10 +54,10 @@ class SweepError(EigentrackError):
     """A point of a sweep failed. ``index`` and ``params`` name it; the original
     exception is ``__cause__``."""
 
-    def __init__(self, message, index=None, params=None):
+    def __init__(self, message: str, index: Optional[int] = None, params: Any = None) -> None:
         super().__init__(message)
         self.index = index
         self.params = params
 
-    def __reduce__(self):
+    def __reduce__(self) -> Any:
         return (type(self), (self.args[0], self.index, self.params))

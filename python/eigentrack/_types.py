@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -13,8 +14,8 @@ import numpy as np
 class Event:
     """Something that happens along a track.
 
-    ``kind`` is ``"crossing"``, ``"avoided_crossing"``, ``"exceptional_point"``,
-    ``"level"`` or ``"unresolved"``; ``t`` the location; ``branches`` the branch
+    ``kind`` is ``"crossing"``, ``"touching"``, ``"avoided_crossing"``,
+    ``"exceptional_point"``, ``"level"`` or ``"unresolved"``; ``t`` the location; ``branches`` the branch
     indices (ascending); ``value`` the eigenvalue at the event (for an avoided crossing
     the midpoint of the pair); ``gap`` the minimum gap of an avoided crossing (``None``
     for the other kinds); ``values`` the eigenvalues of ``branches`` at ``t`` where the
@@ -29,10 +30,11 @@ class Event:
     gap: Optional[float] = None
 
     @property
-    def values(self):
+    def values(self) -> Optional[tuple]:
+        """The eigenvalues of ``branches`` at ``t`` where the event determines them."""
         if self.value is None:
             return None
-        if self.kind in ("crossing", "exceptional_point"):
+        if self.kind in ("crossing", "touching", "exceptional_point"):
             return (self.value, self.value)
         if self.kind == "avoided_crossing":
             if self.value.imag != 0.0:
@@ -44,6 +46,15 @@ class Event:
 @dataclass(frozen=True)
 class Crossing(Event):
     """Two branches meet at ``t``; ``slopes`` are dλ/dt of each branch there."""
+
+    slopes: tuple = ()
+
+
+@dataclass(frozen=True)
+class Touching(Event):
+    """Two branches meet at ``t`` without exchanging order (an even-order contact: ±t²,
+    a tangency, a symmetry-forced degeneracy with equal slopes); ``slopes`` are dλ/dt of
+    each branch there."""
 
     slopes: tuple = ()
 
@@ -79,6 +90,7 @@ class Unresolved(Event):
 
 _KINDS = {
     "crossing": Crossing,
+    "touching": Touching,
     "avoided_crossing": AvoidedCrossing,
     "exceptional_point": ExceptionalPoint,
     "level": LevelCrossing,
@@ -86,10 +98,65 @@ _KINDS = {
 }
 
 
+def _num(x):
+    """A number of the JSON model: null is NaN, "inf"/"-inf" are ±∞."""
+    if x is None:
+        return math.nan
+    return float(x)
+
+
 def _event(d):
+    """The typed event of one event of the library's serde model (a dict of its JSON)."""
     cls = _KINDS[d["kind"]]
-    names = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{k: v for k, v in d.items() if k in names})
+    kw = {"kind": d["kind"], "t": _num(d["t"]), "branches": tuple(d["branches"])}
+    if "re" in d or "im" in d:
+        kw["value"] = complex(_num(d.get("re")), _num(d.get("im")))
+    if "gap" in d:
+        kw["gap"] = _num(d["gap"])
+    if "slopes_re" in d:
+        kw["slopes"] = tuple(complex(_num(r), _num(i))
+                             for r, i in zip(d["slopes_re"], d["slopes_im"]))
+    if "gap_bounds" in d:
+        kw["gap_bounds"] = tuple(_num(x) for x in d["gap_bounds"])
+    if "slope_difference" in d:
+        kw["slope_difference"] = _num(d["slope_difference"])
+    if "part" in d:
+        kw["part"] = d["part"]
+    if "level" in d:
+        kw["level"] = _num(d["level"])
+    if "t_end" in d:
+        kw["t_end"] = _num(d["t_end"])
+    return cls(**kw)
+
+
+@dataclass(frozen=True)
+class WindowEvent:
+    """An event of a windowed track (:func:`eigentrack.track_nearest`).
+
+    ``kind`` is ``"window_entry"`` (a branch becomes one of the k nearest σ),
+    ``"window_exit"`` (the branch it replaces leaves), ``"crossing"`` (two window branches
+    whose real eigenvalues pass through each other), ``"touching"`` (they meet without
+    exchanging order), ``"left_band"`` (a branch is no longer computed after ``t``: it
+    left the guard band) or ``"unresolved"`` (a step from ``t`` to ``t_end`` whose
+    pairing stayed in question at the smallest step); ``branches`` the branch indices
+    concerned (ascending for a crossing); ``precision`` the size of the last Newton
+    correction of a located ``t`` (entries, exits, crossings), else ``None``.
+    """
+
+    kind: str
+    t: float
+    branches: tuple
+    precision: Optional[float] = None
+    t_end: Optional[float] = None
+
+
+def _window_event(d):
+    """The typed event of one windowed event of the library's serde model."""
+    return WindowEvent(
+        kind=d["kind"], t=_num(d["t"]), branches=tuple(d["branches"]),
+        precision=None if "precision" not in d else _num(d["precision"]),
+        t_end=None if "t_end" not in d else _num(d["t_end"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -114,7 +181,8 @@ class Stats:
     event_seconds: float
     local_seconds: float
 
-    def as_dict(self):
+    def as_dict(self) -> dict:
+        """The counts and timings as a dict."""
         return dataclasses.asdict(self)
 
 

@@ -17,6 +17,9 @@ w̄ = ∂L/∂Re w + i ∂L/∂Im w (PyTorch's convention) and applies
 :func:`eigentrack.eig_vjp`. The cost must not depend on eigenvector phases, and at a
 repeated eigenvalue it must be invariant inside the cluster; otherwise evaluating the
 gradient raises :class:`eigentrack.IllDefinedError`.
+
+Under PyTensor's numba backend (its default) the Ops run in numba's object mode,
+registered for them, so compiling a graph does not warn.
 """
 
 from __future__ import annotations
@@ -103,6 +106,46 @@ class EigGrad(Op):
 def eig(a):
     """``(w_re, w_im, v_re, v_im) = eig(a)`` for a real PyTensor matrix ``a``."""
     return Eig()(a)
+
+
+def _register_numba():
+    """PyTensor's default backend is numba. numba cannot compile a call into a Rust
+    extension, so ``Eig`` and ``EigGrad`` run their ``perform`` in numba's object mode,
+    as PyTensor's generic fallback does, but registered explicitly (the fallback warns
+    "Numba will use object mode" at every compile). The Rust work releases the GIL."""
+    try:
+        import numba
+        from pytensor.link.numba.dispatch.basic import get_numba_type, numba_funcify, numba_njit
+    except ImportError:  # numba (or this PyTensor's numba backend) is not installed
+        return
+
+    def funcify(op, node=None, storage_map=None, **kwargs):
+        n_outputs = len(node.outputs)
+        single = n_outputs == 1
+        if single:
+            ret_sig = get_numba_type(node.outputs[0].type)
+        else:
+            ret_sig = numba.types.Tuple([get_numba_type(o.type) for o in node.outputs])
+
+        def py_perform(inputs):
+            storage = [[None] for _ in range(n_outputs)]
+            op.perform(node, inputs, storage)
+            outs = tuple(o[0] for o in storage)
+            return outs[0] if single else outs
+
+        @numba_njit
+        def perform(*inputs):
+            with numba.objmode(ret=ret_sig):
+                ret = py_perform(inputs)
+            return ret
+
+        return perform
+
+    numba_funcify.register(Eig)(funcify)
+    numba_funcify.register(EigGrad)(funcify)
+
+
+_register_numba()
 
 
 __all__ = ["Eig", "EigGrad", "eig"]

@@ -52,7 +52,7 @@ def check_branches(tr, tol_window=1e-9, tol_guard=1e-6):
     slopes against the closed form, to 1e-9 in the window (1e-6 in the guard band, whose
     residual tolerance is 10⁴ times looser). Returns the level of each branch."""
     levels = []
-    for b in range(len(tr)):
+    for b in range(tr.n_branches):
         rows = np.flatnonzero(~np.isnan(tr.values[:, b].real))
         assert rows.size, f"branch {b} never computed"
         lvl = identify(tr.values[rows[0], b].real, tr.slopes[rows[0], b].real, tr.t[rows[0]])
@@ -118,7 +118,7 @@ def check_grid_result(tr):
 
 def test_grid_callback_closed_form():
     tr = et.track_nearest(grid, RANGE, 21, k=K, sigma=SIGMA)
-    assert tr.values.shape == (21, len(tr)) and tr.values.dtype == complex
+    assert tr.values.shape == (21, tr.n_branches) and tr.values.dtype == np.float64
     assert tr.in_window.dtype == bool and tr.in_window.sum(axis=1).tolist() == [K] * 21
     assert tr.k == K and tr.sigma == SIGMA and tr.n == MX * MY and tr.is_real
     check_grid_result(tr)
@@ -146,7 +146,7 @@ def test_pencil_with_mass():
         tr = et.track_nearest([(lambda t: (1 + t, 1.0, 0.0), LX), (1.0, LY)], RANGE, 11,
                               k=3, sigma=0.6, mass=mass)
         lvls = []
-        for b in range(len(tr)):
+        for b in range(tr.n_branches):
             rows = np.flatnonzero(~np.isnan(tr.values[:, b].real))
             lvl = None
             for s in rows:
@@ -276,17 +276,21 @@ def test_result_json_csv_pickle():
     assert d["method"] == "nearest" and d["k"] == 2 and d["n"] == MX * MY
     assert d["sigma"] == {"re": SIGMA, "im": 0.0} and len(d["samples"]) == 6
     b0 = d["branches"][0]
-    assert set(b0) == {"re", "im", "slope_re", "slope_im", "cond", "in_window"}
+    # the kept vectors are part of the JSON (so that it pickles through it)
+    assert set(b0) == {"re", "im", "slope_re", "slope_im", "cond", "in_window", "right"}
+    assert d["real"] is True
     assert b0["re"][0] == tr.values[0, 0].real
     assert {"factorizations", "iterations", "accepted_steps", "seconds"} <= set(d["stats"])
     assert tr.to_csv().startswith("t,branch,re,im,slope_re,slope_im,in_window\n")
-    assert tr.right_vectors.shape == (6, MX * MY, len(tr))
+    assert tr.right_vectors.shape == (6, MX * MY, tr.n_branches)
     x = tr.right_vectors[0, :, 0]
     a = grid(0.0)
     assert np.linalg.norm(a @ x - tr.values[0, 0] * x) < 1e-9
     back = pickle.loads(pickle.dumps(tr))
     assert np.array_equal(back.values, tr.values, equal_nan=True)
+    assert np.array_equal(back.right_vectors, tr.right_vectors, equal_nan=True)
     assert back.events == tr.events and back.window(3) == tr.window(3)
+    assert back.stats == tr.stats and back.to_json() == tr.to_json()
     assert "WindowTracking" in repr(tr)
 
 
@@ -301,7 +305,7 @@ def test_bad_input_named():
         et.track_nearest(grid, RANGE, k=0, sigma=0.0)
     with pytest.raises(TypeError, match=r"k: expected an int"):
         et.track_nearest(grid, RANGE, k=2.0, sigma=0.0)
-    with pytest.raises(ValueError, match=r"sigma: the target must be finite, got \(nan"):
+    with pytest.raises(ValueError, match=r"invalid sigma: the target must be finite, got NaN"):
         et.track_nearest(grid, RANGE, k=2, sigma=float("nan"))
     with pytest.raises(TypeError, match=r"sigma: expected a real or complex number"):
         et.track_nearest(grid, RANGE, k=2, sigma="0.5")

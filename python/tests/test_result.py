@@ -33,7 +33,8 @@ def test_pickle_round_trip():
 def test_to_json_is_the_cli_format():
     tr = et.track(crossing_family, (-1, 1.5))
     d = json.loads(tr.to_json())
-    assert set(d) == {"samples", "branches", "events", "stats"}
+    assert set(d) == {"samples", "branches", "events", "stats", "real"}
+    assert d["real"] is True
     assert d["samples"] == tr.t.tolist()
     assert d["branches"][0]["re"] == tr.values[:, 0].real.tolist()
     assert [e["kind"] for e in d["events"]] == ["crossing", "crossing"]

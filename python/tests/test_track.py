@@ -29,7 +29,7 @@ def test_crossing_family_branches_and_events():
     assert tr.events[1].branches == (0, 1)
     assert tr.events[1].values == (tr.events[1].value, tr.events[1].value)
     assert abs(tr.events[1].value - tr.events[1].t) < 1e-8  # on the branch λ = t
-    assert tr.is_real and len(tr) == 2
+    assert tr.is_real and tr.n_branches == 2
 
 
 def test_exact_derivative_and_grid():

@@ -8,8 +8,13 @@
 //! Conventions shared by every figure:
 //!
 //! - Branch k keeps one colour everywhere (a ten-colour qualitative palette, the
-//!   "tab10" colours of matplotlib, cycling beyond ten branches), so a branch can be
-//!   followed by eye through crossings.
+//!   "tab10" colours of matplotlib, up to ten branches; 11 and 12 branches take twelve
+//!   colours of the turbo scale, so no two share one), so a branch can be followed by eye
+//!   through crossings.
+//! - Bitmap curves are anti-aliased (the figure is drawn at twice its size and averaged
+//!   down). A curve that runs on top of another for a stretch (a conjugate pair's real
+//!   parts, a degenerate pair) is dashed so that both colours show; one that only passes
+//!   close (a crossing, an avoided crossing) stays solid.
 //! - Events are drawn in black on the eigencurve panels and listed in the legend:
 //!   crossing ○, avoided crossing ◇ (labelled with its gap), exceptional point ×,
 //!   level ▽ (with the level as a dashed line), unresolved step ! (in red).

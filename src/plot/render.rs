@@ -23,6 +23,10 @@ type DResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 const FONT: &str = "sans-serif";
 
 const LEVEL_COLOR: RGBColor = RGBColor(150, 150, 150);
+/// The shortest overlap with an earlier curve drawn dashed, pixels at the reference size:
+/// a conjugate pair's real parts or a degenerate pair over an interval, not two curves
+/// that only pass close.
+const MIN_DASHED_RUN: f64 = 60.0;
 const ZERO_COLOR: RGBColor = RGBColor(185, 185, 185);
 const UNRESOLVED_COLOR: RGBColor = RGBColor(200, 0, 0);
 
@@ -73,6 +77,27 @@ pub(super) fn render(path: &Path, figure: &Figure) -> Result<()> {
     }
     register_fonts().map_err(output)?;
     if ext.as_deref() == Some("png") {
+        let (w, h) = figure.size;
+        let big = Figure {
+            size: (SUPERSAMPLE * w, SUPERSAMPLE * h),
+            ..figure.clone()
+        };
+        // anti-aliasing: the figure drawn at twice the size (its metrics scale with it)
+        // and averaged down, when the doubled metrics are exactly twice the plain ones
+        if Metrics::new(big.size).s == SUPERSAMPLE as f64 * Metrics::new(figure.size).s {
+            let mut buf = vec![0u8; 3 * big.size.0 as usize * big.size.1 as usize];
+            {
+                let root = text::Bitmap(BitMapBackend::with_buffer(&mut buf, big.size))
+                    .into_drawing_area();
+                draw_figure(&root, &big).map_err(|e| output(e.to_string()))?;
+                root.present().map_err(|e| output(e.to_string()))?;
+            }
+            let small = downsample(&buf, big.size, SUPERSAMPLE);
+            let mut out = BitMapBackend::new(path, figure.size);
+            out.blit_bitmap((0, 0), (w, h), &small)
+                .map_err(|e| output(e.to_string()))?;
+            return out.present().map_err(|e| output(e.to_string()));
+        }
         let root = text::Bitmap(BitMapBackend::new(path, figure.size)).into_drawing_area();
         draw_figure(&root, figure).map_err(|e| output(e.to_string()))?;
         root.present().map_err(|e| output(e.to_string()))
@@ -81,6 +106,32 @@ pub(super) fn render(path: &Path, figure: &Figure) -> Result<()> {
         draw_figure(&root, figure).map_err(|e| output(e.to_string()))?;
         root.present().map_err(|e| output(e.to_string()))
     }
+}
+
+/// The supersampling factor of bitmap figures (anti-aliased curves: the figure is drawn at
+/// this many times its size and each block of pixels averaged).
+const SUPERSAMPLE: u32 = 2;
+
+/// An RGB buffer of `size` averaged over `f` × `f` blocks.
+fn downsample(buf: &[u8], size: (u32, u32), f: u32) -> Vec<u8> {
+    let (bw, bh) = (size.0 as usize, size.1 as usize);
+    let f = f as usize;
+    let (w, h) = (bw / f, bh / f);
+    let mut out = vec![0u8; 3 * w * h];
+    for y in 0..h {
+        for x in 0..w {
+            for c in 0..3 {
+                let mut sum = 0u32;
+                for dy in 0..f {
+                    for dx in 0..f {
+                        sum += buf[3 * ((y * f + dy) * bw + x * f + dx) + c] as u32;
+                    }
+                }
+                out[3 * (y * w + x) + c] = ((sum + (f * f / 2) as u32) / (f * f) as u32) as u8;
+            }
+        }
+    }
+    out
 }
 
 /// Pixel sizes of the figure's text and strokes, scaled with the figure.
@@ -508,13 +559,23 @@ where
                 .map(|w| !dense && solid.covers_segment(w[0], w[1]))
                 .collect();
             let mut start = 0;
+            let min_dashed = m.px(MIN_DASHED_RUN) as f64;
             while start < shared.len() {
                 let mut end = start;
                 while end + 1 < shared.len() && shared[end + 1] == shared[start] {
                     end += 1;
                 }
                 let run = piece[start..=end + 1].to_vec();
-                if shared[start] {
+                // a curve that only passes close to another (an avoided crossing that is
+                // not an event, a crossing) stays solid: dashes there read as white gaps
+                let length: f64 = pixels[start..=end + 1]
+                    .windows(2)
+                    .map(|w| {
+                        let (dx, dy) = ((w[1].0 - w[0].0) as f64, (w[1].1 - w[0].1) as f64);
+                        dx.hypot(dy)
+                    })
+                    .sum();
+                if shared[start] && length >= min_dashed {
                     chart.draw_series(DashedLineSeries::new(run, m.px(9.0), m.px(9.0), style))?;
                 } else {
                     chart.draw_series(LineSeries::new(run, style))?;

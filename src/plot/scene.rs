@@ -42,6 +42,9 @@ pub(super) const MANY_BRANCHES: usize = 12;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct BranchStyle {
     pub(super) dense: bool,
+    /// How many branches are drawn (more than the palette's ten: a colour scale by
+    /// position, so that no two share a colour).
+    count: usize,
     /// The smallest and largest drawn branch index (the ends of the colour scale).
     range: (usize, usize),
     /// Stroke width of a branch, pixels at the reference size 1200 × 700.
@@ -64,14 +67,19 @@ impl BranchStyle {
         };
         BranchStyle {
             dense,
+            count: n,
             range,
             width,
         }
     }
     /// The colour of branch (or rank) `k`, drawn at position `pos` of the selection.
     pub(super) fn color(&self, pos: usize, k: usize) -> Rgb {
-        if !self.dense {
+        if !self.dense && self.count <= PALETTE.len() {
             return branch_color(pos);
+        }
+        if !self.dense {
+            // 11 or 12 branches: the palette would repeat (branches 0 and 10 both blue)
+            return ColorMap::Turbo.at(pos as f64 / (self.count - 1).max(1) as f64);
         }
         let (lo, hi) = self.range;
         ColorMap::Turbo.at((k - lo) as f64 / (hi - lo).max(1) as f64)
@@ -421,16 +429,13 @@ fn legend_for(
     panels: &[Panel],
     with_guides: bool,
 ) -> Vec<LegendEntry> {
-    let shown = if BranchStyle::new(sel).dense {
-        &[]
-    } else {
-        sel
-    };
+    let style = BranchStyle::new(sel);
+    let shown = if style.dense { &[] } else { sel };
     let mut legend: Vec<LegendEntry> = shown
         .iter()
         .enumerate()
         .map(|(pos, &k)| LegendEntry::Line {
-            color: branch_color(pos),
+            color: style.color(pos, k),
             label: options.label(k),
             dashed: false,
         })

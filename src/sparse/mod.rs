@@ -57,5 +57,6 @@ mod window;
 pub use family::{SparseFamily, SparseJet, SparseTerms};
 pub use solver::SolverStats;
 pub use window::{
-    Nearest, Target, WindowBranch, WindowEvent, WindowProgress, WindowStats, WindowTracking,
+    Nearest, Target, WindowBranch, WindowEvent, WindowProgress, WindowRecord, WindowStats,
+    WindowTracking,
 };

@@ -15,6 +15,9 @@ use std::ops::{ControlFlow, RangeInclusive};
 use std::sync::Arc;
 use std::time::Instant;
 
+mod wire;
+pub use wire::WindowRecord;
+
 /// What a [`Nearest::progress`] callback sees after every accepted step.
 ///
 /// ```

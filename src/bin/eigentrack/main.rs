@@ -64,10 +64,11 @@ THE K EIGENVALUES NEAREST σ (track --nearest K --sigma S)
   shift-invert on a sparse LU, with a guard band of extra pairs. Output:
   {\"method\": \"nearest\", \"k\", \"sigma\": {\"re\", \"im\"}, \"n\", \"samples\",
    \"branches\": [{\"re\", \"im\", \"slope_re\", \"slope_im\", \"cond\", \"in_window\"}],
-   \"events\": [{\"kind\", \"t\", \"branches\", \"precision\"}], \"stats\": {...}}
+   \"events\": [{\"kind\", \"t\", \"branches\", \"precision\"}], \"stats\": {...},
+   \"real\"}
   with null where a branch is not computed (outside the guard band); in_window
   tells where it is among the K nearest S. Event kinds: window_entry,
-  window_exit, crossing, left_band, unresolved (with t_end). --csv adds an
+  window_exit, crossing, touching, left_band, unresolved (with t_end). --csv adds an
   in_window column. Used with --nearest: --samples, --range, --out, --csv,
   --plot, --quiet; --no-curvatures is accepted (no curvatures are computed on
   this path); --policy diabatic, --resolution refine, --hermitian yes|no,
@@ -81,11 +82,14 @@ THE K EIGENVALUES NEAREST σ (track --nearest K --sigma S)
 OUTPUT (JSON, to stdout unless --out)
   {\"samples\": [...], \"branches\": [{\"re\", \"im\", \"slope_re\", \"slope_im\",
    \"curv_re\", \"curv_im\", \"cond\"}], \"events\": [{\"kind\", \"t\", \"branches\",
-   \"re\", \"im\", ...}], \"stats\": {...}}
+   \"re\", \"im\", ...}], \"stats\": {...}, \"real\": true|false}
   Branch k is eigenpair k in ascending (Re, Im) order at the first sample; event
-  kinds: crossing, touching (the levels meet without exchanging order: t^2, a
-  tangency), avoided_crossing (with gap), exceptional_point, level (with level
-  and part), unresolved. --csv writes t,branch,re,im,slope_re,slope_im.
+  kinds: crossing and touching (the levels meet without exchanging order: t^2,
+  a tangency; both with slopes_re, slopes_im), avoided_crossing (with gap),
+  exceptional_point, level (with level and part), unresolved (with t_end). NaN
+  is written as null, an infinity as \"inf\" or \"-inf\". The JSON is the
+  library's serde model: Tracking::from_json (Python: eigentrack.Tracking.from_json)
+  reads it back exactly. --csv writes t,branch,re,im,slope_re,slope_im.
 
 EXIT CODES
   0 success, 2 usage or input error, 1 numerical failure (including a work

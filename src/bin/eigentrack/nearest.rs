@@ -1,16 +1,16 @@
 //! `eigentrack track --nearest K --sigma S`: the sparse path. The family file is read as a
 //! sparse family (`SparseFamilyFile`, no n × n matrix), the K eigenvalues nearest σ are
-//! tracked (`Nearest`), and the result is written as JSON (`window_json`), CSV and a
+//! tracked (`Nearest`), and the result is written as JSON (`window_json`, the library's serde model), CSV and a
 //! figure, with the summary on stderr, a progress bar and Ctrl-C (`interrupt`).
 
 use crate::args::Common;
-use crate::output::{emit, json_line, num};
+use crate::output::{emit, json_line};
 use crate::progress::Bar;
 use crate::{in_file, interrupt, Failure};
 use eigentrack::family_file::{SparseFamilyFile, SparseFileFamily};
-use eigentrack::sparse::{Nearest, Target, WindowEvent, WindowTracking};
+use eigentrack::sparse::{Nearest, Target, WindowRecord, WindowTracking};
 use eigentrack::{Complex64, Error};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -68,94 +68,19 @@ pub(crate) fn parse_complex(s: &str) -> Result<Complex64, String> {
     }
 }
 
-fn opt(z: Option<Complex64>, f: impl Fn(Complex64) -> f64) -> Value {
-    z.map_or(Value::Null, |z| num(f(z)))
-}
-
-/// The result as JSON: the grid, the branches (null where a branch is not computed), the
-/// events and the statistics.
-pub(crate) fn window_json(tr: &WindowTracking, n: usize) -> Value {
-    let branches: Vec<Value> = tr
-        .branches()
-        .iter()
-        .map(|b| {
-            json!({
-                "re": b.values().iter().map(|&z| opt(z, |z| z.re)).collect::<Vec<_>>(),
-                "im": b.values().iter().map(|&z| opt(z, |z| z.im)).collect::<Vec<_>>(),
-                "slope_re": b.slopes().iter().map(|&z| opt(z, |z| z.re)).collect::<Vec<_>>(),
-                "slope_im": b.slopes().iter().map(|&z| opt(z, |z| z.im)).collect::<Vec<_>>(),
-                "cond": b.condition().iter().map(|c| c.map_or(Value::Null, num)).collect::<Vec<_>>(),
-                "in_window": b.in_window(),
-            })
-        })
-        .collect();
-    let events: Vec<Value> = tr
-        .events()
-        .iter()
-        .map(|e| {
-            let mut o = json!({"kind": e.kind(), "t": num(e.t()), "branches": e.branches()});
-            match e {
-                WindowEvent::Entry { precision, .. }
-                | WindowEvent::Exit { precision, .. }
-                | WindowEvent::Crossing { precision, .. }
-                | WindowEvent::Touching { precision, .. } => o["precision"] = num(*precision),
-                WindowEvent::Unresolved { t1, .. } => o["t_end"] = num(*t1),
-                _ => {}
-            }
-            o
-        })
-        .collect();
-    let s = tr.stats();
-    json!({
-        "method": match tr.target() {
-            Target::Nearest(_) => "nearest",
-            Target::LargestReal => "largest_real",
-        },
-        "k": tr.k(),
-        "sigma": {"re": num(tr.sigma().re), "im": num(tr.sigma().im)},
-        "n": n,
-        "samples": tr.samples().iter().map(|&t| num(t)).collect::<Vec<_>>(),
-        "branches": branches,
-        "events": events,
-        "stats": {
-            "factorizations": s.solver.factorizations,
-            "symbolic_analyses": s.solver.symbolic_analyses,
-            "nudges": s.solver.nudges,
-            "davidson_runs": s.solver.runs,
-            "iterations": s.solver.iterations,
-            "solves": s.solver.solves,
-            "accepted_steps": s.accepted_steps,
-            "rejected_steps": s.rejected_steps,
-            "event_points": s.event_points,
-            "projected_events": s.projected_events,
-            "avoided_crossings": s.avoided_crossings,
-            "patterns": s.patterns,
-            "seconds": s.seconds,
-            "factor_seconds": s.solver.factor_seconds,
-            "solve_seconds": s.solver.solve_seconds,
-        }
+/// The result as JSON: the library's serde model of a [`WindowRecord`] (the grid, the
+/// branches, null where a branch is not computed, the events, the statistics, n and the
+/// arithmetic).
+pub(crate) fn window_json(tr: WindowTracking, n: usize, real: bool) -> Result<Value, Failure> {
+    serde_json::to_value(WindowRecord {
+        tracking: tr,
+        n,
+        real,
     })
-}
-
-/// Long-format CSV (header t,branch,re,im,slope_re,slope_im,in_window), the computed
-/// samples only.
-pub(crate) fn window_csv(tr: &WindowTracking) -> String {
-    let mut out = String::from("t,branch,re,im,slope_re,slope_im,in_window\n");
-    for (i, t) in tr.samples().iter().enumerate() {
-        for (k, b) in tr.branches().iter().enumerate() {
-            if let (Some(v), Some(d)) = (b.values()[i], b.slopes()[i]) {
-                out.push_str(&format!(
-                    "{t},{k},{},{},{},{},{}\n",
-                    v.re,
-                    v.im,
-                    d.re,
-                    d.im,
-                    b.in_window()[i]
-                ));
-            }
-        }
-    }
-    out
+    .map_err(|e| Failure {
+        message: format!("cannot serialise the result: {e}"),
+        code: 1,
+    })
 }
 
 /// The summary on stderr: the window at both ends, the events, the work.
@@ -298,15 +223,19 @@ pub(crate) fn run_nearest(
         })
         .map_err(|e| interrupt::failure(&c.family, e))?;
     if let Some(csv) = csv {
-        emit(Some(csv), &window_csv(&tracking))?;
+        emit(Some(csv), &tracking.to_csv())?;
     }
     if let Some(path) = &c.plot {
         tracking.plot(path)?;
     }
-    emit(c.out.as_deref(), &json_line(&window_json(&tracking, n))?)?;
     if !c.quiet {
         eprintln!("{}", summary(&tracking, n));
     }
+    let real = matches!(file.family(), SparseFileFamily::Real(_));
+    emit(
+        c.out.as_deref(),
+        &json_line(&window_json(tracking, n, real)?)?,
+    )?;
     Ok(())
 }
 
