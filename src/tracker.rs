@@ -572,7 +572,19 @@ impl Tracker {
             span,
             evaluations: 0,
             reached: grid[0],
+            balance: None,
         };
+        // a badly scaled non-Hermitian family (first-order systems of FE codes) is followed
+        // as D⁻¹A(t)D, D from balancing A(t₀): local models, certificates and tolerances
+        // then all live where the rounding of the eigenvalues does
+        if self.hermitian != HermitianMode::Yes {
+            let a0 = family.try_value(grid[0])?;
+            let hermitian =
+                self.hermitian == HermitianMode::Auto && crate::eigen::is_hermitian(&a0);
+            if !hermitian && a0.is_square() && a0.iter().all(|x| x.non_finite().is_none()) {
+                ctx.balance = crate::eigen::balance::track_scaling(&a0);
+            }
+        }
         let p0 = ctx.point(
             grid[0],
             if self.curvatures {
@@ -585,7 +597,7 @@ impl Tracker {
         let mut station = p0.permuted(&order);
         let n = station.len();
         let mut out = Recorder::new(n, grid.len(), self.keep_vectors, self.curvatures);
-        out.record(&station);
+        out.record(&station, ctx.balance.as_deref());
         let params = MatchParams {
             min_overlap: self.min_overlap,
             prediction_ratio: self.prediction_ratio,
@@ -801,7 +813,7 @@ impl Tracker {
                     h_try = (2.0 * h).min(h_max);
                 }
             }
-            out.record(&station);
+            out.record(&station, ctx.balance.as_deref());
         }
         ctx.stats.avoided_crossings += scan.avoided_seen;
         let mut events = scan.finish();
@@ -887,6 +899,9 @@ struct Ctx<'a, F: MatrixFamily + ?Sized> {
     evaluations: usize,
     /// The last accepted t (named by [`Error::Budget`]).
     reached: f64,
+    /// The diagonal of the balancing D of a badly scaled non-Hermitian family (from
+    /// A(t₀)): the track follows D⁻¹A(t)D, the recorded vectors are mapped back.
+    balance: Option<Vec<f64>>,
 }
 
 impl<F: MatrixFamily + ?Sized> events::Decompose for Ctx<'_, F> {
@@ -956,17 +971,29 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
         Ok(m)
     }
 
+    /// D⁻¹MD where the family is balanced (M itself otherwise).
+    fn similar(&self, m: DMatrix<F::Elem>) -> DMatrix<F::Elem> {
+        match &self.balance {
+            Some(d) if m.nrows() == d.len() && m.ncols() == d.len() => {
+                crate::eigen::balance::similar(&m, d)
+            }
+            _ => m,
+        }
+    }
+
     /// A(t) alone (for the local models' certificates), checked for size and finiteness.
     pub fn value(&mut self, t: f64) -> Result<DMatrix<F::Elem>> {
         self.charge(1)?;
-        self.checked(self.family.try_value(t)?, t, "A")
+        let a = self.checked(self.family.try_value(t)?, t, "A")?;
+        Ok(self.similar(a))
     }
 
     /// A′(t) alone (for the slopes of branches that meet at a crossing a local model
     /// located): exact for families with exact derivatives, finite differences otherwise.
     pub fn derivative(&mut self, t: f64) -> Result<DMatrix<F::Elem>> {
         self.charge(1)?;
-        self.checked(self.family.try_jet(t)?.da, t, "A′")
+        let da = self.checked(self.family.try_jet(t)?.da, t, "A′")?;
+        Ok(self.similar(da))
     }
 
     /// Decompose A(t) and analyse it: cluster bases, and the derivatives `derivs` asks for.
@@ -975,7 +1002,12 @@ impl<F: MatrixFamily + ?Sized> Ctx<'_, F> {
         if self.used() >= self.stats.budget {
             return Err(self.spent());
         }
-        let jet = self.family.try_jet(t)?;
+        let mut jet = self.family.try_jet(t)?;
+        if self.balance.is_some() {
+            jet.a = self.similar(jet.a);
+            jet.da = self.similar(jet.da);
+            jet.dda = self.similar(jet.dda);
+        }
         let a = &jet.a;
         let found = a.nrows();
         match self.n {
@@ -1065,19 +1097,41 @@ impl Recorder {
             curvatures,
         }
     }
-    fn record(&mut self, p: &Point) {
+    /// Record the point; with a balancing D (the track followed D⁻¹A(t)D) the vectors are
+    /// those of A: x = Dx_B/‖Dx_B‖, y = D⁻¹y_B·‖Dx_B‖/conj(y_Bᴴx_B) (so that yᴴx = 1), and
+    /// κ = ‖x‖‖y‖ is A's, not the balanced matrix's.
+    fn record(&mut self, p: &Point, balance: Option<&[f64]>) {
+        let y_all = p.y();
         for (k, b) in self.branches.iter_mut().enumerate() {
             b.values.push(p.values[k]);
             b.slopes.push(p.slopes[k]);
             if self.curvatures {
                 b.curvatures.push(p.curv[k]);
             }
-            b.condition.push(p.kappa[k]);
+            let mut x = DVector::from_column_slice(p.x.column(k).as_slice());
+            let mut y = DVector::from_column_slice(y_all.column(k).as_slice());
+            let mut kappa = p.kappa[k];
+            if let Some(d) = balance {
+                let s = y.dotc(&x);
+                for (i, &di) in d.iter().enumerate() {
+                    x[i] *= di;
+                    y[i] /= di;
+                }
+                let nu = x.norm();
+                if nu > 0.0 && nu.is_finite() && s.norm() > 0.0 {
+                    x.unscale_mut(nu);
+                    y *= Complex64::new(nu, 0.0) / s.conj();
+                    if kappa.is_finite() {
+                        kappa = y.norm();
+                    }
+                }
+            }
+            b.condition.push(kappa);
             if let Some(r) = b.right.as_mut() {
-                r.push(DVector::from_column_slice(p.x.column(k).as_slice()));
+                r.push(x);
             }
             if let Some(l) = b.left.as_mut() {
-                l.push(DVector::from_column_slice(p.y().column(k).as_slice()));
+                l.push(y);
             }
         }
     }

@@ -21,6 +21,20 @@ const RADIX: f64 = 2.0;
 /// Sweeps at most (gebal needs a handful; the cap only bounds pathological input).
 const SWEEPS: usize = 64;
 
+/// The diagonal of D for a track: balancing of A(t₀) where it at least halves ‖A‖_F (the
+/// tracker then follows D⁻¹A(t)D, whose eigenvalues are those of A(t), and maps the
+/// vectors back); None for a matrix that is balanced already.
+pub(crate) fn track_scaling<T: Element>(a: &DMatrix<T>) -> Option<Vec<f64>> {
+    let norm2 = |m: &DMatrix<T>| m.iter().map(|x| x.abs2()).sum::<f64>();
+    let (b, d) = balance(a)?;
+    (norm2(&b) <= 0.25 * norm2(a)).then_some(d)
+}
+
+/// D⁻¹MD for the diagonal `d` of D.
+pub(crate) fn similar<T: Element>(m: &DMatrix<T>, d: &[f64]) -> DMatrix<T> {
+    DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| m[(i, j)].scale(d[j] / d[i]))
+}
+
 /// The balanced matrix D⁻¹AD and the diagonal of D, or None when no scaling pays (D = I).
 pub(crate) fn balance<T: Element>(a: &DMatrix<T>) -> Option<(DMatrix<T>, Vec<f64>)> {
     let n = a.nrows();

@@ -29,7 +29,7 @@
 //! (‖A X v − X Λ v‖ ≤ 1e-6·‖A‖_F·‖X v‖‖ for probe vectors v, and the same for Y);
 //! a solver result that fails it is returned as [`Error::NoConvergence`].
 
-mod balance;
+pub(crate) mod balance;
 pub(crate) mod clusters;
 mod solver;
 
