@@ -111,3 +111,26 @@ pub use tracking::{Branch, Event, Level, Part, Stats, Tracking};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The Rust code blocks of the book (`docs/src`), compiled and run as doctests.
+#[cfg(doctest)]
+pub mod book_doctests {
+    /// docs/src/rust.md
+    #[doc = include_str!("../docs/src/rust.md")]
+    pub struct Rust;
+    /// docs/src/sparse.md
+    #[doc = include_str!("../docs/src/sparse.md")]
+    pub struct Sparse;
+    /// docs/src/cli.md
+    #[doc = include_str!("../docs/src/cli.md")]
+    pub struct Cli;
+    /// docs/src/conventions.md
+    #[doc = include_str!("../docs/src/conventions.md")]
+    pub struct Conventions;
+    /// docs/src/methods.md
+    #[doc = include_str!("../docs/src/methods.md")]
+    pub struct Methods;
+    /// docs/src/options.md
+    #[doc = include_str!("../docs/src/options.md")]
+    pub struct Options;
+}

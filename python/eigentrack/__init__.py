@@ -8,7 +8,7 @@ crossings, with exact derivatives and located events.
 
 The Rust library does the work with the GIL released; ``f`` is called back for every
 A(t) it needs. For a large sparse A(t) (scipy.sparse), :func:`track_nearest` follows the
-k eigenvalues nearest a target σ (also of a pencil A(t)x = λB(t)x) without densifying. See README.md ("Python package") for the quick start.
+k eigenvalues nearest a target σ (also of a pencil A(t)x = λB(t)x) without densifying. See docs/src/python.md (the book's "The Python package") for the quick start.
 """
 
 from ._api import (

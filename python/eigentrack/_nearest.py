@@ -56,7 +56,7 @@ def track_nearest(f: Any, range: Optional[tuple[float, float]] = None, samples: 
     (LDLᵀ when real symmetric, LU otherwise), block Lanczos (Hermitian, real σ) or block
     Davidson warm-started from the previous step, and k + ``guard`` pairs at every
     step so that a level is followed before it enters the window (the Rust
-    ``sparse::Nearest``; see README.md, "Large sparse families").
+    ``sparse::Nearest``; see docs/src/sparse.md).
 
     Parameters
     ----------

@@ -341,11 +341,15 @@ pub(crate) struct TrackOptions {
     pub(crate) hermitian: Option<bool>,
 }
 
-/// Read and validate the options of `track` from `d`; what the user's progress callback
-/// raises is stored in `failure`.
-pub(crate) fn track_options(d: &Bound<'_, PyDict>, failure: &Failure) -> PyResult<TrackOptions> {
+/// Read and validate the options of `track` (or `sensitivities`, named `what` in errors)
+/// from `d`; what the user's progress callback raises is stored in `failure`.
+pub(crate) fn track_options(
+    d: &Bound<'_, PyDict>,
+    what: &str,
+    failure: &Failure,
+) -> PyResult<TrackOptions> {
     let a = Args::new(d);
-    a.only("track", TRACK_OPTIONS)?;
+    a.only(what, TRACK_OPTIONS)?;
     let set = |r: eigentrack::Result<Tracker>| r.map_err(to_py);
     let hermitian = a.hermitian()?;
     let samples = a.int("samples")?.unwrap_or(201);

@@ -62,7 +62,7 @@ pub(crate) fn _sensitivities<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let complex = crate::track::dtype_arg(dtype.as_ref())?;
     let failure = Failure::default();
-    let tr = track_options(&opts, &failure)?.tracker;
+    let tr = track_options(&opts, "sensitivities", &failure)?.tracker;
     let range = range_arg(range.as_ref())?
         .ok_or_else(|| PyTypeError::new_err("range: required (a, b) for a callable f"))?;
     let t0 = range.0;
@@ -109,7 +109,7 @@ pub(crate) fn _sensitivities_file<'py>(
     opts: Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let failure = Failure::default();
-    let tr = track_options(&opts, &failure)?.tracker;
+    let tr = track_options(&opts, "sensitivities", &failure)?.tracker;
     let range = range_arg(range.as_ref())?;
     let known = family.file.family().params();
     let mut p = Vec::with_capacity(names.len());

@@ -77,7 +77,7 @@ pub(crate) fn _track(
     dtype: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyTracking> {
     let failure = Failure::default();
-    let TrackOptions { tracker, hermitian } = track_options(&opts, &failure)?;
+    let TrackOptions { tracker, hermitian } = track_options(&opts, "track", &failure)?;
     let grid = grid_arg(grid.as_ref())?;
     let range = range_arg(range.as_ref())?;
     if let Ok(family) = f.downcast::<PyFileFamily>() {

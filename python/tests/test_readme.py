@@ -1,5 +1,7 @@
-"""The Python blocks of README.md run as they stand (each in a fresh interpreter)."""
+"""The Python blocks of README.md and of the book (docs/src/*.md) run as they stand, each
+in a fresh interpreter."""
 
+import glob
 import os
 import re
 import subprocess
@@ -7,23 +9,28 @@ import sys
 
 import pytest
 
-README = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+FILES = [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(ROOT, "docs", "src", "*.md")))
 
 
-def blocks():
-    text = open(README, encoding="utf-8").read()
-    section = text[text.index("## Python package"):]
-    section = section[: section.index("\n## ", 5)]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
+def blocks_of(path):
+    text = open(path, encoding="utf-8").read()
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
 
 
-def test_readme_has_python_blocks():
-    assert len(blocks()) >= 3
+BLOCKS = [(os.path.relpath(p, ROOT), k, code) for p in FILES for k, code in enumerate(blocks_of(p))]
 
 
-@pytest.mark.parametrize("k", range(len(blocks())))
-def test_readme_block_runs(k, tmp_path):
-    code = blocks()[k]
+def test_readme_and_book_have_python_blocks():
+    counts = {}
+    for name, _, _ in BLOCKS:
+        counts[name] = counts.get(name, 0) + 1
+    assert counts.get("README.md", 0) >= 1
+    assert counts.get(os.path.join("docs", "src", "python.md"), 0) >= 5
+
+
+@pytest.mark.parametrize("name,k,code", BLOCKS, ids=[f"{n}[{k}]" for n, k, _ in BLOCKS])
+def test_block_runs(name, k, code, tmp_path):
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                        text=True, timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.returncode == 0, f"{name} block {k}:\n" + r.stdout + r.stderr

@@ -173,5 +173,20 @@ def test_progress_false_stops_with_the_t_reached():
     with pytest.raises(et.TrackInterrupted) as info:
         et.track(landau_zener, (-1, 1), 21, progress=stop)
     assert info.value.t == seen[-1] and info.value.t > 0
+    import pickle
+
+    back = pickle.loads(pickle.dumps(info.value))
+    assert isinstance(back, et.TrackInterrupted) and back.t == info.value.t
     with pytest.raises(TypeError, match="progress: expected True, False, None or a callable"):
         et.track(landau_zener, (-1, 1), 21, progress=3)
+
+
+def test_len_is_ambiguous_and_says_so():
+    tr = et.track(landau_zener, (-1, 1), 11)
+    with pytest.raises(TypeError, match=r"len\(Tracking\) is ambiguous: use .n_samples or .n_branches"):
+        len(tr)
+    assert (tr.n_samples, tr.n_branches) == (11, 2)
+    w = window()
+    with pytest.raises(TypeError, match=r"len\(WindowTracking\) is ambiguous"):
+        len(w)
+    assert w.n_samples == 21 and w.n_branches == w.values.shape[1]

@@ -1118,9 +1118,18 @@ mod tests {
         assert_eq!(width(12), (false, 3.0));
         assert_eq!(width(24), (true, 1.5));
         assert_eq!(width(36), (true, 1.0));
-        // Twelve drawn: the palette and a legend entry per branch, events labelled.
+        // Twelve drawn: a legend entry per branch, events labelled, and twelve distinct
+        // colours of the scale (the ten-colour palette would repeat); ten: the palette.
         let fig = build_figure(&tr, &PlotOptions::new().branches(0..12)).unwrap();
-        assert_eq!(fig.panels[0].curves[0].color, branch_color(0));
+        assert_eq!(fig.panels[0].curves[0].color, ColorMap::Turbo.at(0.0));
+        let colours: std::collections::HashSet<(u8, u8, u8)> = fig.panels[0]
+            .curves
+            .iter()
+            .map(|c| (c.color.0, c.color.1, c.color.2))
+            .collect();
+        assert_eq!(colours.len(), 12);
+        let ten = build_figure(&tr, &PlotOptions::new().branches(0..10)).unwrap();
+        assert_eq!(ten.panels[0].curves[0].color, branch_color(0));
         assert!(fig.colorbar.is_none());
         assert_eq!(
             fig.legend
