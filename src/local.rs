@@ -2332,6 +2332,13 @@ fn general_group<T: Element>(
                     }
                     (path[q - 1].0, path[q].0)
                 };
+                // whether the model's pair passes through each other over the bracket (its
+                // difference turns round: a crossing) rather than bouncing
+                let passes = {
+                    let diff = |r: usize| path[r].1[a] - path[r].1[b];
+                    let (before, after) = (diff(q - 1), diff((q + 1).min(last)));
+                    (before.conj() * after).re < 0.0
+                };
                 let at = |x: f64| -> Option<(Complex64, Complex64, Small, usize, usize)> {
                     // the pair at x: the model eigenvalues nearest the interpolated path
                     let (lo, hi) = if x <= path[q].0 || q == last {
@@ -2384,10 +2391,19 @@ fn general_group<T: Element>(
                         // undecided on the model's vectors: refine both sides on A(t)
                         let g = cdist(theta[0], theta[1]);
                         let err = bound[0] + bound[1];
-                        if g + err > tol && g - err <= tol {
+                        // (only where the model's pair passes: an exact crossing is then
+                        // certified closed where the interpolation error of the model's
+                        // vectors alone kept it undecided; a bounce keeps the model's
+                        // vectors, whose pair the `agrees` test reads)
+                        if passes && g + err > tol && g - err <= tol {
                             if let Some((ur, vr)) = refine_pair(&am, &u, &v, theta) {
-                                (theta, bound) = petrov_pair::<T>(&am, &ur, &vr);
-                                vectors = ur;
+                                let (tr, br) = petrov_pair::<T>(&am, &ur, &vr);
+                                // a pass whose refined gap is open: the model is wrong
+                                // here, left undecided (the step falls back)
+                                if cdist(tr[0], tr[1]) <= tol {
+                                    (theta, bound) = (tr, br);
+                                    vectors = ur;
+                                }
                             }
                         }
                         let g = cdist(theta[0], theta[1]);
@@ -2447,6 +2463,26 @@ fn general_group<T: Element>(
                             cert = b;
                         }
                         None => settled = true,
+                    }
+                }
+                // a pass still undecided: the crossing located on refined vectors, by
+                // secant steps on the pair's difference along the model's direction
+                if passes && cert.hi > tol && cert.lo <= tol {
+                    let dir = va - vb;
+                    if let Some(c) = refined_crossing(
+                        family,
+                        &u,
+                        &v,
+                        cert.t,
+                        (lo_t, hi_t),
+                        dir,
+                        model.h,
+                        slope_difference,
+                        out,
+                    )? {
+                        if c.hi <= tol {
+                            cert = c;
+                        }
                     }
                 }
                 let t = cert.t;
@@ -2533,6 +2569,97 @@ fn continue_values(
     Some(next)
 }
 
+/// A crossing of a general pair located on vectors refined at each t ([`refine_pair`]):
+/// secant steps on f(t) = Re(conj(dir)·(θₐ − θ_b)), the pair's difference along the
+/// model's direction `dir` (it changes sign where the pair passes), the two Ritz values
+/// kept in order by continuity from the first t; at most eight steps inside `range`.
+/// The certificate at the last t (None where a refinement fails).
+#[allow(clippy::too_many_arguments)]
+fn refined_crossing<T: Element>(
+    family: &mut dyn Evaluate<T>,
+    u: &DMatrix<Complex64>,
+    v: &DMatrix<Complex64>,
+    t0: f64,
+    range: (f64, f64),
+    dir: Complex64,
+    h: f64,
+    slope_difference: f64,
+    out: &mut Outcome,
+) -> Result<Option<Certified>> {
+    let mut prev: Option<[Complex64; 2]> = None;
+    let mut eval = |t: f64,
+                    prev: &mut Option<[Complex64; 2]>,
+                    out: &mut Outcome|
+     -> Result<Option<(f64, Certified)>> {
+        let am = family.value(t)?;
+        out.evaluations += 1;
+        let (theta0, _) = petrov_pair::<T>(&am, u, v);
+        let Some((ur, vr)) = refine_pair(&am, u, v, theta0) else {
+            return Ok(None);
+        };
+        let (mut theta, bound) = petrov_pair::<T>(&am, &ur, &vr);
+        if let Some(p) = prev {
+            if cdist(theta[0], p[0]) + cdist(theta[1], p[1])
+                > cdist(theta[1], p[0]) + cdist(theta[0], p[1])
+            {
+                theta.swap(0, 1);
+            }
+        } else if (dir.conj() * (theta[0] - theta[1])).re < 0.0 {
+            // oriented as the model's pair before the pass
+            theta.swap(0, 1);
+        }
+        *prev = Some(theta);
+        let g = cdist(theta[0], theta[1]);
+        let err = bound[0] + bound[1];
+        if !(g.is_finite() && err.is_finite()) {
+            return Ok(None);
+        }
+        let f = (dir.conj() * (theta[0] - theta[1])).re;
+        Ok(Some((
+            f,
+            Certified {
+                vectors: ur,
+                interior: true,
+                t,
+                gap: g,
+                lo: (g - err).max(0.0),
+                hi: g + err,
+                value: (theta[0] + theta[1]) * 0.5,
+                slope_difference,
+            },
+        )))
+    };
+    let step = 1e-6 * h.abs();
+    let Some((mut fa, mut ca)) = eval(t0, &mut prev, out)? else {
+        return Ok(None);
+    };
+    let Some((mut fb, mut cb)) = eval((t0 + step).clamp(range.0, range.1), &mut prev, out)? else {
+        return Ok(None);
+    };
+    for _ in 0..8 {
+        if cb.hi < ca.hi {
+            std::mem::swap(&mut ca, &mut cb);
+            std::mem::swap(&mut fa, &mut fb);
+        }
+        if fa == fb || !(fa.is_finite() && fb.is_finite()) {
+            break;
+        }
+        let next = ca.t - fa * (cb.t - ca.t) / (fb - fa);
+        if !next.is_finite() || next < range.0 || next > range.1 {
+            break;
+        }
+        let Some((fn_, cn)) = eval(next, &mut prev, out)? else {
+            break;
+        };
+        (fb, cb) = (fa, ca);
+        (fa, ca) = (fn_, cn);
+        if ca.hi <= 0.0 || (ca.t - cb.t).abs() <= 1e-15 * h.abs() {
+            break;
+        }
+    }
+    Ok(Some(if ca.hi <= cb.hi { ca } else { cb }))
+}
+
 /// The distance from 0 to the segment from `p` to `q` in the complex plane.
 fn origin_to_segment(p: Complex64, q: Complex64) -> f64 {
     let d = q - p;
@@ -2579,7 +2706,14 @@ fn refine_pair<T: Element>(
         ur = un.qr().q();
         vr = vn.qr().q();
     }
-    Some((ur, vr))
+    // the refined spans must be the pair's: inverse iteration drifts to a third
+    // eigenvalue nearer σ than the pair's own (a wide pair with another one between)
+    let kept = |x: &DMatrix<Complex64>, xr: &DMatrix<Complex64>| {
+        let q = x.clone().qr().q();
+        let s = (q.adjoint() * xr).singular_values();
+        s.iter().all(|&v| v >= 0.9)
+    };
+    (kept(u, &ur) && kept(v, &vr)).then_some((ur, vr))
 }
 
 /// Petrov–Galerkin of a general A on the right and left vectors of a pair: the two Ritz
