@@ -62,6 +62,14 @@ def test_bug4_hermitian_true_on_a_non_hermitian_family_raises():
     g = lambda t: np.array([[t, 1.0], [1.0 if t < 0.5 else 0.0, -t]])
     with pytest.raises(et.InputError, match=r"f\(t\) at t = 0.5 is not Hermitian"):
         et.track(g, (0, 1), 5, hermitian=True)
+    # eig and sensitivities follow the same rule
+    with pytest.raises(et.InputError, match=r"hermitian=True but a is not Hermitian"):
+        et.eig(np.array([[1.0, 2.0], [0.0, 1.0]]), hermitian=True)
+    w, _ = et.eig(np.array([[1.0, 2.0], [2.0, 1.0]]), hermitian=True)
+    assert np.allclose(w, [-1, 3], atol=1e-14)
+    with pytest.raises(et.InputError, match=r"hermitian=True but f\(t\) at t = -1 is not Hermitian"):
+        et.sensitivities(lambda t, p: np.array([[t, p[0]], [0.0, -t]]), [1.0], (-1, 1), 5,
+                         hermitian=True)
     # without hermitian=True the eigenvalues are ±1 at t = ±1, as they must be
     tr = et.track(f, (-1, 1), 5)
     assert np.allclose(np.sort(tr.values[-1].real), [-1, 1], atol=1e-14)
