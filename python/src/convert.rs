@@ -95,8 +95,11 @@ pub(crate) fn read_matrix<T: Scalar>(
     let arr = if let Ok(a) = obj.downcast::<PyArray2<T>>() {
         a.clone()
     } else {
-        let a =
-            as_array(obj).map_err(|e| PyTypeError::new_err(format!("{}: {e}", origin(name, t))))?;
+        let a = as_array(obj).map_err(|e| {
+            reword(e, |e| {
+                PyTypeError::new_err(format!("{}: {e}", origin(name, t)))
+            })
+        })?;
         let kind: String = a.getattr("dtype")?.getattr("kind")?.extract()?;
         let dtype: String = a.getattr("dtype")?.str()?.extract()?;
         if !matches!(kind.as_str(), "b" | "i" | "u" | "f" | "c") {
@@ -218,7 +221,7 @@ pub(crate) fn read_vector(
     }
     let a = a
         .call_method1("astype", ("complex128",))
-        .map_err(|e| PyTypeError::new_err(format!("{name}: {e}")))?;
+        .map_err(|e| reword(e, |e| PyTypeError::new_err(format!("{name}: {e}"))))?;
     let v: Vec<C> = a.call_method0("tolist")?.extract()?;
     if v.len() != n {
         return Err(PyValueError::new_err(format!(
@@ -280,4 +283,17 @@ pub(crate) fn or_false(py: Python<'_>, r: PyResult<bool>) -> PyResult<bool> {
         Err(e) if e.is_instance_of::<pyo3::exceptions::PyException>(py) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+/// `e` reworded by `make` (a message naming the argument) when it is an ordinary
+/// exception; a KeyboardInterrupt or SystemExit raised while Python ran comes out
+/// unchanged.
+pub(crate) fn reword(e: PyErr, make: impl FnOnce(&PyErr) -> PyErr) -> PyErr {
+    Python::with_gil(|py| {
+        if e.is_instance_of::<pyo3::exceptions::PyException>(py) {
+            make(&e)
+        } else {
+            e
+        }
+    })
 }

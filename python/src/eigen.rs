@@ -3,6 +3,7 @@
 
 use crate::convert::{as_array, is_complex, matrix_out, read_matrix, read_vector, vector_out};
 use crate::errors::to_py;
+use crate::family::check_hermitian;
 use crate::options::parse_hermitian;
 use eigentrack::Complex64;
 use pyo3::prelude::*;
@@ -21,9 +22,15 @@ pub(crate) fn _eig<'py>(
     let mode = parse_hermitian(hermitian);
     let e = if is_complex(a)? {
         let m = read_matrix::<Complex64>(a, "a", None, None)?;
+        if hermitian == Some(true) {
+            check_hermitian(&m, "a")?;
+        }
         py.allow_threads(|| eigentrack::eig_with(&m, mode))
     } else {
         let m = read_matrix::<f64>(a, "a", None, None)?;
+        if hermitian == Some(true) {
+            check_hermitian(&m, "a")?;
+        }
         py.allow_threads(|| eigentrack::eig_with(&m, mode))
     }
     .map_err(to_py)?;

@@ -223,9 +223,11 @@ pub(crate) fn grid_arg(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<f64>
         return Ok(None);
     };
     let np = v.py().import("numpy")?;
-    let g = np
-        .call_method1("asarray", (v, "float64"))
-        .map_err(|e| PyTypeError::new_err(format!("grid: expected a 1-D array of t: {e}")))?;
+    let g = np.call_method1("asarray", (v, "float64")).map_err(|e| {
+        crate::convert::reword(e, |e| {
+            PyTypeError::new_err(format!("grid: expected a 1-D array of t: {e}"))
+        })
+    })?;
     let ndim: usize = g.getattr("ndim")?.extract()?;
     let g: Vec<f64> = if ndim == 1 {
         g.call_method0("tolist")?.extract()?

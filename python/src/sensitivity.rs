@@ -3,8 +3,8 @@
 
 use crate::convert::{is_complex, read_matrix, vector_out};
 use crate::errors::Failure;
-use crate::family::{FileParametric, PyFamily, PyFileFamily, PyParametric};
-use crate::options::{range_arg, track_options};
+use crate::family::{check_hermitian, FileParametric, PyFamily, PyFileFamily, PyParametric};
+use crate::options::{range_arg, track_options, TrackOptions};
 use crate::results::PyTracking;
 use eigentrack::family_file::FileFamily;
 use eigentrack::sensitivity;
@@ -62,7 +62,11 @@ pub(crate) fn _sensitivities<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let complex = crate::track::dtype_arg(dtype.as_ref())?;
     let failure = Failure::default();
-    let tr = track_options(&opts, "sensitivities", &failure)?.tracker;
+    let TrackOptions {
+        tracker: tr,
+        hermitian,
+    } = track_options(&opts, "sensitivities", &failure)?;
+    let hermitian = hermitian == Some(true);
     let range = range_arg(range.as_ref())?
         .ok_or_else(|| PyTypeError::new_err("range: required (a, b) for a callable f"))?;
     let t0 = range.0;
@@ -76,13 +80,16 @@ pub(crate) fn _sensitivities<'py>(
     macro_rules! go {
         ($t:ty) => {{
             let m0 = read_matrix::<$t>(&first, "f", Some(t0), None)?;
+            if hermitian {
+                check_hermitian(&m0, &crate::convert::origin("f", Some(t0)))?;
+            }
             let fam = PyParametric::<$t> {
                 inner: PyFamily {
                     f,
                     df,
                     ddf: None,
                     n: m0.nrows(),
-                    hermitian: false,
+                    hermitian,
                     failure: failure.clone(),
                     _elem: std::marker::PhantomData,
                 },

@@ -97,7 +97,9 @@ pub(crate) fn read_sparse<T: Scalar>(
     if !is_array && obj.hasattr("tocsc")? {
         let np = py.import("numpy")?;
         let mut csc = obj.call_method0("tocsc").map_err(|e| {
-            PyTypeError::new_err(format!("{}: tocsc() failed: {e}", origin(name, t)))
+            crate::convert::reword(e, |e| {
+                PyTypeError::new_err(format!("{}: tocsc() failed: {e}", origin(name, t)))
+            })
         })?;
         let (rows, cols): (usize, usize) = csc.getattr("shape")?.extract().map_err(|_| {
             PyValueError::new_err(format!("{} is not a 2-D sparse matrix", origin(name, t)))

@@ -62,6 +62,14 @@ def test_bug4_hermitian_true_on_a_non_hermitian_family_raises():
     g = lambda t: np.array([[t, 1.0], [1.0 if t < 0.5 else 0.0, -t]])
     with pytest.raises(et.InputError, match=r"f\(t\) at t = 0.5 is not Hermitian"):
         et.track(g, (0, 1), 5, hermitian=True)
+    # eig and sensitivities follow the same rule
+    with pytest.raises(et.InputError, match=r"hermitian=True but a is not Hermitian"):
+        et.eig(np.array([[1.0, 2.0], [0.0, 1.0]]), hermitian=True)
+    w, _ = et.eig(np.array([[1.0, 2.0], [2.0, 1.0]]), hermitian=True)
+    assert np.allclose(w, [-1, 3], atol=1e-14)
+    with pytest.raises(et.InputError, match=r"hermitian=True but f\(t\) at t = -1 is not Hermitian"):
+        et.sensitivities(lambda t, p: np.array([[t, p[0]], [0.0, -t]]), [1.0], (-1, 1), 5,
+                         hermitian=True)
     # without hermitian=True the eigenvalues are ±1 at t = ±1, as they must be
     tr = et.track(f, (-1, 1), 5)
     assert np.allclose(np.sort(tr.values[-1].real), [-1, 1], atol=1e-14)
@@ -199,3 +207,31 @@ def test_options_are_validated_once_in_rust_naming_the_argument():
     # every option the Rust side reads is a keyword of the Python function
     for fn, which in ((et.track, "track"), (et.track_nearest, "track_nearest")):
         assert set(rs._option_names(which)) <= set(inspect.signature(fn).parameters)
+
+
+class _Interrupted:
+    """Looks like a matrix, but reading it is interrupted (Ctrl-C while numpy or scipy
+    runs the user's conversion)."""
+
+    def tocsc(self):
+        raise KeyboardInterrupt
+
+    def __array__(self, dtype=None, copy=None):
+        raise KeyboardInterrupt
+
+
+def test_a_keyboard_interrupt_while_reading_a_matrix_comes_out_unchanged():
+    """Seen as a flake of test_nearest's Ctrl-C test: a KeyboardInterrupt raised inside
+    scipy's tocsc() came out as "TypeError: f(t) at t = …: tocsc() failed"."""
+    fam = lambda t: (1 + t) * LX + LY if t == 0 else _Interrupted()
+    with pytest.raises(KeyboardInterrupt):
+        et.track_nearest(fam, (0, 1), 5, k=2, sigma=0.9)
+    with pytest.raises(KeyboardInterrupt):
+        et.track(lambda t: landau_zener(t) if t == 0 else _Interrupted(), (0, 1), 5)
+    # an ordinary failure is still reworded with the argument's name
+    class Bad:
+        def tocsc(self):
+            raise RuntimeError("no")
+    with pytest.raises(TypeError, match=r"f\(t\) at t = -0.000122\d*: tocsc\(\) failed: RuntimeError: no"):
+        et.track_nearest(lambda t: (1 + t) * LX + LY if t == 0 else Bad(), (0, 1), 5, k=2,
+                         sigma=0.9)

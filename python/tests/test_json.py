@@ -83,6 +83,22 @@ def test_from_json_errors_name_the_problem():
                               '[{"kind": "bump", "t": 0.5, "branches": []}]}')
     with pytest.raises(TypeError, match="text: expected the JSON text"):
         et.Tracking.from_json(3)
+    with pytest.raises(et.InputError, match="samples: a tracking has at least one sample"):
+        et.Tracking.from_json('{"samples": [], "branches": [], "events": []}')
+    # vectors of different lengths would be read out of bounds: refused on reading
+    tr = et.track(lambda t: np.diag([t, -t, 2 * t]), (0, 1), 3, keep_vectors=True)
+    d = json.loads(tr.to_json())
+    d["branches"][1]["right"][2] = d["branches"][1]["right"][2][:2]
+    with pytest.raises(et.InputError, match=r"branches\[1\]: an eigenvector of length 2 where the others have 3"):
+        et.Tracking.from_json(json.dumps(d))
+    w = et.track_nearest(lambda t: (1 + t) * sp.identity(6, format="csc") + sp.diags(np.arange(6.0)),
+                         (0, 1), 3, k=2, sigma=2.2, keep_vectors=True)
+    d = json.loads(w.to_json())
+    d["n"] = 7
+    with pytest.raises(et.InputError, match=r"an eigenvector of length 6 for n = 7"):
+        et.WindowTracking.from_json(json.dumps(d))
+    d["n"] = 6
+    assert et.WindowTracking.from_json(json.dumps(d)).to_json() == w.to_json()
 
 
 def test_cli_nearest_json_reads_back_with_window_from_json(tmp_path):

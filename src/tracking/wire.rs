@@ -337,6 +337,27 @@ impl<'de> Deserialize<'de> for Tracking {
             .map(|(k, e)| e.into_event(k))
             .collect::<Result<Vec<_>, _>>()
             .map_err(err)?;
+        if w.samples.is_empty() {
+            return Err(err(
+                "samples: a tracking has at least one sample".to_string()
+            ));
+        }
+        // every kept eigenvector has one length, n (the getters index by it)
+        let mut n = None;
+        for (k, b) in branches.iter().enumerate() {
+            for v in [&b.right, &b.left].into_iter().flatten().flatten() {
+                match n {
+                    None => n = Some(v.len()),
+                    Some(n) if n != v.len() => {
+                        return Err(err(format!(
+                            "branches[{k}]: an eigenvector of length {} where the others have {n}",
+                            v.len()
+                        )))
+                    }
+                    _ => {}
+                }
+            }
+        }
         let real = w.real.unwrap_or_else(|| {
             branches
                 .iter()

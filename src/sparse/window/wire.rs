@@ -397,6 +397,9 @@ fn unwire(w: WindowWire) -> Result<(WindowTracking, Option<usize>, Option<bool>)
         }
     };
     let samples = floats(w.samples);
+    if samples.is_empty() {
+        return Err("samples: a windowed track has at least one sample".into());
+    }
     let branches = w
         .branches
         .into_iter()
@@ -462,6 +465,15 @@ impl<'de> Deserialize<'de> for WindowRecord {
             Some(n) => n,
             None => return Err(serde::de::Error::missing_field("n")),
         };
+        // every kept eigenvector has length n (the getters index by it)
+        for (k, b) in tracking.branches.iter().enumerate() {
+            if let Some(v) = b.right.iter().flatten().flatten().find(|v| v.len() != n) {
+                return Err(serde::de::Error::custom(format!(
+                    "branches[{k}]: an eigenvector of length {} for n = {n}",
+                    v.len()
+                )));
+            }
+        }
         let real = real.unwrap_or_else(|| {
             tracking
                 .branches
