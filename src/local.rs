@@ -1136,11 +1136,11 @@ fn hermitian_group<T: Element>(
         if cert.hi > tol && cert.lo <= tol {
             return Ok(None);
         }
-        // a model whose gap at its minimum is less than half the true gap there is not
+        // a model whose gap at its minimum is below a tenth of the true gap there is not
         // accurate enough inside this step (a family whose scale changes by orders of
         // magnitude over it, as t⁵ near 0): its minimum is none of the truth's, and the open
         // gap found there is no certified minimum either
-        if cert.lo > tol && ap.gap < 0.5 * cert.gap {
+        if cert.lo > tol && ap.gap < 0.1 * cert.gap {
             return Ok(None);
         }
         certified.push((ap, cert));
