@@ -735,6 +735,31 @@ struct Certified {
     slope_difference: f64,
 }
 
+impl Certified {
+    /// The certificate of an interior pair at t from its two Ritz values and their error
+    /// bounds: the gap |θₐ − θ_b| within ±(bound₀ + bound₁).
+    fn of_pair(
+        vectors: DMatrix<Complex64>,
+        t: f64,
+        theta: [Complex64; 2],
+        bound: [f64; 2],
+        slope_difference: f64,
+    ) -> Certified {
+        let g = cdist(theta[0], theta[1]);
+        let err = bound[0] + bound[1];
+        Certified {
+            vectors,
+            interior: true,
+            t,
+            gap: g,
+            lo: (g - err).max(0.0),
+            hi: g + err,
+            value: (theta[0] + theta[1]) * 0.5,
+            slope_difference,
+        }
+    }
+}
+
 /// Resolve the groups in question over the step s0 → s1 (s0 in branch order, s1 in
 /// solver order, `perm[i]` the eigenpair of s1 that old branch i goes to). On success
 /// `perm` holds the local models' pairing inside each group and the outcome lists the
@@ -2406,19 +2431,8 @@ fn general_group<T: Element>(
                                 }
                             }
                         }
-                        let g = cdist(theta[0], theta[1]);
-                        let err = bound[0] + bound[1];
                         Ok((
-                            Certified {
-                                vectors,
-                                interior: true,
-                                t,
-                                gap: g,
-                                lo: (g - err).max(0.0),
-                                hi: g + err,
-                                value: (theta[0] + theta[1]) * 0.5,
-                                slope_difference,
-                            },
+                            Certified::of_pair(vectors, t, theta, bound, slope_difference),
                             theta[0] - theta[1],
                         ))
                     };
@@ -2609,25 +2623,11 @@ fn refined_crossing<T: Element>(
             theta.swap(0, 1);
         }
         *prev = Some(theta);
-        let g = cdist(theta[0], theta[1]);
-        let err = bound[0] + bound[1];
-        if !(g.is_finite() && err.is_finite()) {
+        let cert = Certified::of_pair(ur, t, theta, bound, slope_difference);
+        if !(cert.gap.is_finite() && cert.hi.is_finite()) {
             return Ok(None);
         }
-        let f = (dir.conj() * (theta[0] - theta[1])).re;
-        Ok(Some((
-            f,
-            Certified {
-                vectors: ur,
-                interior: true,
-                t,
-                gap: g,
-                lo: (g - err).max(0.0),
-                hi: g + err,
-                value: (theta[0] + theta[1]) * 0.5,
-                slope_difference,
-            },
-        )))
+        Ok(Some(((dir.conj() * (theta[0] - theta[1])).re, cert)))
     };
     let step = 1e-6 * h.abs();
     let Some((mut fa, mut ca)) = eval(t0, &mut prev, out)? else {

@@ -23,6 +23,39 @@ fn rotation<D: DualNum<Primitive = f64> + Copy>(t: D, rotate: bool) -> [D; 2] {
     [th.cos(), th.sin()]
 }
 
+/// R·diag(a, b)·Rᵀ with R = [[c, −s], [s, c]].
+fn rotated<D: DualNum<Primitive = f64> + Copy>(a: D, b: D, [c, s]: [D; 2]) -> DMatrix<D> {
+    let off = c * s * (a - b);
+    DMatrix::from_row_slice(
+        2,
+        2,
+        &[c * c * a + s * s * b, off, off, s * s * a + c * c * b],
+    )
+}
+
+/// U·diag(a, b)·Uᴴ with U = [[c, −s·e^{−iφ}], [s·e^{iφ}, c]] (a unitary):
+/// [[c²a + s²b, cs(a − b)e^{−iφ}], [cs(a − b)e^{iφ}, s²a + c²b]].
+fn unitary<D: DualNum<Primitive = f64> + Copy>(
+    a: D,
+    b: D,
+    [c, s]: [D; 2],
+    phi: D,
+) -> DMatrix<Complex<D>> {
+    let (e_re, e_im) = (phi.cos(), phi.sin());
+    let re = |x: D| Complex::new(x, D::from(0.0));
+    let off = c * s * (a - b);
+    DMatrix::from_row_slice(
+        2,
+        2,
+        &[
+            re(c * c * a + s * s * b),
+            Complex::new(off * e_re, -(off * e_im)),
+            Complex::new(off * e_re, off * e_im),
+            re(s * s * a + c * c * b),
+        ],
+    )
+}
+
 /// R(t)·diag(c + t^k, c − t^k)·R(t)ᵀ: the contact of order k at t = 0 (crossing for odd
 /// k, touching for even k), on a rotating basis when asked.
 struct Contact {
@@ -35,18 +68,7 @@ impl DualMatrixFn for Contact {
     fn eval<D: DualNum<Primitive = f64> + Copy>(&self, t: D) -> DMatrix<D> {
         let [c, s] = rotation(t, self.rotate);
         let p = t.powi(self.k);
-        let (a, b) = (p + self.offset, -p + self.offset);
-        // R diag(a, b) Rᵀ with R = [[c, −s], [s, c]]
-        DMatrix::from_row_slice(
-            2,
-            2,
-            &[
-                c * c * a + s * s * b,
-                c * s * (a - b),
-                c * s * (a - b),
-                s * s * a + c * c * b,
-            ],
-        )
+        rotated(p + self.offset, -p + self.offset, [c, s])
     }
 }
 
@@ -59,23 +81,12 @@ struct ComplexContact {
 
 impl DualComplexMatrixFn for ComplexContact {
     fn eval<D: DualNum<Primitive = f64> + Copy>(&self, t: D) -> DMatrix<Complex<D>> {
-        let [c, s] = rotation(t, true);
-        let phi = t + 0.7;
-        let e = Complex::new(phi.cos(), phi.sin());
         let p = t.powi(self.k);
-        let (a, b) = (p + self.offset, -p + self.offset);
-        let re = |x: D| Complex::new(x, D::from(0.0));
-        // U diag(a, b) Uᴴ: [[c²a + s²b, cs(a − b)e^{−iφ}], [cs(a − b)e^{iφ}, s²a + c²b]]
-        let off = c * s * (a - b);
-        DMatrix::from_row_slice(
-            2,
-            2,
-            &[
-                re(c * c * a + s * s * b),
-                Complex::new(off * e.re, -(off * e.im)),
-                Complex::new(off * e.re, off * e.im),
-                re(s * s * a + c * c * b),
-            ],
+        unitary(
+            p + self.offset,
+            -p + self.offset,
+            rotation(t, true),
+            t + 0.7,
         )
     }
 }
@@ -234,18 +245,10 @@ struct SineTangency {
 
 impl DualMatrixFn for SineTangency {
     fn eval<D: DualNum<Primitive = f64> + Copy>(&self, t: D) -> DMatrix<D> {
-        let [c, s] = rotation(t, self.rotate);
-        let a = (t * 3.0).sin() * 0.5;
-        let b = D::from(-0.5);
-        DMatrix::from_row_slice(
-            2,
-            2,
-            &[
-                c * c * a + s * s * b,
-                c * s * (a - b),
-                c * s * (a - b),
-                s * s * a + c * c * b,
-            ],
+        rotated(
+            (t * 3.0).sin() * 0.5,
+            D::from(-0.5),
+            rotation(t, self.rotate),
         )
     }
 }
@@ -254,23 +257,8 @@ struct ComplexSineTangency;
 
 impl DualComplexMatrixFn for ComplexSineTangency {
     fn eval<D: DualNum<Primitive = f64> + Copy>(&self, t: D) -> DMatrix<Complex<D>> {
-        let [c, s] = rotation(t, true);
-        let phi = t * 2.0 + 0.7;
-        let e = Complex::new(phi.cos(), phi.sin());
-        let a = (t * 3.0).sin() * 0.5;
-        let b = D::from(-0.5);
-        let re = |x: D| Complex::new(x, D::from(0.0));
-        let off = c * s * (a - b);
-        DMatrix::from_row_slice(
-            2,
-            2,
-            &[
-                re(c * c * a + s * s * b),
-                Complex::new(off * e.re, -(off * e.im)),
-                Complex::new(off * e.re, off * e.im),
-                re(s * s * a + c * c * b),
-            ],
-        )
+        let (a, b) = ((t * 3.0).sin() * 0.5, D::from(-0.5));
+        unitary(a, b, rotation(t, true), t * 2.0 + 0.7)
     }
 }
 
