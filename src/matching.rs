@@ -372,7 +372,22 @@ pub(crate) fn pair(old: &Point, new: &Point, params: &MatchParams) -> Pairing {
 /// passes through a semisimple real double eigenvalue, as ±i·t does) the overlaps decide.
 fn keep_conjugate_sides(old: &Point, new: &Point, perm: &mut [usize]) {
     let n = old.len();
-    let partner = |p: &Point, i: usize| -> Option<usize> {
+    if old.values.iter().all(|z| z.im == 0.0) {
+        return;
+    }
+    let key = |z: Complex64| ((z.re + 0.0).to_bits(), (z.im + 0.0).to_bits());
+    // the first index of each value (what a scan from 0 finds), once per point
+    let first = |p: &Point| {
+        let mut m = std::collections::HashMap::with_capacity(p.len());
+        for (j, &z) in p.values.iter().enumerate() {
+            if z.im != 0.0 {
+                m.entry(key(z)).or_insert(j);
+            }
+        }
+        m
+    };
+    let (old_first, new_first) = (first(old), first(new));
+    let partner = |p: &Point, m: &std::collections::HashMap<(u64, u64), usize>, i: usize| {
         let z = p.values[i];
         if z.im == 0.0 {
             return None;
@@ -380,16 +395,18 @@ fn keep_conjugate_sides(old: &Point, new: &Point, perm: &mut [usize]) {
         // the solver returns a pair next to each other; look there first
         [i.wrapping_sub(1), i + 1]
             .into_iter()
-            .chain(0..p.len())
-            .find(|&j| j < p.len() && j != i && p.values[j] == z.conj())
+            .find(|&j| j < p.len() && p.values[j] == z.conj())
+            .or_else(|| m.get(&key(z.conj())).copied())
     };
     for i in 0..n {
-        let Some(k) = partner(old, i) else { continue };
+        let Some(k) = partner(old, &old_first, i) else {
+            continue;
+        };
         if k < i {
             continue;
         }
         let (ji, jk) = (perm[i], perm[k]);
-        if partner(new, ji) != Some(jk) {
+        if partner(new, &new_first, ji) != Some(jk) {
             continue;
         }
         if (new.values[ji].im > 0.0) == (old.values[i].im > 0.0) {
